@@ -1,0 +1,65 @@
+"""Every setting, declared once with its default and help text.
+
+Layers, later ones winning: these defaults, `config.toml` in the data dir, environment
+variables `NEWSARCHIVE_<NAME>` (upper case), then explicit overrides (tests, CLI flags).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _setting(default, help_text: str):
+    from dataclasses import field
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(Path("data"), "Where the database, captures and index generations live.")
+    model: str = _setting(DEFAULT_MODEL, "Sentence-transformers model name or path for passage embeddings.")
+    reranker: str = _setting("", "Optional CrossEncoder model name or path that reorders the top hits.")
+    rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
+    embed_batch_size: int = _setting(64, "Passages per embedding batch.")
+    embed_backend: str = _setting("torch", "Embedding backend: torch, or onnx (exported locally).")
+    approximate_above: int = _setting(100_000, "Passage count above which the vector index is HNSW, not exact.")
+    passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
+    max_bytes: int = _setting(10 * 1024 * 1024, "Size cap for any fetched page or read file, in bytes.")
+    fetch_timeout: float = _setting(20.0, "Seconds before a fetch gives up.")
+    user_agent: str = _setting("newsarchive/0.1 (news archive crawler)", "User-Agent of every request.")
+
+    @classmethod
+    def load(cls, data_dir: Path | str | None = None, **overrides) -> "Settings":
+        values: dict = {}
+        env_dir = os.environ.get("NEWSARCHIVE_DATA_DIR")
+        root = Path(data_dir or env_dir or "data")
+        config_file = root / "config.toml"
+        if config_file.exists():
+            with open(config_file, "rb") as stream:
+                values.update(tomllib.load(stream))
+        for item in fields(cls):
+            env = os.environ.get(f"NEWSARCHIVE_{item.name.upper()}")
+            if env is not None and item.name != "data_dir":
+                values[item.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["data_dir"] = root
+        return cls()._with(values)
+
+    def _with(self, values: dict) -> "Settings":
+        known = {f.name: f for f in fields(self)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        typed = {}
+        for name, value in values.items():
+            kind = type(getattr(self, name))
+            typed[name] = Path(value) if kind is Path else kind(value)
+        return replace(self, **typed)
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        return {f.name: f.metadata["help"] for f in fields(cls)}

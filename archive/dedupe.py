@@ -1,0 +1,62 @@
+"""Content fingerprints: exact hashes and 64-bit SimHash for near-duplicate detection.
+
+Near-duplicates (the same wire story on two sites, with different boilerplate or a
+changed sentence) have SimHashes a few bits apart. Splitting the 64 bits into four
+16-bit bands lets the store find candidates with an indexed lookup: two hashes within
+3 bits of each other agree exactly on at least one band (pigeonhole).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+BANDS = 4
+BAND_BITS = 16
+MAX_DISTANCE = 3
+MIN_WORDS = 40  # below this, SimHash is too noisy to call two texts the same story
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def content_hash(title: str | None, paragraphs: list[str]) -> str:
+    """Hash of what a reader sees; whitespace and case differences do not count."""
+    normal = " ".join(words((title or "") + "\n" + "\n".join(paragraphs)))
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def simhash(text: str, shingle: int = 3) -> int | None:
+    tokens = words(text)
+    if len(tokens) < MIN_WORDS:
+        return None
+    counts = [0] * 64
+    for i in range(len(tokens) - shingle + 1):
+        h = int.from_bytes(hashlib.blake2b(" ".join(tokens[i:i + shingle]).encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            counts[bit] += 1 if (h >> bit) & 1 else -1
+    value = 0
+    for bit in range(64):
+        if counts[bit] > 0:
+            value |= 1 << bit
+    return value
+
+
+def bands(value: int) -> list[int]:
+    mask = (1 << BAND_BITS) - 1
+    return [(value >> (i * BAND_BITS)) & mask for i in range(BANDS)]
+
+
+def distance(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def to_signed(value: int) -> int:
+    """SQLite integers are signed 64-bit."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def from_signed(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value

