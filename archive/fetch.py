@@ -190,7 +190,7 @@ class Fetcher:
     def _check(self, origin: str, url: str) -> None:
         try:
             parts = urlsplit(url)
-            host = parts.hostname
+            host, _port = parts.hostname, parts.port
         except ValueError:
             raise FetchError(origin, "invalid URL") from None
         if parts.scheme.lower() not in ("http", "https"):
@@ -208,7 +208,8 @@ class Fetcher:
     def robots_rules(self, url: str) -> RobotsRules:
         """The cached rules for the URL's site, fetching robots.txt on first use."""
         parts = urlsplit(url)
-        site = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        site = f"{parts.scheme.lower()}://{host}" + (f":{parts.port}" if parts.port else "")
         with self._lock:
             site_lock = self._robots_locks.setdefault(site, threading.Lock())
         with site_lock:  # one robots.txt request per site, even with many threads

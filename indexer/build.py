@@ -103,9 +103,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
             report.passages_total = generations.read_meta(live)["passages"]
             report.seconds = time.perf_counter() - started
             return report
-        own_cache = embedder is None
         embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
-        if embedder.cache is None:
+        own_cache = embedder.cache is None  # the data dir's cache, attached for this build only
+        if own_cache:
             embedder.cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
         folder = generations.new_generation(settings.data_dir)
         try:
@@ -115,7 +115,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
                 before_swap(folder)
             generations.swap_in(settings.data_dir, folder)
         finally:
-            if own_cache and embedder.cache is not None:
+            if own_cache:
                 embedder.cache.close()
                 embedder.cache = None
         generations.sweep(settings.data_dir)

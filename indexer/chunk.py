@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 MAX_WORDS = 120       # longer paragraphs are split at sentence ends
 MIN_WORDS = 12        # shorter paragraphs are merged with the next one
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
 @dataclass
@@ -31,7 +31,13 @@ class Passage:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    """Sentences, each keeping its closing quote or bracket."""
+    sentences, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        sentences.append(text[start:match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]
 
 
 def word_count(text: str) -> int:

@@ -24,6 +24,36 @@ def reciprocal_rank_fusion(rankings: dict[str, list[int]], weights: dict[str, fl
     return [(i, scores[i], ranks[i]) for i in order]
 
 
+def zscores(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    values = list(scores.values())
+    mean = sum(values) / len(values)
+    spread = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 or 1.0
+    return {i: (v - mean) / spread for i, v in scores.items()}
+
+
+def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float]) -> dict[int, float]:
+    """Weighted sum of each retriever's z-normalised scores. Unlike rank fusion it keeps how
+    far ahead a candidate is; a candidate one retriever missed gets that retriever's lowest z.
+    Measured on the dev questions: hit@5 0.86 vs 0.77 for RRF (see benchmarks/retrieval.py)."""
+    normal = {name: zscores(values) for name, values in scores.items()}
+    floor = {name: min(values.values(), default=0.0) for name, values in normal.items()}
+    ids = set().union(*normal.values()) if normal else set()
+    return {i: sum(weights.get(name, 1.0) * normal[name].get(i, floor[name]) for name in normal) for i in ids}
+
+
+def with_article_context(scores: dict[int, float], article_of, weight: float, top: int = 2) -> dict[int, float]:
+    """Add the article's own relevance (mean of its best `top` passage scores) to each
+    passage: a paragraph of an article that is about the question beats an equally
+    matching paragraph of an article that is not."""
+    by_article: dict = {}
+    for i, v in scores.items():
+        by_article.setdefault(article_of(i), []).append(v)
+    article_score = {a: sum(sorted(v, reverse=True)[:top]) / top for a, v in by_article.items()}
+    return {i: v + weight * article_score[article_of(i)] for i, v in scores.items()}
+
+
 def collapse(items: list, key, per_group: int) -> list:
     """Keep at most per_group items of each group, in order (so one article cannot fill a page)."""
     seen: dict = {}

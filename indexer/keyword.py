@@ -31,11 +31,13 @@ def match_expression(terms: list[str]) -> str:
 
 def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "", params: list | None = None):
     """[(passage id, bm25 score)] best first; bm25() is lower-is-better, so it is negated.
-    Title matches weigh less than body matches: every passage of an article shares its title."""
+    Only the passage body counts here: every passage of an article shares its title, and
+    the title already reaches ranking through the dense side and the article-level score
+    (measured: title weight 0 gave dev hit@5 0.91 against 0.86 at 0.3)."""
     terms = query_terms(query)
     if not terms:
         return []
-    sql = ("SELECT f.rowid, -bm25(passages_fts, 0.3, 1.0) AS score FROM passages_fts f"
+    sql = ("SELECT f.rowid, -bm25(passages_fts, 0.0, 1.0) AS score FROM passages_fts f"
            " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.article_id = p.article_id"
            f" WHERE passages_fts MATCH ? {'AND ' + where if where else ''} ORDER BY score DESC LIMIT ?")
     return [(r[0], r[1]) for r in conn.execute(sql, [match_expression(terms), *(params or []), limit])]

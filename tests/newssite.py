@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import httpx
 from lxml import etree
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -83,7 +84,7 @@ class Page:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: httpx.Headers  # case-insensitive: headers["if-none-match"] == headers["If-None-Match"]
 
 
 class NewsSite:
@@ -151,6 +152,10 @@ class NewsSite:
                                 page.modified + timedelta(seconds=1))
         return page
 
+    def remove_page(self, path: str) -> Page:
+        with self._lock:
+            return self.pages.pop(path)
+
     def special_paths(self) -> list[str]:
         return [self.flaky_path, self.slow_path, self.big_path]
 
@@ -212,9 +217,11 @@ class NewsSite:
             self.requests.clear()
 
     def reset(self) -> None:
-        """Forget requests and make the flaky page fail once more."""
+        """Forget requests, make the flaky page fail once more, rearm the stream record."""
         self.clear_requests()
         self._flaky_seen = 0
+        self.stream_sent = 0
+        self.stream_finished.clear()
 
     # -- documents ------------------------------------------------------------------
 
@@ -301,12 +308,13 @@ class _Handler(BaseHTTPRequestHandler):
     site: NewsSite
     protocol_version = "HTTP/1.1"
     timeout = 10  # idle keep-alive connections close after this
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, format, *args) -> None:  # quiet
         pass
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self.site.record(RecordedRequest("GET", self.path, dict(self.headers.items())))
+        self.site.record(RecordedRequest("GET", self.path, httpx.Headers(list(self.headers.items()))))
         try:
             self.route()
         except OSError:  # the client gave up (timeout, size cap) before the answer

@@ -1,0 +1,78 @@
+"""Pure parts of the indexer: chunking, fusion, highlighting, and the FAISS index held
+against an exact NumPy search (random vectors are fine here: this tests index mechanics)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.chunk import chunk_article, split_sentences
+from indexer.fusion import collapse, highlight, reciprocal_rank_fusion, text_fragment_url
+from indexer.vectors import VectorIndex, exact_search
+
+
+def test_long_paragraphs_split_at_sentences_and_short_ones_merge():
+    long = " ".join(f"Sentence number {i} has exactly seven words." for i in range(40))
+    passages = chunk_article("a1", "Title", ["Dateline.", "Short lead paragraph here.", long, "Tail."],
+                             max_words=60, min_words=5)
+    assert passages[0].position == 0 and passages[0].text.startswith("Dateline. Short lead")
+    assert all(len(p.text.split()) <= 60 for p in passages[1:])
+    assert all(p.text.endswith(".") for p in passages)
+    assert {p.position for p in passages[1:]} == {2}
+    assert passages[-1].text.endswith("Tail.")  # a short last paragraph joins the one before
+    assert all(p.embed_text.startswith("Title. ") for p in passages)
+    assert "".join(p.text for p in passages).count("Sentence number") == 40
+
+
+def test_sentence_split_keeps_quotes_with_their_sentence():
+    sents = split_sentences("He said “no.” Then he left. Dr. Who? Yes!")
+    assert sents[0] == "He said “no.”"
+    assert sents[1] == "Then he left."
+
+
+def test_rrf_and_collapse():
+    fused = reciprocal_rank_fusion({"a": [1, 2, 3], "b": [3, 2]})
+    assert [i for i, _, _ in fused][:2] == [2, 3] or [i for i, _, _ in fused][:2] == [3, 2]
+    assert fused[0][2].keys() == {"a", "b"}
+    items = [("x", 1), ("x", 2), ("x", 3), ("y", 4)]
+    assert collapse(items, lambda t: t[0], 2) == [("x", 1), ("x", 2), ("y", 4)]
+
+
+def test_highlight_escapes_and_marks_inflections():
+    out = highlight("<b>Threats</b> were threatened & retaliation", ["threatened", "retaliation"])
+    assert "<b>" not in out and "&lt;b&gt;" in out and "&amp;" in out
+    assert "<mark>threatened</mark>" in out and "<mark>retaliation</mark>" in out
+
+
+def test_text_fragment_links_to_the_quoted_words():
+    url = text_fragment_url("https://x.example/a#top", "one two three four five six seven eight nine ten eleven")
+    assert url.startswith("https://x.example/a#:~:text=one%20two%20three%20four%20five,")
+    assert url.endswith("seven%20eight%20nine%20ten%20eleven")
+    assert text_fragment_url("file:///x.txt", "a b") == "file:///x.txt"
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(10, 3010, dtype=np.int64)
+    index = VectorIndex(32, kind)
+    index.add(ids, vectors)
+    queries = vectors[:20] + 0.1 * rng.normal(size=(20, 32)).astype(np.float32)
+    _, got = index.search(queries, 10)
+    _, want = exact_search(vectors, ids, queries, 10)
+    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
+    assert recall >= (1.0 if kind == "flat" else 0.9)
+    # a filter applies inside the search: a full page of allowed ids comes back
+    allowed = ids[ids % 7 == 0]
+    _, got = index.search(queries[:1], 10, allowed)
+    assert len(got[0]) == 10 and all(i % 7 == 0 for i in got[0])
+    # removal, save and load
+    index.remove(ids[:100])
+    assert len(index) == 2900
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", 32, kind)
+    _, got = loaded.search(vectors[:5], 5)
+    assert not set(got.ravel()) & set(ids[:100].tolist())
+    with pytest.raises(ValueError):
+        VectorIndex.load(tmp_path / "v.faiss", 64, kind)

@@ -1,0 +1,97 @@
+"""Indexing with the real model: incremental updates, the embedding cache, generations
+swapped atomically, and clear errors."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from archive.config import Settings
+from archive.models import Article
+from archive.store import Store
+from indexer import generations, passages
+from indexer.build import build_index
+from indexer.search import SearchEngine
+from webui.cli import main
+
+
+def indexed_ids(data_dir) -> dict[str, str]:
+    folder = generations.require_current(data_dir)
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        return passages.indexed_articles(conn)
+
+
+def test_the_archive_is_fully_indexed(indexed_archive):
+    store = Store(indexed_archive)
+    assert indexed_ids(indexed_archive) == store.indexable_articles()
+    meta = generations.read_meta(generations.require_current(indexed_archive))
+    assert meta["model"] == "all-MiniLM-L6-v2" and meta["dimension"] == 384 and meta["kind"] == "flat"
+    assert meta["passages"] > 1500
+
+
+def test_indexing_twice_embeds_nothing_the_second_time(archive_copy, embedder):
+    before = generations.current(archive_copy)
+    report = build_index(Settings.load(archive_copy), embedder=embedder)
+    assert not report.changed and report.embedded == 0
+    assert generations.current(archive_copy) == before  # no new generation either
+
+
+def test_changed_and_deleted_articles_are_reindexed_incrementally(archive_copy, embedder):
+    store = Store(archive_copy)
+    settings = Settings.load(archive_copy)
+    target, victim = sorted(store.indexable_articles())[:2]
+    article = store.get_article(target)
+    paragraphs = article["paragraphs"] + ["A correction: the zebra-striped submarine surfaced near Oslo."]
+    store.save_article(Article(url=article["url"], canonical_url=article["canonical_url"], title=article["title"],
+                               paragraphs=paragraphs, language=article["language"]))
+    store.delete_article(victim)
+    report = build_index(settings, embedder=embedder)
+    assert (report.updated, report.removed, report.added) == (1, 1, 0)
+    # only the new passage text needed the model; the rest came from the cache
+    assert 1 <= report.embedded <= 2
+    ids = indexed_ids(archive_copy)
+    assert victim not in ids and target in ids
+    hits = SearchEngine(settings, embedder=embedder).search("zebra-striped submarine Oslo", k=3)
+    assert hits["results"][0]["article"]["id"] == target
+    assert "zebra-striped" in hits["results"][0]["text"]
+
+
+def test_a_crash_before_the_swap_leaves_the_previous_generation_serving(archive_copy, embedder):
+    settings = Settings.load(archive_copy)
+    live = generations.current(archive_copy)
+    store = Store(archive_copy)
+    store.save_article(Article(url="https://new.example/1", title="Fresh news about quokkas",
+                               paragraphs=["Quokkas were seen on the mainland for the first time in years."]))
+
+    def crash(folder):
+        raise KeyboardInterrupt("killed mid-index")
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=embedder, before_swap=crash)
+    assert generations.current(archive_copy) == live
+    engine = SearchEngine(settings, embedder=embedder)
+    assert engine.search("quokkas mainland")["generation"] == live.name
+    report = build_index(settings, embedder=embedder)  # the next run finishes the work
+    assert report.added == 1 and generations.current(archive_copy) != live
+    top = engine.search("quokkas mainland", k=1)["results"][0]
+    assert "Quokkas" in top["text"]
+
+
+def test_the_index_refuses_another_model(archive_copy, embedder):
+    settings = Settings.load(archive_copy, model="some-other-model")
+    engine = SearchEngine(settings, embedder=embedder)
+    with pytest.raises(Exception, match="built with model"):
+        engine.search("anything")
+
+
+def test_cli_index_and_search_give_clear_errors(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data-dir", str(tmp_path), "search", "who threatened retaliation"])
+    assert result.exit_code != 0 and "newsarchive index" in result.output
+    result = runner.invoke(main, ["--data-dir", str(tmp_path), "search", "   "])
+    assert result.exit_code != 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.toml").write_text('model = "/nonexistent/model"\n')
+    Store(bad).save_article(Article(url="https://x.example/a", title="T", paragraphs=["Some text to index."]))
+    result = runner.invoke(main, ["--data-dir", str(bad), "index"])
+    assert result.exit_code != 0 and "cannot load embedding model" in result.output
