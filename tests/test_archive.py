@@ -116,16 +116,17 @@ def test_bad_inputs_are_reported_and_the_rest_lands(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     good = bad / "good.html.gz"
-    good.write_bytes(sorted((SEEDS.parent / "data/article-extraction-benchmark/html").glob("*.html.gz"))[0].read_bytes())
+    pages = (SEEDS.parent / "data/article-extraction-benchmark/html").glob("*.html.gz")
+    good.write_bytes(min(pages, key=lambda p: p.stat().st_size).read_bytes())
     truncated = bad / "truncated.html.gz"
     truncated.write_bytes(good.read_bytes()[:-200])
     (bad / "junk.html").write_bytes(bytes(range(256)) * 50)
     (bad / "empty.html").write_text("<html><body><nav>Home</nav></body></html>")
     (bad / "latin1.txt").write_bytes("Caf\xe9 au lait, na\xefve r\xe9sum\xe9 ".encode("latin-1") * 10)
     (bad / "notes.txt").write_text("A plain text article.\n\nWith two paragraphs of words.\n")
-    (bad / "big.html").write_text("<html><body><p>" + "x " * 60_000 + "</p></body></html>")
+    (bad / "big.html").write_text("<html><body><p>" + "x " * 600_000 + "</p></body></html>")
     store, ingester = ingest_paths(tmp_path / "data", bad, broken_warc(tmp_path), tmp_path / "missing.html",
-                                   max_bytes=100_000)
+                                   max_bytes=1_000_000)
     reasons = {f.origin.split("/")[-1]: f.reason for f in ingester.failures}
     assert "truncated gzip" in reasons["truncated.html.gz"]
     assert "binary" in reasons["junk.html"]
