@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
+from .fetch import Fetcher
 from .ingest import Ingester
 from .inputs import InputError, iter_source
 from .store import Store
@@ -28,18 +30,18 @@ def ingest(settings, sources, url):
         raise click.UsageError("--url names the origin of exactly one file")
     store = Store(settings.data_dir)
     ingester = Ingester(store)
-
-    def captures():
+    with Fetcher(user_agent=settings.user_agent, timeout=settings.fetch_timeout,
+                 max_bytes=settings.max_bytes) as fetcher:
         for source in sources:
-            location = source if "://" in source else str(__import__("pathlib").Path(source).resolve())
-            yield store.source_id(location, "url" if "://" in source else "file"), source
-    for source_id, source in captures():
-        ingester.source_id = source_id
-        for item in progress(iter_source(source, url=url, max_bytes=settings.max_bytes), source):
-            if isinstance(item, InputError):
-                ingester.fail(item.origin, item.reason)
-            else:
-                ingester.ingest(item)
+            is_url = "://" in source
+            ingester.source_id = store.source_id(source if is_url else str(Path(source).resolve()),
+                                                 "url" if is_url else "file")
+            items = iter_source(source, url=url, max_bytes=settings.max_bytes, fetcher=fetcher)
+            for item in progress(items, source):
+                if isinstance(item, InputError):
+                    ingester.fail(item.origin, item.reason)
+                else:
+                    ingester.ingest(item)
     for failure in ingester.failures:
         click.echo(f"failed: {failure.origin}: {failure.reason}", err=True)
     click.echo(ingester.summary())

@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .fetch import DEFAULT_USER_AGENT
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -30,7 +32,7 @@ class Settings:
     passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
     max_bytes: int = _setting(10 * 1024 * 1024, "Size cap for any fetched page or read file, in bytes.")
     fetch_timeout: float = _setting(20.0, "Seconds before a fetch gives up.")
-    user_agent: str = _setting("newsarchive/0.1 (news archive crawler)", "User-Agent of every request.")
+    user_agent: str = _setting(DEFAULT_USER_AGENT, "User-Agent of every request.")
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, **overrides) -> "Settings":

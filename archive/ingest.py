@@ -94,8 +94,12 @@ class Ingester:
     def ingest(self, capture: Capture, source_id: int | None = None) -> Outcome:
         source_id = source_id if source_id is not None else self.source_id
         try:
+            fetched = (capture.url or "").startswith(("http://", "https://"))
+            # What came from the web is kept raw before parsing, so it can be re-parsed later.
+            capture_id = self.store.add_capture(capture, source_id) if fetched else None
             article = parse_capture(capture)
-            capture_id = self.store.add_capture(capture, source_id)
+            if capture_id is None:
+                capture_id = self.store.add_capture(capture, source_id)
             result = self.store.save_article(article, capture_id, source_id)
             outcome = Outcome(_STATUS_TO_OUTCOME[result.status], capture.origin or capture.url or "", result.article_id)
         except IngestError as exc:

@@ -167,3 +167,22 @@ def test_schema_is_versioned_and_reopening_keeps_data(tmp_path):
     again = Store(tmp_path)
     assert again.counts()["articles"] == 1
     assert again.db.execute("PRAGMA user_version").fetchone()[0] == version
+
+
+def test_ingest_urls_politely_from_a_local_site(tmp_path):
+    from newssite import NewsSite
+    with NewsSite() as site:
+        allowed = site.feed_paths("rss")[2]
+        allowed_url = site.url(allowed)
+        code, out = run_cli("--data-dir", tmp_path, "ingest", site.url(allowed), site.url(site.disallowed_path),
+                            site.url("/no-such-page.html"))
+        assert code == 0, out
+        assert "added 1," in out and "failed 2" in out
+        assert "robots.txt" in out and "404" in out
+        assert not site.requests_for(site.disallowed_path)
+        agents = {r.headers.get("User-Agent") for r in site.requests}
+        assert agents and all(a.startswith("newsarchive/") for a in agents)
+    store = Store(tmp_path)
+    row = store.db.execute("SELECT url, capture_id FROM articles").fetchone()
+    assert row["url"] == allowed_url
+    assert store.read_capture(row["capture_id"]).body  # the raw page was kept
