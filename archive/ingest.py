@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bs4 import UnicodeDammit
 
-from .extract import ExtractionError, extract_article
+from .extract import ExtractionError, detect_language, extract_article
 from .models import Article, Capture
 from .plaintext import parse_text_article
 from .store import Store
@@ -68,9 +68,11 @@ def parse_capture(capture: Capture) -> Article:
     text = decode(capture)
     if capture.content_type.startswith("text/plain"):
         try:
-            return parse_text_article(text, url=capture.url)
+            article = parse_text_article(text, url=capture.url)
         except ValueError as exc:
             raise IngestError(str(exc)) from None
+        article.language = detect_language(article.paragraphs, None)
+        return article
     if not _HTML_SIGNS.search(capture.body[:65536]):
         raise IngestError("not HTML")
     try:

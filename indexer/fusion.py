@@ -24,23 +24,27 @@ def reciprocal_rank_fusion(rankings: dict[str, list[int]], weights: dict[str, fl
     return [(i, scores[i], ranks[i]) for i in order]
 
 
-def zscores(scores: dict[int, float]) -> dict[int, float]:
-    if not scores:
-        return {}
-    values = list(scores.values())
-    mean = sum(values) / len(values)
-    spread = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 or 1.0
-    return {i: (v - mean) / spread for i, v in scores.items()}
-
-
-def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float]) -> dict[int, float]:
-    """Weighted sum of each retriever's z-normalised scores. Unlike rank fusion it keeps how
-    far ahead a candidate is; a candidate one retriever missed gets that retriever's lowest z.
-    Measured on the dev questions: hit@5 0.86 vs 0.77 for RRF (see benchmarks/retrieval.py)."""
-    normal = {name: zscores(values) for name, values in scores.items()}
-    floor = {name: min(values.values(), default=0.0) for name, values in normal.items()}
-    ids = set().union(*normal.values()) if normal else set()
-    return {i: sum(weights.get(name, 1.0) * normal[name].get(i, floor[name]) for name in normal) for i in ids}
+def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float],
+                 floors: dict[str, float] | None = None) -> dict[int, float]:
+    """Weighted sum of each retriever's scores, z-normalised over the union of all
+    candidates. A candidate a retriever did not return gets that retriever's floor: 0 for
+    BM25 (no matching term), the lowest score returned for the dense side. Normalising over
+    the union matters: a rare name that matches two passages must stand out, not be
+    rescaled to +1 against itself. Measured on the dev questions: hit@1 0.68 vs 0.64 for
+    per-list z-scores and 0.55 for RRF (see benchmarks/retrieval.py)."""
+    floors = floors or {}
+    ids = set().union(*scores.values()) if scores else set()
+    fused = dict.fromkeys(ids, 0.0)
+    for name, values in scores.items():
+        floor = floors.get(name, min(values.values(), default=0.0))
+        column = [values.get(i, floor) for i in ids]
+        mean = sum(column) / len(column) if column else 0.0
+        spread = (sum((v - mean) ** 2 for v in column) / len(column)) ** 0.5 if column else 0.0
+        spread = spread or 1.0
+        weight = weights.get(name, 1.0)
+        for i, v in zip(ids, column):
+            fused[i] += weight * (v - mean) / spread
+    return fused
 
 
 def with_article_context(scores: dict[int, float], article_of, weight: float, top: int = 2) -> dict[int, float]:

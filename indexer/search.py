@@ -110,7 +110,7 @@ class SearchEngine:
                  for name, hits in (("vector", vector_hits), ("keyword", keyword_hits))}
         with self._lock:
             rows = passages.fetch_passages(gen.conn, list(set(vector_score) | set(keyword_score)))
-        fused = score_fusion({"vector": vector_score, "keyword": keyword_score}, WEIGHTS)
+        fused = score_fusion({"vector": vector_score, "keyword": keyword_score}, WEIGHTS, {"keyword": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
         order = sorted(fused, key=lambda i: (-fused[i], i))

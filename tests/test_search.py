@@ -14,7 +14,7 @@ from webui.cli import main
 
 # The bar on the dev questions, and the level reached so far (a regression guard).
 DEV_HIT_AT_1, DEV_HIT_AT_5 = 0.75, 0.90
-REACHED_HIT_AT_1, REACHED_HIT_AT_5 = 0.59, 0.81
+REACHED_HIT_AT_1, REACHED_HIT_AT_5 = 0.63, 0.81
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def test_dev_questions_do_not_fall_below_the_level_reached(dev_result):
     assert dev_result["hit_at_1"] >= REACHED_HIT_AT_1, dev_result
 
 
-@pytest.mark.xfail(reason="not reached yet: measured hit@1 0.64, hit@5 0.86 (benchmarks/retrieval.py); "
+@pytest.mark.xfail(reason="not reached yet: measured hit@1 0.68, hit@5 0.86 (benchmarks/retrieval.py); "
                           "two answers are missing from the extracted text", strict=False)
 def test_dev_questions_meet_the_bar(dev_result):
     assert dev_result["hit_at_5"] >= DEV_HIT_AT_5, dev_result
@@ -40,6 +40,11 @@ def test_seed_question_finds_the_shoigu_passage(search_engine):
     response = search_engine.search(SEED_QUERY, k=10)
     rank = first_hit(response["results"], SEED_NEEDLES)
     assert rank is not None and rank <= 10, [r["text"][:80] for r in response["results"]]
+
+
+def test_a_rare_name_finds_its_passages_first(search_engine):
+    response = search_engine.search("Shoigu", k=3)
+    assert "Shoigu" in response["results"][0]["text"]
 
 
 def test_results_carry_article_citation_and_score_breakdown(search_engine):
@@ -67,9 +72,9 @@ def test_one_article_cannot_fill_the_page(search_engine):
 
 
 def test_filters_apply_inside_retrieval_and_fill_the_page(search_engine):
-    german = search_engine.search("government policy", k=5, lang="de")
-    assert len(german["results"]) == 5  # a full page, not the German share of an English top-k
-    assert all(r["article"]["language"] == "de" for r in german["results"])
+    portuguese = search_engine.search("government policy", k=5, lang="pt")
+    assert len(portuguese["results"]) == 5  # a full page, not the Portuguese share of an English top-k
+    assert all(r["article"]["language"] == "pt" for r in portuguese["results"])
     dated = search_engine.search("government policy", k=10, since="2023-01-01")
     assert dated["results"] and all(r["article"]["published"] >= "2023-01-01" for r in dated["results"])
     assert {r["article"]["id"] for r in dated["results"]} == {dated["results"][0]["article"]["id"]}
