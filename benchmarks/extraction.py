@@ -9,7 +9,10 @@ false positives, false negatives), normalised per page so long pages weigh no mo
 ones; precision is averaged over pages where something was predicted, recall over pages that
 have a true body, and F1 is the harmonic mean of those two averages.
 
-Prints a table (F1, precision, recall, mean and p95 ms per page), the F1 gain, the metadata
+Recall matters most downstream (a sentence missing from the body can never be found by
+search), so the table also gives `R<0.9`: the share of pages whose recall is under 0.9.
+
+Prints a table (F1, precision, recall, R<0.9, mean and p95 ms per page), the F1 gain, the metadata
 coverage of our extractor, then one JSON line with every figure.
 """
 from __future__ import annotations
@@ -60,13 +63,18 @@ def recall_score(tp: float, fp: float, fn: float) -> float:
     return tp / (tp + fn)
 
 
+LOW_RECALL = 0.9  # a page under this recall lost a paragraph or more: search cannot find it
+
+
 def prf(pages: list[tuple[float, float, float]]) -> dict[str, float]:
-    """Mean precision, mean recall, and F1 of those means (evaluate.py's definition)."""
+    """Mean precision, mean recall, and F1 of those means (evaluate.py's definition), plus
+    `low_recall`: the share of pages with a true body whose recall is under LOW_RECALL."""
     precisions = [precision_score(*x) for x in pages if x[0] + x[1] > 0]
     recalls = [recall_score(*x) for x in pages if x[0] + x[2] > 0]
     p = statistics.mean(precisions) if precisions else 0.0
     r = statistics.mean(recalls) if recalls else 0.0
-    return {"f1": 2 * p * r / (p + r) if p + r else 0.0, "precision": p, "recall": r}
+    low = sum(x < LOW_RECALL for x in recalls) / len(recalls) if recalls else 0.0
+    return {"f1": 2 * p * r / (p + r) if p + r else 0.0, "precision": p, "recall": r, "low_recall": low}
 
 
 def score(truths: dict[str, str], predictions: dict[str, str]) -> dict[str, float]:
@@ -167,10 +175,13 @@ def main(argv: list[str] | None = None) -> dict:
     results["metadata"] = coverage(articles)
 
     print(f"{len(pages)} pages from {DATA}")
-    print(f"{'extractor':<24}{'F1':>8}{'prec':>8}{'recall':>8}{'ms/page':>9}{'p95 ms':>9}")
+    print(f"{'extractor':<24}{'F1':>8}{'prec':>8}{'recall':>8}{'R<0.9':>8}{'ms/page':>9}{'p95 ms':>9}")
     for name, _ in runs:
         r = results[name]
-        print(f"{name:<24}{r['f1']:>8.4f}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['mean_ms']:>9.1f}{r['p95_ms']:>9.1f}")
+        print(
+            f"{name:<24}{r['f1']:>8.4f}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['low_recall']:>8.1%}"
+            f"{r['mean_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+        )
     print(f"F1 gain over plain trafilatura: {results['f1_gain']:+.4f}")
     print("metadata coverage (ours): " + ", ".join(f"{k} {v:.0%}" for k, v in results["metadata"].items()))
     print(json.dumps(results, sort_keys=True))

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from archive.extract import Block, ExtractionError, PageHints, clean_edges, extract_article, fill_gaps
+from archive.extract import (
+    Block,
+    ExtractionError,
+    PageHints,
+    clean_edges,
+    extract_article,
+    fill_gaps,
+    parse_html,
+)
 from archive.extract_meta import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
@@ -339,6 +347,66 @@ def test_fill_gaps_ignores_a_second_extractor_reading_something_else():
     # readability chose the comment section, which starts with the article's last paragraph
     comments = [base[-1]] + [Block(t, "p") for t in sentences("a reader's complaint", 5, seed=10)]
     assert fill_gaps(base, comments, PageHints(set(), set(), [])) == [b.text for b in base]
+
+
+def test_fill_gaps_restores_a_lead_the_base_missed_from_the_article_container():
+    """The base (trafilatura) starts at paragraph 2 with a sidebar teaser and a promo heading
+    before it; the second extractor has the lead, in the same container as the paragraphs the
+    base holds. The lead comes back, the junk before it goes, and a standfirst that sits in
+    the page header (another container) is not taken for a lead."""
+    dek, lead, *rest = sentences("the library", 6)
+    teaser = sentences("a phone camera guide", 1, seed=20)[0]
+    tree = parse_html(page("", (
+        f'<aside><a href="/guide"><p>{teaser}</p></a></aside>'
+        '<div id="promo"><h2>New Branch Now Open</h2></div>'
+        f'<header><h1>Library hours expanded</h1><p class="dek">{dek}</p></header>'
+        f'<div class="content">{lead}<br><br><img src="a.jpg"><center><em>The reading room</em></center>'
+        + "<br><br>".join(rest) + "</div>"
+    )))
+    hints = PageHints(set(), {teaser}, ["Library hours expanded"])
+    base = [Block(teaser, "p"), Block("New Branch Now Open", "head")] + [Block(t, "p") for t in rest]
+    second = [Block(dek, "p"), Block(lead, "p"), Block("The reading room", "center")]
+    second += [Block(t, "p") for t in rest]
+    assert fill_gaps(base, second, hints, tree) == [lead, *rest]
+    # without the page, nothing is known about containers: the lead is not guessed
+    assert fill_gaps(base, second, hints) == rest
+
+
+def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
+    """A listicle: the base lacks the intro, the first headed section, a later section heading,
+    and a one-line question between two of its own paragraphs. A heading with no kept text
+    under it, a short line outside the base's run and a newsletter line stay out."""
+    intro, first, second_p, third, fourth, fifth = sentences("the deal", 6)
+    sections = [("Controller for $39", first), ("Console bundle for $238", second_p), ("Monitor at 35% off", third)]
+    tree = parse_html(page("", (
+        '<section class="disclaimer"><p>' + sentences("a disclaimer", 1, seed=30)[0] + "</p></section>"
+        + f'<section class="article">{intro}'
+        + "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in sections)
+        + f"<p>{fourth}</p><p>Who pays for the deal?</p><p>{fifth}</p>"
+        + "<p>Get the best deals in your inbox.</p><h2>More deals</h2><p>Prices may change.</p></section>"
+    )))
+    hints = PageHints(set(), set(), ["Daily deals"])
+    base = [Block("Console bundle for $238", "head"), Block(second_p, "p"), Block(third, "p"), Block(fourth, "p")]
+    base += [Block(fifth, "p"), Block("Get the best deals in your inbox.", "p")]
+    second = [Block(sentences("a disclaimer", 1, seed=30)[0], "p"), Block(intro, "section")]
+    for heading, text in sections:
+        second += [Block(heading, "h2"), Block(text, "p")]
+    second += [Block(fourth, "p"), Block("Who pays for the deal?", "p"), Block(fifth, "p")]
+    second += [Block("Get the best deals in your inbox.", "p"), Block("More deals", "h2"), Block("Prices may change.", "p")]
+    merged = fill_gaps(base, second, hints, tree)
+    assert merged == [
+        intro, "Controller for $39", first, "Console bundle for $238", second_p, "Monitor at 35% off", third,
+        fourth, "Who pays for the deal?", fifth, "Get the best deals in your inbox.",
+    ]  # the trailing call to action is clean_edges' job
+
+
+def test_fill_gaps_drops_base_furniture_outside_the_shared_span():
+    body = sentences("the library", 4)
+    base = [Block("Library hours expanded", "head"), Block("5:45 AM by Ann Lee", "p")] + [Block(t, "p") for t in body]
+    base += [Block("Pick Six Newsletter", "head"), Block("Get the big stories and fun stuff you love", "head")]
+    second = [Block(t, "p") for t in body]
+    hints = PageHints(set(), set(), ["Library hours expanded | Town Crier"])
+    assert fill_gaps(base, second, hints) == body
 
 
 def test_clean_edges_drops_headline_teasers_and_calls_to_action():

@@ -6,7 +6,12 @@ import click
 
 from archive.cli import ingest
 from archive.config import Settings
+from archive.sources_cli import sources
+from indexer.build import build_index
 from indexer.cli import index, search
+from indexer.update_cli import reindex, update
+
+from . import server
 
 
 @click.group()
@@ -22,5 +27,55 @@ def main(ctx, data_dir):
         raise click.ClickException(f"bad configuration: {exc}") from None
 
 
-for command in (ingest, index, search):
+def server_options(command):
+    """--host, --port, --threads, --model-threads: shared by `serve` and `run`."""
+    options = [
+        click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+        click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+                     help="Port to listen on (0 picks a free one)."),
+        click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+                     help="Requests answered at the same time."),
+        click.option("--model-threads", default=1, show_default=True, type=click.IntRange(1, 64),
+                     help="Math-library threads (torch, FAISS) per process; 1 is fastest under load."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _serve(settings: Settings, host: str, port: int, threads: int, model_threads: int) -> None:
+    try:
+        server.serve(settings, host, port, threads, model_threads, echo=click.echo)
+    except OSError as exc:  # address in use, permission denied
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
+
+
+@click.command()
+@server_options
+@click.pass_obj
+def serve(settings, host, port, threads, model_threads):
+    """Serve the search page and the JSON API (waitress, a production WSGI server)."""
+    _serve(settings, host, port, threads, model_threads)
+
+
+@click.command()
+@server_options
+@click.pass_obj
+def run(settings, host, port, threads, model_threads):
+    """Bring the index up to date with the archive, then serve it (what `make run` does)."""
+    # Step 1, fetching new articles from the configured feeds, goes here (before indexing).
+    # Step 2: index whatever the archive holds. A failure must not keep search down: the
+    # previous index generation (if any) stays live and is served.
+    click.echo(f"indexing the archive in {settings.data_dir} ...")
+    try:
+        click.echo(build_index(settings).summary())
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, then we serve what exists
+        click.echo(f"indexing failed: {exc}; serving the existing index", err=True)
+    # Step 3: serve.
+    _serve(settings, host, port, threads, model_threads)
+
+
+for command in (ingest, index, search, serve, run):
+    main.add_command(command)
+for command in (update, reindex, sources):
     main.add_command(command)

@@ -1,0 +1,82 @@
+"""`newsarchive update` and `newsarchive reindex`: thin loops over indexer.update.
+
+Exit status (for schedulers): 0 all good; 1 the run completed but a source or page failed;
+2 the run could not complete (bad sources file, every source unreachable, index failed,
+another update running).
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import update as pipeline
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _progress_bar(label: str):
+    if not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+    bar = tqdm(desc=label, unit=" passages", file=sys.stderr)
+    return bar, bar.update
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    """--sources A --sources B, or --sources A,B (a name holding a comma: repeat the option)."""
+    if len(values) == 1 and "," in values[0]:
+        return [v.strip() for v in values[0].split(",") if v.strip()]
+    return list(values)
+
+
+@click.command()
+@click.option("--no-index", is_flag=True, help="Fetch and store only; leave the search index as it is.")
+@click.option("--sources", "only", multiple=True, metavar="NAME",
+              help="Only this source (name or URL; repeat, or separate with commas).")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Pages fetched at the same time (across hosts; each host also has its own limit).")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0),
+              help="Least seconds between two requests to one host (a source's `rate` or the "
+                   "site's Crawl-delay can ask for more).")
+@click.option("--quiet", is_flag=True, help="Print the report only, not the progress lines.")
+@click.pass_obj
+def update(settings, no_index, only, workers, delay, quiet):
+    """Fetch what is new from every source, store it, index it, and report.
+
+    Exit status: 0 all good, 1 something failed but the run completed, 2 the run could
+    not complete."""
+    bar, progress = (None, None) if no_index else _progress_bar("embedding")
+    try:
+        report = pipeline.update(settings, only=_names(only), index=not no_index, min_delay=delay,
+                                 workers=workers, log=None if quiet else _log, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(report.format())
+    sys.exit(report.exit_status)
+
+
+@click.command()
+@click.option("--full", is_flag=True,
+              help="Rebuild the index from scratch into a new generation (a new model, a new chunker); "
+                   "without it only re-parsed articles that changed are re-indexed.")
+@click.option("--no-index", is_flag=True, help="Re-parse and store only.")
+@click.option("--quiet", is_flag=True, help="Do not list each changed article as it is re-parsed.")
+@click.pass_obj
+def reindex(settings, full, no_index, quiet):
+    """Re-parse every stored raw capture with the current extractor and re-index.
+
+    The new generation is swapped in only when complete: search keeps answering
+    throughout. Exit status as for `update`."""
+    bar, progress = (None, None) if no_index else _progress_bar("embedding")
+    try:
+        report = pipeline.reindex(settings, full=full, index=not no_index, progress=progress,
+                                  log=None if quiet else _log)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(report.format())
+    sys.exit(report.exit_status)

@@ -1,0 +1,28 @@
+"""The JSON API: the same dicts as the pages, as JSON. Described in /api/openapi.json."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from . import openapi, views
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/search")
+def search():
+    return jsonify(views.search_data(request.args, "api.search"))
+
+
+@bp.get("/articles/<ident>")
+def article(ident: str):
+    return jsonify(views.article_data(ident))
+
+
+@bp.get("/health")
+def health():
+    return jsonify(views.health_data())
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(openapi.spec())

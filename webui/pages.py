@@ -1,0 +1,22 @@
+"""HTML pages: the search page and the stored article. Each renders a dict from `views`."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from . import views
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def search():
+    if not (request.args.get("q") or "").strip():
+        return render_template("search.html", data=None, archive=views.health_data(), form=request.args)
+    data = views.search_data(request.args, "pages.search")
+    archive = views.health_data() if not data["results"] else None  # an empty archive says how to fill it
+    return render_template("search.html", data=data, archive=archive, form=request.args)
+
+
+@bp.get("/articles/<ident>")
+def article(ident: str):
+    return render_template("article.html", data=views.article_data(ident))
