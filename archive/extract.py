@@ -10,7 +10,17 @@ fail differently, then cleans the result:
 3. Fill gaps: readability paragraphs missing from the base are added where readability places
    them, after the base's first paragraph, when they read like prose (>= 20 words, sentence
    punctuation, few links, not a photo caption, not repeated). This restores articles that
-   trafilatura cut short at an inline ad or a subscription box.
+   trafilatura cut short at an inline ad or a subscription box. Recall matters most (a
+   sentence missing from the body cannot be found by search), so the fill also restores:
+   - a lead the base missed: readability's prose (and section headings) just before the
+     first paragraph the base holds, when the page has them in the same container as that
+     paragraph (a standfirst in the page header, a disclaimer box is another container);
+   - a section heading the base lacks, when the text under it is kept;
+   - a short line (>= 5 words, sentence punctuation) between two base paragraphs that are
+     next to each other: a one-line paragraph or a question subhead the base skipped.
+   And it trims the base's non-prose blocks outside the span readability agrees on that
+   readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
+   heading after it).
 4. Clean the edges: drop a leading copy of the headline, leading date/byline lines, "Read
    more:"/"Related:" teasers, trailing calls to action (share, subscribe, newsletter,
    copyright) and runs of bare links to other stories at either end.
@@ -271,6 +281,7 @@ MIN_WORDS = 20  # an extractor's output shorter than this is a failed extraction
 MIN_BODY_WORDS = 10  # fewer words than this, or nothing but link texts, is no article at all
 BASE_RATIO = 0.25  # trafilatura's text under this share of readability's means it failed
 FILL_MIN_WORDS = 20  # readability paragraphs shorter than this are not trusted to fill gaps
+SHORT_FILL_WORDS = 5  # ... unless they sit between two base paragraphs that are next to each other
 AGREEMENT = 0.5  # share of the base that readability must also hold before it may add to it
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]$")
 
@@ -282,9 +293,11 @@ def _covered(text: str, index: dict, share: float = 0.5) -> list[int]:
     return hits if grams and len(hits) >= share * len(grams) else []
 
 
-def _prose(block: Block, hints: PageHints, repeated: bool) -> bool:
+def _prose(block: Block, hints: PageHints, repeated: bool, min_words: int = FILL_MIN_WORDS) -> bool:
     text = block.text
-    if repeated or block.caption or word_count(text) < FILL_MIN_WORDS:
+    if repeated or block.caption or word_count(text) < min_words:
+        return False
+    if min_words < FILL_MIN_WORDS and _CALL_TO_ACTION.search(text):
         return False
     if block.link_chars > 0.3 * len(text) or not _SENTENCE_END.search(text):
         return False
@@ -292,12 +305,98 @@ def _prose(block: Block, hints: PageHints, repeated: bool) -> bool:
     return sum(g in hints.captions for g in grams) < 0.5 * len(grams)
 
 
-def fill_gaps(base: list[Block], second: list[Block], hints: PageHints) -> list[str]:
+_HEADING_TAGS = frozenset("h2 h3 h4 h5 h6 head".split())
+HEADING_MAX_WORDS = 20  # a longer "heading" is a standfirst or a teaser, not a section title
+LEAD_MAX_BLOCKS = 15  # how far back a lead is looked for (each step searches the page once)
+
+
+def _heading(block: Block, hints: PageHints, repeated: bool) -> bool:
+    """A section title worth keeping when the prose under it is kept (h2-h6, short, no link)."""
+    text = block.text
+    if repeated or block.caption or block.tag not in _HEADING_TAGS:
+        return False
+    if not 0 < word_count(text) <= HEADING_MAX_WORDS or block.link_chars > 0.3 * len(text):
+        return False
+    return not (_linkish(text, hints.links) or _TEASER.search(text) or _CALL_TO_ACTION.search(text)
+                or _BYLINE.search(text) or _STAMP.search(text) or is_headline(text, hints.titles))
+
+
+# inline tags whose text belongs to the enclosing block; paragraph-level tags whose parent
+# is the container that holds a run of paragraphs
+_INLINE = frozenset("a abbr b bdi cite code em font i mark q s small span strong sub sup time u".split())
+_PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 li dd dt blockquote pre figcaption center".split())
+
+
+def _container(tree, text: str):
+    """The element that holds `text`'s paragraph in the page (the paragraph's parent, or the
+    div/section itself when the text sits directly in it); None if the text is not found."""
+    words = tokens(text)[:8]
+    if not words or tree is None:
+        return None
+    probe, key = " ".join(words), max(words, key=len)  # key: a cheap first test on raw text
+    for el in tree.iter(etree.Element):
+        if el.tag in _INVISIBLE_TAGS or el.tag in ("style", "head", "title"):
+            continue
+        for node, owner in ((el.text, el), (el.tail, el.getparent())):
+            if node and key in node and owner is not None and probe in " ".join(tokens(node)):
+                while owner.tag in _INLINE and owner.getparent() is not None:
+                    owner = owner.getparent()
+                if owner.tag in _PARAGRAPH and owner.getparent() is not None:
+                    owner = owner.getparent()
+                return owner
+    return None
+
+
+def _near(a, b, depth: int = 2) -> bool:
+    """The same element, or one inside the other at most `depth` levels down."""
+    if a is None or b is None:
+        return False
+    for inner, outer in ((a, b), (b, a)):
+        el = inner
+        for _ in range(depth + 1):
+            if el is outer:
+                return True
+            el = el.getparent()
+            if el is None:
+                break
+    return False
+
+
+def _lead(second: list[Block], first: int, hints: PageHints, seen: dict, tree) -> list[str]:
+    """The second extractor's paragraphs just before the first one the base holds, when they
+    sit in the same container as that paragraph: a lead the base missed. Walks back from that
+    paragraph, keeping prose and section headings and passing over short furniture (a photo
+    caption, a credit); stops at a block elsewhere in the page (a standfirst in the header,
+    a disclaimer box) or at longer text that is not prose."""
+    home = _container(tree, second[first].text)
+    if home is None:
+        return []
+    lead: list[str] = []
+    prose = False
+    for block in reversed(second[max(0, first - LEAD_MAX_BLOCKS) : first]):
+        if not _near(_container(tree, block.text), home):
+            break
+        repeated = seen[block.text] > 1
+        is_prose = _prose(block, hints, repeated)
+        if is_prose or _heading(block, hints, repeated):
+            prose = prose or is_prose
+            lead.insert(0, block.text)
+        elif word_count(block.text) >= FILL_MIN_WORDS:
+            break  # short furniture in the container (a caption, a credit) is passed over
+    return lead if prose else []
+
+
+def fill_gaps(base: list[Block], second: list[Block], hints: PageHints, tree=None) -> list[str]:
     """Base paragraphs, plus the second extractor's prose paragraphs that the base lacks,
     placed after the base paragraph that precedes them in the second extractor's order.
 
     Only when the second extractor found the same article: it must hold at least
-    AGREEMENT of the base's shingles (else it is reading something else, e.g. comments)."""
+    AGREEMENT of the base's shingles (else it is reading something else, e.g. comments).
+    A section heading the base lacks comes with it when the text under it is kept, and a short
+    line between two adjacent base paragraphs needs only SHORT_FILL_WORDS. The base's blocks
+    before and after the span the second extractor holds are dropped when the second lacks
+    them and they are not prose (headings, link texts; before it also the headline and short
+    lines). With the page's `tree`, a lead the base lacks is restored (`_lead`)."""
     index: dict = {}
     for k, block in enumerate(base):
         for g in shingles(block.text):
@@ -310,12 +409,50 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints) -> list[
     for block in second:
         seen[block.text] = seen.get(block.text, 0) + 1
     anchor = None  # the base paragraph the second extractor has reached
-    for block in second:
-        hits = _covered(block.text, index)
+    first = None  # the second extractor's first block that the base holds
+    heading = None  # a heading the base lacks, waiting for the text under it
+    covered = [_covered(block.text, index) for block in second]
+    for k, block in enumerate(second):
+        hits = covered[k]
+        # a short line between two paragraphs the base holds next to each other: the base
+        # skipped it inside its own run of text (a one-line paragraph, a question subhead)
+        inside = 0 < k < len(second) - 1 and covered[k - 1] and covered[k + 1] and (
+            min(covered[k + 1]) - max(covered[k - 1]) <= 1)
         if hits:
+            if anchor is None:
+                first = k
+            if heading is not None and anchor is not None:
+                slots[anchor].append(heading)
+            heading = None
             anchor = max(hits) if anchor is None else max(anchor, max(hits))
-        elif anchor is not None and _prose(block, hints, seen[block.text] > 1):
+        elif anchor is not None and _prose(
+            block, hints, seen[block.text] > 1, SHORT_FILL_WORDS if inside else FILL_MIN_WORDS
+        ):
+            if heading is not None:
+                slots[anchor].append(heading)
+            heading = None
             slots[anchor].append(block.text)
+        elif anchor is not None and _heading(block, hints, seen[block.text] > 1):
+            heading = block.text
+        else:
+            heading = None
+    if first is None:
+        return [text for slot in slots for text in slot]
+    start = min(_covered(second[first].text, index))
+    # the base's blocks outside the span both extractors hold, that the second lacks and that
+    # are not prose: a promo heading, a sidebar teaser, the headline, a newsletter box
+    for k in [*range(start), *range(anchor + 1, len(base))]:
+        text = base[k].text
+        grams = shingles(text)
+        if sum(g in second_grams for g in grams) >= 0.5 * len(grams):
+            continue
+        if base[k].tag in _HEADING_TAGS or _linkish(text, hints.links) or (
+            k < start and (is_headline(text, hints.titles)
+                           or (word_count(text) < FILL_MIN_WORDS and not _SENTENCE_END.search(text)))
+        ):
+            slots[k] = [t for t in slots[k] if t != text]
+    if first and tree is not None:
+        slots[start][:0] = _lead(second, first, hints, seen, tree)
     return [text for slot in slots for text in slot]
 
 
@@ -331,7 +468,8 @@ _CALL_TO_ACTION = re.compile(
     r"\b(share (this|it)|follow (us|me|him|her|@)|subscribe|newsletters?|sign up|click here|"
     r"(leave|post|add|view|show|read|join) (a |the )?(comments?|conversation|discussion)|"
     r"all rights reserved|email (the writer|us|him|her|me)|get (the|our) (latest|free)|"
-    r"like this (story|article)|for as little as|terms of (use|service)|privacy policy|cookie policy)\b|©",
+    r"like this (story|article)|for as little as|(to|in|meet) your inbox|"
+    r"terms of (use|service)|privacy policy|cookie policy)\b|©",
     re.IGNORECASE,
 )
 # ... and words that open such a line
@@ -350,6 +488,7 @@ _STAMP = re.compile(
     r"[^.!?]{0,40}([.!?]|[ap]\.?m\.?)?$",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r"^(by|von|par|por|di|door)\s", re.IGNORECASE)
 _TRAILING_CTA_WORDS = 40
 _TEASER_WORDS = 40
 
@@ -426,7 +565,7 @@ def extract_paragraphs(tree, url: str | None, hints: PageHints) -> list[str]:
     else:
         base = _trafilatura(tree, url) or primary or second
         second = []
-    paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
+    paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
     return clean_edges(paragraphs, hints)
 
 

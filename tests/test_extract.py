@@ -377,9 +377,13 @@ def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
     and a one-line question between two of its own paragraphs. A heading with no kept text
     under it, a short line outside the base's run and a newsletter line stay out."""
     intro, first, second_p, third, fourth, fifth = sentences("the deal", 6)
+    disclaimer = (
+        "Welcome to the daily deals page, where we may earn a share of every sale you make. "
+        "Follow us on social media for more."
+    )
     sections = [("Controller for $39", first), ("Console bundle for $238", second_p), ("Monitor at 35% off", third)]
     tree = parse_html(page("", (
-        '<section class="disclaimer"><p>' + sentences("a disclaimer", 1, seed=30)[0] + "</p></section>"
+        f'<section class="disclaimer"><p>{disclaimer}</p></section>'
         + f'<section class="article">{intro}'
         + "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in sections)
         + f"<p>{fourth}</p><p>Who pays for the deal?</p><p>{fifth}</p>"
@@ -388,7 +392,7 @@ def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
     hints = PageHints(set(), set(), ["Daily deals"])
     base = [Block("Console bundle for $238", "head"), Block(second_p, "p"), Block(third, "p"), Block(fourth, "p")]
     base += [Block(fifth, "p"), Block("Get the best deals in your inbox.", "p")]
-    second = [Block(sentences("a disclaimer", 1, seed=30)[0], "p"), Block(intro, "section")]
+    second = [Block(disclaimer, "p"), Block(intro, "section")]
     for heading, text in sections:
         second += [Block(heading, "h2"), Block(text, "p")]
     second += [Block(fourth, "p"), Block("Who pays for the deal?", "p"), Block(fifth, "p")]
