@@ -55,7 +55,8 @@ def list_sources(settings, as_json):
 @click.argument("url")
 @click.option("--kind", type=click.Choice(KINDS), help="feed, sitemap or urls (guessed from the URL if left out).")
 @click.option("--name", help="A short unique name (default: the host name).")
-@click.option("--language", help="Language of the source's articles (ISO 639-1, e.g. en), used when a page does not say.")
+@click.option("--language",
+              help="Language of the source's articles (ISO 639-1, e.g. en), used when a page does not say.")
 @click.option("--max-articles", type=int, help="At most this many new URLs a run, newest first.")
 @click.option("--rate", type=float, help="At least this many seconds between requests to the source's host.")
 @click.pass_obj

@@ -17,7 +17,8 @@ archive against the live generation; a half-built generation is never made live.
 
 Exit status for schedulers: 0 all good, 1 the run completed but a source or page failed,
 2 the run could not complete (bad sources file, every source unreachable, storage or
-index failure, another update running).
+index failure, another update running). A URL that robots.txt disallows is reported as
+skipped, not failed: it is the site's policy, and would otherwise make every night a 1.
 """
 from __future__ import annotations
 
@@ -421,17 +422,17 @@ def stored_captures(store: Store) -> list[dict]:
     """What a full re-parse reads: the capture behind every article (oldest article first,
     so duplicates keep their original), then the newest capture of each URL that never
     became an article (a page the old parser could not read, or a run killed mid-way)."""
-    rows = [dict(r) | {"source_id": None} for r in store.latest_captures()]
-    sources = dict(store.db.execute("SELECT id, source_id FROM articles"))
+    known = {r[0]: (r[1], r[2]) for r in store.db.execute("SELECT id, source_id, language FROM articles")}
+    rows = [dict(r) for r in store.latest_captures()]
     for row in rows:
-        row["source_id"] = sources.get(row["article_id"])
+        row["source_id"], row["language"] = known.get(row["article_id"], (None, None))
     orphans = store.db.execute(
         "SELECT c.id AS capture_id, c.url, c.source_id FROM captures c"
         " WHERE c.id = (SELECT max(id) FROM captures WHERE url IS c.url)"
         " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.capture_id = c.id)"
         " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url OR a.canonical_url = c.url)"
         " ORDER BY c.id").fetchall()
-    return rows + [dict(r) | {"article_id": None} for r in orphans]
+    return rows + [dict(r) | {"article_id": None, "language": None} for r in orphans]
 
 
 def reparse(store: Store, report: ReindexReport, log=None) -> None:
@@ -449,12 +450,11 @@ def reparse(store: Store, report: ReindexReport, log=None) -> None:
             report.failures.append((origin, f"parser error ({type(exc).__name__}: {exc})"))
             continue
         report.reparsed += 1
-        old = store.get_article(row["article_id"]) if row["article_id"] else None
-        if old is not None and not article.language:
-            article.language = old["language"]
-        moved = old is not None and article_id(article.canonical_url or article.url or "") != old["id"]
+        article.language = article.language or row["language"]
+        old = row["article_id"]
+        moved = old is not None and article_id(article.canonical_url or article.url or "") != old
         if moved:  # the new parser found another canonical URL: the article moves to its new id
-            store.delete_article(old["id"])
+            store.delete_article(old)
         result = store.save_article(article, row["capture_id"], row["source_id"])
         status = "moved" if moved else _OUTCOME[result.status]
         report.counts[status] += 1

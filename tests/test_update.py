@@ -327,6 +327,7 @@ def new_generation_being_written(data_dir: Path, live: str) -> Path | None:
     return None
 
 
+@pytest.mark.slow
 def test_killed_while_indexing_search_keeps_serving_and_the_next_run_finishes(
         small_site, small_archive, embedder, tmp_path):
     data_dir = tmp_path / "data"
@@ -379,6 +380,7 @@ def top_passages(engine: SearchEngine) -> list[list[tuple]]:
             for q in QUERIES]
 
 
+@pytest.mark.slow
 def test_reindex_full_gives_the_same_results_from_a_new_generation(small_archive, embedder, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(small_archive, data_dir)
@@ -396,6 +398,7 @@ def test_reindex_full_gives_the_same_results_from_a_new_generation(small_archive
     assert top_passages(engine) == before and engine.search(QUERIES[0])["generation"] == report.index.generation
 
 
+@pytest.mark.slow
 def test_reindex_rolls_out_a_better_parser(small_archive, small_site, embedder, tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     shutil.copytree(small_archive, data_dir)
@@ -425,6 +428,28 @@ def test_reindex_rolls_out_a_better_parser(small_archive, small_site, embedder, 
     assert report.index.updated == 1 and report.index.added == 1
     hits = SearchEngine(Settings.load(data_dir), embedder=embedder).search("okapi migrations", k=5)["results"]
     assert {h["article"]["url"] for h in hits[:2]} == {target, odd.url}
+
+
+def test_reindex_moves_an_article_whose_canonical_url_changed(tmp_path, monkeypatch):
+    with NewsSite(special_in_feed=False) as news:
+        urls = [news.url(p) for p in news.feed_paths("atom")[:2]]
+        save_sources(tmp_path, [Source(None, "urls", "picked", urls=urls)])
+        assert pipeline.update(Settings.load(tmp_path), index=False, min_delay=0.0).exit_status == pipeline.OK
+    real_parse = pipeline.parse_capture
+
+    def canonical_moves(capture):
+        article = real_parse(capture)
+        if capture.url == urls[0]:
+            article.canonical_url = "https://moved.example/story"
+        return article
+    monkeypatch.setattr(pipeline, "parse_capture", canonical_moves)
+    report = pipeline.reindex(Settings.load(tmp_path), index=False)
+    assert report.exit_status == pipeline.OK and report.counts["moved"] == 1 and report.counts["unchanged"] == 1
+    assert "moved 1" in report.format()
+    store = Store(tmp_path)
+    rows = store.db.execute("SELECT canonical_url, capture_id FROM articles ORDER BY canonical_url").fetchall()
+    assert len(rows) == 2 and "https://moved.example/story" in [r[0] for r in rows]
+    assert all(r[1] is not None for r in rows)  # still pointing at its raw capture
 
 
 # -- the nightly wrapper ---------------------------------------------------------------

@@ -565,17 +565,35 @@ def test_run_indexes_then_serves_and_serves_even_if_indexing_fails(monkeypatch, 
             return "indexed: added 3 articles"
 
     monkeypatch.setattr(cli, "build_index", lambda settings: Report())
-    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "run", "--port", "8124"])
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "run", "--no-update", "--port", "8124"])
     assert result.exit_code == 0 and "indexed: added 3 articles" in result.output and len(served) == 1
 
     def broken(settings):
         raise RuntimeError("another index build is running")
 
     monkeypatch.setattr(cli, "build_index", broken)
-    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "run", "--port", "8124"])
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "run", "--no-update", "--port", "8124"])
     assert result.exit_code == 0
     assert "indexing failed: another index build is running" in result.output
     assert len(served) == 2
+
+
+def test_run_fetches_from_the_sources_first(monkeypatch, tmp_path):
+    import webui.cli as cli
+
+    calls = []
+
+    class Report:
+        def format(self):
+            return "total 3 added"
+
+    monkeypatch.setattr(server, "serve", lambda *args, **kw: calls.append("serve"))
+    monkeypatch.setattr(cli, "update_archive", lambda settings, index: calls.append(("update", index)) or Report())
+    monkeypatch.setattr(cli, "build_index", lambda settings: calls.append("index") or type(
+        "R", (), {"summary": lambda self: "indexed"})())
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "run", "--port", "8124"])
+    assert result.exit_code == 0 and "total 3 added" in result.output
+    assert calls == [("update", False), "index", "serve"]
 
 
 def test_serve_warms_up_and_prints_the_address(monkeypatch, tmp_path):

@@ -9,6 +9,7 @@ from archive.config import Settings
 from archive.sources_cli import sources
 from indexer.build import build_index
 from indexer.cli import index, search
+from indexer.update import update as update_archive
 from indexer.update_cli import reindex, update
 
 from . import server
@@ -60,10 +61,19 @@ def serve(settings, host, port, threads, model_threads):
 
 @click.command()
 @server_options
+@click.option("--update/--no-update", "fetch_first", default=True, show_default=True,
+              help="Fetch what is new from the sources in sources.toml first.")
 @click.pass_obj
-def run(settings, host, port, threads, model_threads):
-    """Bring the index up to date with the archive, then serve it (what `make run` does)."""
-    # Step 1, fetching new articles from the configured feeds, goes here (before indexing).
+def run(settings, host, port, threads, model_threads, fetch_first):
+    """Fetch what is new, bring the index up to date, then serve it (what `make run` does)."""
+    # Step 1: fetch new articles from the configured sources. Unreachable sources (no
+    # network) are reported and the run goes on with what the archive holds.
+    if fetch_first:
+        click.echo(f"fetching new articles for {settings.data_dir} ...")
+        try:
+            click.echo(update_archive(settings, index=False).format())
+        except Exception as exc:  # noqa: BLE001 - report, then serve what exists
+            click.echo(f"fetching failed: {exc}", err=True)
     # Step 2: index whatever the archive holds. A failure must not keep search down: the
     # previous index generation (if any) stays live and is served.
     click.echo(f"indexing the archive in {settings.data_dir} ...")
@@ -79,3 +89,7 @@ for command in (ingest, index, search, serve, run):
     main.add_command(command)
 for command in (update, reindex, sources):
     main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()
