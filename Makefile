@@ -10,6 +10,8 @@ PORT   ?= 8000
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
+	# a current pip: the 23.x resolver trips over lxml extras that trafilatura requests
+	$(PY) -m pip install --quiet --upgrade "pip>=25"
 	# torch first, pinned: a torch chosen by pip would pull gigabytes of CUDA packages.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
