@@ -103,7 +103,7 @@ def test_hostile_queries_are_just_text(search_engine):
 def test_cli_search_json(indexed_archive):
     result = CliRunner().invoke(main, ["--data-dir", str(indexed_archive), "search", SEED_QUERY, "--json"])
     assert result.exit_code == 0, result.output
-    response = json.loads(result.output)
+    response = json.loads(result.stdout)
     assert response["query"] == SEED_QUERY and len(response["results"]) == 10
     hit = response["results"][0]
     assert {"rank", "score", "text", "paragraph", "article", "cite_url"} <= set(hit)
