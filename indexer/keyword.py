@@ -5,8 +5,13 @@ text is ever parsed as FTS5 syntax); BM25 rewards passages that match more of th
 """
 from __future__ import annotations
 
+import heapq
+import math
+import os
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = frozenset("""
@@ -29,6 +34,19 @@ def match_expression(terms: list[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+# Ranking: FTS5's bm25() with the title column weighted 0 and the body 1 (k1 and b are FTS5's).
+BM25_WEIGHTS = "0.0, 1.0"
+K1 = 1.2
+_SCORE = f"-bm25(passages_fts, {BM25_WEIGHTS})"
+# Candidate limits, measured on 1M passages (benchmarks/query.py): bm25() costs ~0.7 us for each
+# matching row, and an OR of a title's words can match half the table (500 ms). Past
+# PRUNE_ABOVE passages, a query whose terms match more than PLAIN_ROWS rows in all scores only
+# the rows holding its rarest terms (at most CANDIDATE_ROWS of them), over all its terms.
+PRUNE_ABOVE = 50_000
+PLAIN_ROWS = 20_000
+CANDIDATE_ROWS = 10_000
+
+
 def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "", params: list | None = None):
     """[(passage id, bm25 score)] best first; bm25() is lower-is-better, so it is negated.
     Only the passage body counts here: every passage of an article shares its title, and
@@ -37,7 +55,111 @@ def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "", pa
     terms = query_terms(query)
     if not terms:
         return []
-    sql = ("SELECT f.rowid, -bm25(passages_fts, 0.0, 1.0) AS score FROM passages_fts f"
+    if not where:
+        pruned = _search_pruned(conn, terms, limit)
+        if pruned is not None:
+            return pruned
+        # No filter: the FTS table alone (joining every match to passages and articles only
+        # to filter nothing doubled the time at 1M passages).
+        sql = f"SELECT rowid, {_SCORE} AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score DESC LIMIT ?"
+        return [(r[0], r[1]) for r in conn.execute(sql, [match_expression(terms), limit])]
+    sql = (f"SELECT f.rowid, {_SCORE} AS score FROM passages_fts f"
            " JOIN passages p ON p.id = f.rowid JOIN articles a ON a.article_id = p.article_id"
-           f" WHERE passages_fts MATCH ? {'AND ' + where if where else ''} ORDER BY score DESC LIMIT ?")
+           f" WHERE passages_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?")
     return [(r[0], r[1]) for r in conn.execute(sql, [match_expression(terms), *(params or []), limit])]
+
+
+# FTS5 scores every phrase of a MATCH expression, so `(rare) AND (all)` scores rare + all, over
+# exactly the rows holding a rare term; the rare-only score (materialised once) is subtracted.
+_CANDIDATES_SQL = (
+    f"WITH r(id, s) AS MATERIALIZED (SELECT rowid, bm25(passages_fts, {BM25_WEIGHTS}) FROM passages_fts"
+    " WHERE passages_fts MATCH :rare)"
+    f" SELECT f.rowid, -(bm25(passages_fts, {BM25_WEIGHTS}) - r.s) AS score FROM passages_fts f"
+    " CROSS JOIN r ON r.id = f.rowid WHERE passages_fts MATCH :both ORDER BY score DESC LIMIT :limit")
+
+
+def _search_pruned(conn: sqlite3.Connection, terms: list[str], limit: int):
+    """The top `limit` by the full query's BM25, scoring only rows that hold one of its rarer
+    terms (MaxScore); None when the plain query is cheap enough to run as it is.
+
+    A row holding none of the scored terms scores at most the sum of the other terms' BM25
+    ceilings (idf x (k1 + 1)): when the last row kept scores above that, the result is exactly
+    the plain query's. Otherwise rarer-first terms are added while the rows stay within
+    CANDIDATE_ROWS; past that the result is the best of those rows (scores still exact),
+    and rows holding only the commonest terms, which score below that ceiling, may be missed."""
+    stats = _term_stats(conn)
+    if stats is None or stats.rows <= PRUNE_ABOVE:
+        return None
+    counts = {t: stats.document_count(conn, t) for t in terms}
+    if sum(counts.values()) <= PLAIN_ROWS or len(terms) == 1:
+        return None
+    order = sorted(terms, key=lambda t: counts[t])
+    ceilings = [(K1 + 1) * stats.idf(counts[t]) for t in order]
+    k, rows = 1, counts[order[0]]
+    while k < len(order) - 1 and rows + counts[order[k]] <= CANDIDATE_ROWS:
+        rows += counts[order[k]]
+        k += 1
+    everything = match_expression(terms)
+    for attempt in range(2):  # the second run, if any, widens once
+        rare = match_expression(order[:k])
+        top = conn.execute(_CANDIDATES_SQL, {"rare": rare, "both": f"({rare}) AND ({everything})",
+                                             "limit": limit}).fetchall()
+        threshold = top[-1][1] if len(top) == limit else 0.0
+        if threshold > sum(ceilings[k:]):
+            return [(r[0], r[1]) for r in top]  # provably the plain query's top `limit`
+        wider = k + 1  # the fewest more terms that bring the rest's ceiling under the threshold
+        while len(top) == limit and wider < len(order) and sum(ceilings[wider:]) >= threshold:
+            wider += 1
+        if attempt or wider >= len(order) or sum(counts[t] for t in order[:wider]) > 2 * CANDIDATE_ROWS:
+            break  # candidate limit reached: the best rows among those scored
+        k = wider
+    return [(r[0], r[1]) for r in top]
+
+
+class _TermStats:
+    """Row count and per-term document counts of one (immutable) generation database."""
+
+    def __init__(self, rows: int):
+        self.rows = rows
+        self.counts: dict[str, int] = {}
+
+    def idf(self, count: int) -> float:
+        value = math.log((self.rows - count + 0.5) / (count + 0.5))  # as FTS5's bm25()
+        return value if value > 0 else 1e-6
+
+    def document_count(self, conn: sqlite3.Connection, term: str) -> int:
+        count = self.counts.get(term)
+        if count is None:
+            if len(self.counts) > 50_000:
+                self.counts.clear()
+            count = conn.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                 [match_expression([term])]).fetchone()[0]
+            self.counts[term] = count
+        return count
+
+
+_STATS: OrderedDict = OrderedDict()
+_STATS_LOCK = threading.Lock()
+
+
+def _term_stats(conn: sqlite3.Connection) -> _TermStats | None:
+    """Cached per database file (keyed by path, size and modification time)."""
+    try:
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
+        info = os.stat(path) if path else None
+    except (sqlite3.Error, OSError, TypeError):
+        return None
+    if info is None:
+        return None
+    key = (path, info.st_size, info.st_mtime_ns)
+    with _STATS_LOCK:
+        stats = _STATS.get(key)
+        if stats is not None:
+            _STATS.move_to_end(key)
+            return stats
+    stats = _TermStats(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+    with _STATS_LOCK:
+        _STATS[key] = stats
+        while len(_STATS) > 8:
+            _STATS.popitem(last=False)
+    return stats

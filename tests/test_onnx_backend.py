@@ -1,0 +1,104 @@
+"""The ONNX embedding backend: exported locally from the installed model (no network), agreeing
+with torch, exported once and reused from its cache folder."""
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from indexer import onnx_backend
+
+pytestmark = pytest.mark.slow
+
+MISSING = onnx_backend.missing_packages()
+if MISSING:
+    pytest.skip(f"the onnx embedding backend needs {', '.join(MISSING)} (pip install onnxruntime onnx): not installed",
+                allow_module_level=True)
+
+SENTENCES = [
+    "Russia's defence minister said the armed forces would be forced to use similar weapons in response.",
+    "The central bank raised interest rates by a quarter point on Wednesday.",
+    "Binge eating is considered the most common feeding and eating disorder in the United States.",
+    "A short line.",
+    "Officials changed the name of the party's press office Twitter account during the televised debate, "
+    "which critics called an attempt to deceive voters looking for independent fact-checking.",
+]
+
+
+@pytest.fixture(scope="module")
+def model_path():
+    from archive.config import DEFAULT_MODEL
+    from indexer.embed import resolve_model
+    return resolve_model(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    from indexer.embed import Embedder
+    return Embedder(backend="torch-fp32").encode(SENTENCES)
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory, model_path):
+    """Both variants exported once for the module, with the network shut off."""
+    folder = tmp_path_factory.mktemp("onnx-cache")
+    real_connect = socket.socket.connect
+
+    def refuse(self, address):
+        raise AssertionError(f"the export tried to reach the network: {address}")
+
+    socket.socket.connect = refuse
+    try:
+        for variant in onnx_backend.VARIANTS:
+            onnx_backend.load_onnx(model_path, variant, cache_dir=folder)
+    finally:
+        socket.socket.connect = real_connect
+    return folder
+
+
+def test_fp32_export_matches_torch(cache_dir, model_path, reference):
+    encoder = onnx_backend.load_onnx(model_path, "fp32", cache_dir=cache_dir)
+    vectors = encoder.encode(SENTENCES, batch_size=2, normalize_embeddings=True, convert_to_numpy=True,
+                             show_progress_bar=False)
+    assert vectors.shape == (len(SENTENCES), 384) and vectors.dtype == np.float32
+    assert encoder.get_embedding_dimension() == encoder.get_sentence_embedding_dimension() == 384
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(vectors * reference, axis=1)) >= 0.999
+
+
+def test_int8_agrees_with_torch(cache_dir, model_path, reference):
+    encoder = onnx_backend.load_onnx(model_path, "int8", cache_dir=cache_dir)
+    vectors = encoder.encode(SENTENCES, batch_size=8, normalize_embeddings=True)
+    cosine = np.sum(vectors * reference, axis=1)
+    assert cosine.mean() >= 0.99 and cosine.min() >= 0.97, cosine
+    # A str gives one vector. Dynamic quantisation scales activations per batch, so a text
+    # alone and the same text in a batch differ a little (int8 only; fp32 is exact).
+    single = encoder.encode(SENTENCES[0], normalize_embeddings=True)
+    assert single.shape == (384,) and float(single @ reference[0]) >= 0.97
+
+
+def test_cache_folder_is_reused(cache_dir, model_path, monkeypatch):
+    folder = onnx_backend.cache_folder(model_path, "int8", cache_dir)
+    assert (folder / onnx_backend.MANIFEST).exists() and (folder / onnx_backend.MODEL_FILE).exists()
+    before = (folder / onnx_backend.MODEL_FILE).stat().st_mtime_ns
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again instead of reusing the cache")
+
+    monkeypatch.setattr(onnx_backend, "export", no_export)
+    onnx_backend.load_onnx(model_path, "int8", cache_dir=cache_dir)
+    assert (folder / onnx_backend.MODEL_FILE).stat().st_mtime_ns == before
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        onnx_backend.cache_folder(model_path, v, cache_dir).name for v in onnx_backend.VARIANTS)  # no leftovers
+
+
+def test_embedder_selects_onnx_by_setting(cache_dir, monkeypatch):
+    from indexer.embed import Embedder, ModelError
+    monkeypatch.setenv("NEWSARCHIVE_ONNX_CACHE", str(cache_dir))
+    embedder = Embedder(backend="onnx")
+    assert embedder.dimension == 384
+    assert embedder.encode(SENTENCES[:2]).shape == (2, 384)
+    assert embedder.cache_key.endswith("|onnx")  # cached vectors never mix with torch's
+    with pytest.raises(ModelError, match="unknown embedding backend"):
+        _ = Embedder(backend="tensorflow").model
