@@ -45,6 +45,7 @@ _SCORE = f"-bm25(passages_fts, {BM25_WEIGHTS})"
 PRUNE_ABOVE = 50_000
 PLAIN_ROWS = 20_000
 CANDIDATE_ROWS = 10_000
+PRUNE_GAIN = 4
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "", params: list | None = None):
@@ -99,6 +100,8 @@ def _search_pruned(conn: sqlite3.Connection, terms: list[str], limit: int):
     while k < len(order) - 1 and rows + counts[order[k]] <= CANDIDATE_ROWS:
         rows += counts[order[k]]
         k += 1
+    if sum(counts.values()) < PRUNE_GAIN * rows:
+        return None  # the candidates are scored twice: worth it only when they are few
     everything = match_expression(terms)
     for attempt in range(2):  # the second run, if any, widens once
         rare = match_expression(order[:k])
