@@ -76,3 +76,32 @@ def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_p
     assert not set(got.ravel()) & set(ids[:100].tolist())
     with pytest.raises(ValueError):
         VectorIndex.load(tmp_path / "v.faiss", 64, kind)
+
+
+def test_pruned_keyword_search_agrees_with_the_plain_query(tmp_path, monkeypatch):
+    """Above PRUNE_ABOVE passages, keyword search scores only rows holding the rarer terms;
+    forced on a small index, its top results must be the plain query's."""
+    import random
+
+    from indexer import keyword, passages
+    from indexer.chunk import Passage
+
+    rng = random.Random(7)
+    common = ["government", "policy", "market", "report", "city", "people", "year", "said"]
+    rare = ["zeppelin", "quokka", "tarantella", "obsidian"]
+    conn = passages.connect(tmp_path / "p.sqlite")
+    with conn:
+        for n in range(400):
+            words = rng.choices(common, k=30) + (rng.choices(rare, k=2) if n % 25 == 0 else [])
+            text = " ".join(rng.sample(words, len(words)))
+            passages.add_article(conn, {"article_id": f"a{n}", "content_hash": "h"},
+                                 [Passage(f"a{n}", 0, text, text, "")])
+    query = "quokka government market policy"
+    plain = keyword.search(conn, query, 10)
+    monkeypatch.setattr(keyword, "PRUNE_ABOVE", 0)
+    monkeypatch.setattr(keyword, "PLAIN_ROWS", 5)
+    monkeypatch.setattr(keyword, "CANDIDATE_ROWS", 100)
+    pruned = keyword.search(conn, query, 10)
+    assert keyword._search_pruned(conn, keyword.query_terms(query), 10) is not None  # the pruned path ran
+    assert [i for i, _ in pruned[:5]] == [i for i, _ in plain[:5]]
+    assert [round(s, 6) for _, s in pruned[:5]] == [round(s, 6) for _, s in plain[:5]]
