@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 BANDS = 8
 BAND_BITS = 8
 MAX_DISTANCE = 6
@@ -34,15 +36,15 @@ def simhash(text: str, shingle: int = 3) -> int | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    counts = [0] * 64
-    for i in range(len(tokens) - shingle + 1):
-        h = int.from_bytes(hashlib.blake2b(" ".join(tokens[i:i + shingle]).encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            counts[bit] += 1 if (h >> bit) & 1 else -1
+    n = len(tokens) - shingle + 1
+    hashes = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(" ".join(tokens[i:i + shingle]).encode(), digest_size=8).digest(), "big")
+         for i in range(n)), dtype=np.uint64, count=n)
+    # per bit: how many shingle hashes have it set; a bit is on where most do
+    ones = np.unpackbits(hashes.astype("<u8").view(np.uint8).reshape(n, 8), axis=1, bitorder="little").sum(axis=0)
     value = 0
-    for bit in range(64):
-        if counts[bit] > 0:
-            value |= 1 << bit
+    for bit in np.flatnonzero(2 * ones.astype(np.int64) > n):
+        value |= 1 << int(bit)
     return value
 
 
