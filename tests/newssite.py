@@ -310,8 +310,8 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 10  # idle keep-alive connections close after this
     disable_nagle_algorithm = True  # headers and body go out as separate writes
 
-    def log_message(self, format, *args) -> None:  # quiet
-        pass
+    def log_message(self, format, *args) -> None:
+        """Quiet: the tests read the request log instead."""
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.site.record(RecordedRequest("GET", self.path, httpx.Headers(list(self.headers.items()))))

@@ -323,7 +323,7 @@ def new_generation_being_written(data_dir: Path, live: str) -> Path | None:
             finally:
                 conn.close()
         except sqlite3.Error:
-            pass
+            continue  # the database is being written: look again
     return None
 
 

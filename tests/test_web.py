@@ -606,7 +606,7 @@ def test_serve_warms_up_and_prints_the_address(monkeypatch, tmp_path):
             ran.append(True)
 
         def close(self):
-            pass
+            """Nothing to release."""
 
     monkeypatch.setattr(server, "limit_threads", limited.append)
     monkeypatch.setattr(server, "make_server", lambda app, host, port, threads: FakeServer())
