@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -209,6 +208,3 @@ def fetch_url(url: str, fetcher=None) -> Capture | InputError:
         if own:
             fetcher.close()
 
-
-def env_max_bytes() -> int:
-    return int(os.environ.get("NEWSARCHIVE_MAX_BYTES", DEFAULT_MAX_BYTES))

@@ -5,25 +5,6 @@ import html
 import re
 from urllib.parse import quote
 
-RRF_K = 60
-
-
-def reciprocal_rank_fusion(rankings: dict[str, list[int]], weights: dict[str, float] | None = None,
-                           k: int = RRF_K) -> list[tuple[int, float, dict[str, int]]]:
-    """Fuse ranked id lists: score = sum of weight / (k + rank). Returns (id, score, {name: rank})
-    best first; ties broken by id for a stable order."""
-    weights = weights or {}
-    scores: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    for name, ids in rankings.items():
-        weight = weights.get(name, 1.0)
-        for rank, ident in enumerate(ids, start=1):
-            scores[ident] = scores.get(ident, 0.0) + weight / (k + rank)
-            ranks.setdefault(ident, {})[name] = rank
-    order = sorted(scores, key=lambda i: (-scores[i], i))
-    return [(i, scores[i], ranks[i]) for i in order]
-
-
 def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float],
                  floors: dict[str, float] | None = None) -> dict[int, float]:
     """Weighted sum of each retriever's scores, z-normalised over the union of all

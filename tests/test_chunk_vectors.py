@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from indexer.chunk import chunk_article, split_sentences
-from indexer.fusion import collapse, highlight, reciprocal_rank_fusion, text_fragment_url
+from indexer.fusion import collapse, highlight, score_fusion, text_fragment_url
 from indexer.vectors import VectorIndex, exact_search
 
 
@@ -29,10 +29,11 @@ def test_sentence_split_keeps_quotes_with_their_sentence():
     assert sents[1] == "Then he left."
 
 
-def test_rrf_and_collapse():
-    fused = reciprocal_rank_fusion({"a": [1, 2, 3], "b": [3, 2]})
-    assert [i for i, _, _ in fused][:2] == [2, 3] or [i for i, _, _ in fused][:2] == [3, 2]
-    assert fused[0][2].keys() == {"a", "b"}
+def test_score_fusion_and_collapse():
+    # a rare keyword match (two hits) stands out against many dense scores
+    fused = score_fusion({"vector": {i: 0.5 - i / 100 for i in range(1, 21)}, "keyword": {7: 9.0, 8: 8.0}},
+                         {"vector": 0.7, "keyword": 0.3}, {"keyword": 0.0})
+    assert max(fused, key=fused.get) == 7
     items = [("x", 1), ("x", 2), ("x", 3), ("y", 4)]
     assert collapse(items, lambda t: t[0], 2) == [("x", 1), ("x", 2), ("y", 4)]
 
