@@ -1,9 +1,10 @@
-"""Pure ranking logic: rank fusion, per-article collapse, highlighting, citation links."""
+"""Pure ranking logic: score fusion, per-article collapse, highlighting, citation links."""
 from __future__ import annotations
 
 import html
 import re
 from urllib.parse import quote
+
 
 def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float],
                  floors: dict[str, float] | None = None) -> dict[int, float]:
