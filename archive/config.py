@@ -25,6 +25,8 @@ class Settings:
     data_dir: Path = _setting(Path("data"), "Where the database, captures and index generations live.")
     model: str = _setting(DEFAULT_MODEL, "Sentence-transformers model name or path for passage embeddings.")
     reranker: str = _setting("", "Optional CrossEncoder model name or path that reorders the top hits.")
+    late_interaction: bool = _setting(True, "Rescore candidates by matching the query's words token by token "
+                                      "(MaxSim); stores ~15 KB of token vectors a passage.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, or onnx (exported locally).")
@@ -59,9 +61,21 @@ class Settings:
         typed = {}
         for name, value in values.items():
             kind = type(getattr(self, name))
-            typed[name] = Path(value) if kind is Path else kind(value)
+            typed[name] = Path(value) if kind is Path else _boolean(name, value) if kind is bool else kind(value)
         return replace(self, **typed)
 
     @classmethod
     def help(cls) -> dict[str, str]:
         return {f.name: f.metadata["help"] for f in fields(cls)}
+
+
+def _boolean(name: str, value) -> bool:
+    """true/false, yes/no, on/off, 1/0 (from TOML, the environment or a flag)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"setting {name} must be true or false, not {value!r}")

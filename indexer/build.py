@@ -36,6 +36,7 @@ class IndexReport:
     passages_added: int = 0
     passages_removed: int = 0
     embedded: int = 0          # passages run through the model (not from the cache)
+    tokens_embedded: int = 0   # the same, for the token vectors of late interaction
     passages_total: int = 0
     generation: str | None = None
     seconds: float = 0.0
@@ -85,10 +86,14 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         generations.sweep(settings.data_dir)
         live = None if full else generations.current(settings.data_dir)
         wanted = store.indexable_articles()
+        embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+        with_tokens = settings.late_interaction and embedder.supports_tokens
         if live is not None:
             meta = generations.read_meta(live)
             if meta.get("model") != settings.model:
                 live = None  # another model: vectors are not comparable, rebuild everything
+            elif meta.get("late_interaction", False) != with_tokens:
+                live = None  # token vectors switched on (or off): every passage needs them (or not)
         have: dict[str, str] = {}
         if live is not None:
             with passages.connect(live / "passages.sqlite", readonly=True) as conn:
@@ -103,14 +108,14 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
             report.passages_total = generations.read_meta(live)["passages"]
             report.seconds = time.perf_counter() - started
             return report
-        embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
         own_cache = embedder.cache is None  # the data dir's cache, attached for this build only
         if own_cache:
             embedder.cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
         folder = generations.new_generation(settings.data_dir)
         try:
             report.generation = folder.name
-            _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress)
+            _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress,
+                              with_tokens)
             if before_swap:
                 before_swap(folder)
             generations.swap_in(settings.data_dir, folder)
@@ -123,7 +128,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
     return report
 
 
-def _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress):
+def _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress, with_tokens):
     clock = time.perf_counter
     t0 = clock()
     if live is not None:
@@ -132,6 +137,7 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
     new_ids: list[int] = []
     new_texts: list[str] = []
     new_hashes: list[str] = []
+    new_chunks = []
     with conn:
         removed = passages.remove_articles(conn, to_remove)
         report.passages_removed = len(removed)
@@ -141,11 +147,18 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
             new_ids += ids
             new_texts += [c.embed_text for c in chunks]
             new_hashes += [c.content_hash for c in chunks]
+            new_chunks += chunks
     report.passages_added = len(new_ids)
     t1 = clock()
     before = embedder.encoded
     vectors = embedder.encode_cached(new_texts, new_hashes, on_batch=progress)
     report.embedded = embedder.encoded - before
+    if with_tokens:  # the passage alone, not its title: measured better for token matching
+        before = embedder.tokens_encoded
+        blobs = embedder.encode_tokens_cached([c.text for c in new_chunks], [c.text_hash for c in new_chunks],
+                                              on_batch=progress)
+        passages.add_tokens(conn, new_ids, blobs)
+        report.tokens_embedded = embedder.tokens_encoded - before
     t2 = clock()
     dimension = embedder.dimension
     total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -174,6 +187,6 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
                       "vector_index_s": round(t3 - t2, 3)}
     generations.write_meta(folder, {
         "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,
-        "dimension": dimension, "kind": kind, "passages": total, "articles": articles,
+        "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 

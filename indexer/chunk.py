@@ -29,6 +29,10 @@ class Passage:
     def content_hash(self) -> str:
         return hashlib.sha1(self.embed_text.encode()).hexdigest()
 
+    @property
+    def text_hash(self) -> str:
+        return hashlib.sha1(self.text.encode()).hexdigest()
+
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, each keeping its closing quote or bracket."""

@@ -12,6 +12,8 @@ import numpy as np
 
 from archive.config import DEFAULT_MODEL
 
+from . import late
+
 # Model weights come from installed packages, never from a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -86,21 +88,21 @@ class EmbeddingCache:
         self.conn.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
                           " vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
 
-    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
         with self._lock:
             for start in range(0, len(hashes), 500):
                 part = hashes[start:start + 500]
                 rows = self.conn.execute(
                     f"SELECT hash, vector FROM embeddings WHERE model=? AND hash IN ({','.join('?' * len(part))})",
                     [model, *part])
-                found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
+                found.update(rows)
         return found
 
-    def put_many(self, model: str, items: list[tuple[str, np.ndarray]]) -> None:
+    def put_many(self, model: str, items: list[tuple[str, bytes]]) -> None:
         with self._lock, self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
-                                  [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items])
+                                  [(model, h, blob) for h, blob in items])
 
     def close(self) -> None:
         self.conn.close()
@@ -118,6 +120,7 @@ class Embedder:
         self._model = None
         self._lock = threading.Lock()
         self.encoded = 0  # texts actually run through the model (cache misses)
+        self.tokens_encoded = 0  # the same, for token vectors
 
     @property
     def model(self):
@@ -159,12 +162,49 @@ class Embedder:
             return np.asarray([len(t) for t in texts], dtype=np.int64)
         return np.asarray([len(x) for x in ids], dtype=np.int64)
 
+    @property
+    def supports_tokens(self) -> bool:
+        """Whether this backend gives per-token vectors (sentence-transformers does; our ONNX export does not)."""
+        return not self.backend.startswith("onnx")
+
+    def encode_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's content-token vectors (unit length), for late interaction."""
+        if not texts:
+            return []
+        model = self.model
+        with _precision(self.backend):
+            outputs = model.encode(texts, batch_size=self.batch_size, output_value="token_embeddings",
+                                   convert_to_numpy=False, show_progress_bar=False)
+        self.tokens_encoded += len(texts)
+        matrices = []
+        for text, output in zip(texts, outputs):
+            tokens = output.float().cpu().numpy()
+            tokens = tokens[late.content_token_mask(model.tokenizer, text, len(tokens))]
+            matrices.append(tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12))
+        return matrices
+
     def encode_query(self, query: str) -> np.ndarray:
         return self.encode([query])[0]
 
+    def encode_query_tokens(self, query: str) -> np.ndarray:
+        return self.encode_tokens([query])[0]
+
     def encode_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> np.ndarray:
         """Embed only what the cache lacks; `on_batch(n)` reports progress."""
-        found = self.cache.get_many(self.cache_key, hashes) if self.cache else {}
+        found = self._cached(texts, hashes, self.cache_key,
+                             lambda batch: [v.tobytes() for v in self.encode(batch)], on_batch)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([np.frombuffer(found[h], dtype=np.float32) for h in hashes])
+
+    def encode_tokens_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> list[bytes]:
+        """Packed content-token vectors (see indexer.late), from the cache where it has them."""
+        found = self._cached(texts, hashes, self.cache_key + "|tokens",
+                             lambda batch: [late.pack(t) for t in self.encode_tokens(batch)], on_batch)
+        return [found[h] for h in hashes]
+
+    def _cached(self, texts: list[str], hashes: list[str], key: str, encode_batch, on_batch) -> dict[str, bytes]:
+        found = self.cache.get_many(key, hashes) if self.cache else {}
         missing, seen = [], set()
         for i, h in enumerate(hashes):  # each distinct text once
             if h not in found and h not in seen:
@@ -181,17 +221,15 @@ class Embedder:
         step = max(self.batch_size * 8, 256)
         for start in range(0, len(missing), step):
             part = missing[start:start + step]
-            batches = [[texts[i] for i in part[b:b + self.batch_size]] for b in range(0, len(part), self.batch_size)]
-            vectors = np.vstack([self.encode(batch) for batch in batches])  # one batch a call: kept as ordered
-            fresh = [(hashes[i], v) for i, v in zip(part, vectors)]
+            blobs = [blob for b in range(0, len(part), self.batch_size)  # one batch a call: kept as ordered
+                     for blob in encode_batch([texts[i] for i in part[b:b + self.batch_size]])]
+            fresh = [(hashes[i], blob) for i, blob in zip(part, blobs)]
             found.update(fresh)
             if self.cache:
-                self.cache.put_many(self.cache_key, fresh)
+                self.cache.put_many(key, fresh)
             if on_batch:
                 on_batch(len(part))
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([found[h] for h in hashes]).astype(np.float32, copy=False)
+        return found
 
 
 def _precision(backend: str):

@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(article_id),
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, embed_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+CREATE TABLE IF NOT EXISTS passage_tokens (id INTEGER PRIMARY KEY, tokens BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     title, text, content='passages', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
@@ -57,6 +58,8 @@ def remove_articles(conn: sqlite3.Connection, article_ids: list[str]) -> list[in
         rows = conn.execute(f"SELECT id, title, text FROM passages WHERE article_id IN ({marks})", part).fetchall()
         conn.executemany("INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                          [(r["id"], r["title"], r["text"]) for r in rows])
+        conn.execute(f"DELETE FROM passage_tokens WHERE id IN (SELECT id FROM passages WHERE article_id IN ({marks}))",
+                     part)
         conn.execute(f"DELETE FROM passages WHERE article_id IN ({marks})", part)
         conn.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
         removed.extend(r["id"] for r in rows)
@@ -75,6 +78,19 @@ def add_article(conn: sqlite3.Connection, article: dict, passages) -> list[int]:
                      (cur.lastrowid, passage.title, passage.text))
         ids.append(cur.lastrowid)
     return ids
+
+
+def add_tokens(conn: sqlite3.Connection, ids: list[int], blobs: list[bytes]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO passage_tokens(id, tokens) VALUES (?,?)", zip(ids, blobs))
+
+
+def fetch_tokens(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes]:
+    found: dict[int, bytes] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        found.update(conn.execute(f"SELECT id, tokens FROM passage_tokens WHERE id IN ({','.join('?' * len(part))})",
+                                  part))
+    return found
 
 
 def filter_sql(since: str | None, until: str | None, source: str | None, lang: str | None) -> tuple[str, list]:

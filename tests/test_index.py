@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from archive.config import Settings
 from archive.models import Article
 from archive.store import Store
-from indexer import generations, passages
+from indexer import generations, late, passages
 from indexer.build import build_index
 from indexer.search import SearchEngine
 from webui.cli import main
@@ -28,10 +28,21 @@ def test_the_archive_is_fully_indexed(indexed_archive):
     assert meta["passages"] > 1500
 
 
+def test_every_passage_has_its_token_vectors(indexed_archive):
+    folder = generations.require_current(indexed_archive)
+    assert generations.read_meta(folder)["late_interaction"] is True
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM passages")]
+        blobs = passages.fetch_tokens(conn, ids)
+    assert set(blobs) == set(ids)
+    sizes = [len(late.unpack(b, 384)) for b in blobs.values()]
+    assert min(sizes) >= 1 and 10 < sum(sizes) / len(sizes) < 120  # content tokens only
+
+
 def test_indexing_twice_embeds_nothing_the_second_time(archive_copy, embedder):
     before = generations.current(archive_copy)
     report = build_index(Settings.load(archive_copy), embedder=embedder)
-    assert not report.changed and report.embedded == 0
+    assert not report.changed and report.embedded == 0 and report.tokens_embedded == 0
     assert generations.current(archive_copy) == before  # no new generation either
 
 
@@ -47,12 +58,32 @@ def test_changed_and_deleted_articles_are_reindexed_incrementally(archive_copy, 
     report = build_index(settings, embedder=embedder)
     assert (report.updated, report.removed, report.added) == (1, 1, 0)
     # only the new passage text needed the model; the rest came from the cache
-    assert 1 <= report.embedded <= 2
+    assert 1 <= report.embedded <= 2 and 1 <= report.tokens_embedded <= 2
     ids = indexed_ids(archive_copy)
     assert victim not in ids and target in ids
     hits = SearchEngine(settings, embedder=embedder).search("zebra-striped submarine Oslo", k=3)
     assert hits["results"][0]["article"]["id"] == target
     assert "zebra-striped" in hits["results"][0]["text"]
+    folder = generations.require_current(archive_copy)
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        orphans = conn.execute("SELECT count(*) FROM passage_tokens WHERE id NOT IN (SELECT id FROM passages)")
+        assert orphans.fetchone()[0] == 0  # the deleted and replaced passages took their tokens along
+        missing = conn.execute("SELECT count(*) FROM passages WHERE id NOT IN (SELECT id FROM passage_tokens)")
+        assert missing.fetchone()[0] == 0
+
+
+def test_switching_late_interaction_off_and_on_rebuilds_from_the_cache(archive_copy, embedder):
+    off = build_index(Settings.load(archive_copy, late_interaction=False), embedder=embedder)
+    assert off.changed and off.embedded == 0 and off.tokens_embedded == 0
+    folder = generations.require_current(archive_copy)
+    assert generations.read_meta(folder)["late_interaction"] is False
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        assert conn.execute("SELECT count(*) FROM passage_tokens").fetchone()[0] == 0
+    response = SearchEngine(Settings.load(archive_copy), embedder=embedder).search("cluster munitions", k=3)
+    assert response["results"] and "late_score" not in response["results"][0]["scores"]
+    on = build_index(Settings.load(archive_copy), embedder=embedder)  # back on: tokens from the cache too
+    assert on.changed and on.embedded == 0 and on.tokens_embedded == 0
+    assert generations.read_meta(generations.require_current(archive_copy))["late_interaction"] is True
 
 
 def test_a_crash_before_the_swap_leaves_the_previous_generation_serving(archive_copy, embedder):

@@ -47,6 +47,7 @@ class HashEmbedder(Embedder):
     """Bag-of-words vectors hashed into 1024 dimensions: deterministic, instant, model-free."""
 
     DIM = 1024
+    supports_tokens = False  # no token vectors: late interaction is skipped
 
     def __init__(self):
         super().__init__("fake-hash")

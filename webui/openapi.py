@@ -47,6 +47,7 @@ SCHEMAS = {
     "Scores": _object({
         "fused": {"type": "number"}, "vector_rank": NULLABLE_INT, "vector_score": NULLABLE_NUMBER,
         "keyword_rank": NULLABLE_INT, "keyword_score": NULLABLE_NUMBER, "rerank_score": NULLABLE_NUMBER,
+        "late_score": {**NULLABLE_NUMBER, "description": "Token-level match (MaxSim) of the query with the passage."},
     }, required=["fused", "vector_rank", "keyword_rank"], description="How the hit was ranked by each retriever."),
     "SearchResult": _object({
         "rank": {"type": "integer", "minimum": 1},

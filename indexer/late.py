@@ -1,0 +1,70 @@
+"""Late interaction: score a passage by matching each query token with its most similar
+passage token (MaxSim, as ColBERT does), using the embedding model's contextual token vectors.
+
+A whole-passage vector blurs a question's few key words into the rest of the text; token
+matching keeps them: "threatened" meets "threat", "retaliation" meets "response" in the
+context "as a response ... forced to use similar weapons". Pure functions; the vectors
+come from `Embedder.encode_tokens`.
+
+Stored per passage: only content tokens (no specials, punctuation or stopwords), each an
+int8 vector with its own float16 scale: (d + 2) bytes a token, ~15 KB a passage at d=384.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .keyword import STOPWORDS
+
+
+def content_token_mask(tokenizer, text: str, count: int) -> np.ndarray:
+    """Which of the first `count` tokens of `text` are worth matching: parts of words that
+    hold a letter or digit and are not stopwords. Without a fast tokenizer (no word
+    boundaries), every non-special token."""
+    encoding = tokenizer(text, truncation=True, max_length=max(count, 2), return_offsets_mapping=True,
+                         return_special_tokens_mask=True)
+    specials = encoding["special_tokens_mask"][:count]
+    if not getattr(tokenizer, "is_fast", False):
+        return np.array([not s for s in specials] + [False] * (count - len(specials)), dtype=bool)
+    word_ids = encoding.word_ids()[:count]
+    offsets = encoding["offset_mapping"]
+    spans: dict[int, list[int]] = {}
+    for (start, end), word in zip(offsets, encoding.word_ids()):
+        if word is not None:
+            spans.setdefault(word, [start, end])[1] = end
+    keep = []
+    for special, word in zip(specials, word_ids):
+        if special or word is None:
+            keep.append(False)
+            continue
+        start, end = spans[word]
+        text_of_word = text[start:end].lower()
+        keep.append(any(c.isalnum() for c in text_of_word) and text_of_word not in STOPWORDS)
+    keep += [False] * (count - len(keep))
+    return np.array(keep, dtype=bool)
+
+
+def pack(tokens: np.ndarray) -> bytes:
+    """Token vectors (n x d, unit length) -> bytes: n float16 scales, then n x d int8."""
+    tokens = np.asarray(tokens, dtype=np.float32)
+    scales = np.abs(tokens).max(axis=1, keepdims=True) / 127.0 if len(tokens) else np.zeros((0, 1), np.float32)
+    scales[scales == 0] = 1.0
+    quantised = np.round(tokens / scales).astype(np.int8)
+    return scales.astype(np.float16).tobytes() + quantised.tobytes()
+
+
+def unpack(blob: bytes, dimension: int) -> np.ndarray:
+    count = len(blob) // (dimension + 2)
+    scales = np.frombuffer(blob, dtype=np.float16, count=count).astype(np.float32)
+    quantised = np.frombuffer(blob, dtype=np.int8, offset=2 * count).reshape(count, dimension)
+    return quantised.astype(np.float32) * scales[:, None]
+
+
+def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
+    """Mean over the query's tokens of their best cosine with any passage token."""
+    if not len(query_tokens) or not len(passage_tokens):
+        return 0.0
+    return float((query_tokens @ passage_tokens.T).max(axis=1).mean())
+
+
+def scores(query_tokens: np.ndarray, blobs: dict[int, bytes], dimension: int) -> dict[int, float]:
+    return {i: maxsim(query_tokens, unpack(blob, dimension)) for i, blob in blobs.items()}
