@@ -101,7 +101,7 @@ def base_corpus(cache: Path) -> dict:
         shutil.rmtree(data_dir, ignore_errors=True)
         print(f"indexing the real pages once into {data_dir} (cached for later runs) ...", flush=True)
         print("  ingest:", ingest_all(data_dir, (WARC, SEEDS)))
-        print("  " + build_index(Settings.load(data_dir)).summary(), flush=True)
+    print("  " + build_index(Settings.load(data_dir)).summary(), flush=True)  # a no-op when up to date
     folder = generations.current(data_dir)
     meta = generations.read_meta(folder)
     import sqlite3
@@ -110,12 +110,13 @@ def base_corpus(cache: Path) -> dict:
                             " language FROM articles ORDER BY article_id").fetchall()
     rows = conn.execute("SELECT id, article_id, position, title, text, embed_hash FROM passages"
                         " ORDER BY article_id, position").fetchall()
+    tokens = dict(conn.execute("SELECT id, tokens FROM passage_tokens")) if meta.get("late_interaction") else {}
     conn.close()
     index = VectorIndex.load(folder / "vectors.faiss", meta["dimension"], meta["kind"])
     vectors = index.vectors(np.asarray([r[0] for r in rows], np.int64))
     digest = hashlib.sha1("".join(r[5] for r in rows).encode()).hexdigest()[:12]
     return {"articles": articles, "passages": rows, "vectors": vectors, "meta": meta, "fingerprint": digest,
-            "data_dir": data_dir}
+            "tokens": [tokens[r[0]] for r in rows] if tokens else None, "data_dir": data_dir}
 
 
 def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
@@ -145,7 +146,8 @@ def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
 def scaled_key(base: dict, n: int, noise: float, seed: int) -> dict:
     from indexer.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
     return {"format": FORMAT, "passages": n, "noise": noise, "seed": seed, "base": base["fingerprint"],
-            "model": base["meta"]["model"], "hnsw_m": HNSW_M, "hnsw_ef_construction": HNSW_EF_CONSTRUCTION}
+            "model": base["meta"]["model"], "hnsw_m": HNSW_M, "hnsw_ef_construction": HNSW_EF_CONSTRUCTION,
+            "late_interaction": base["tokens"] is not None}
 
 
 def cached_generation(data_dir: Path, key: dict) -> bool:
@@ -199,7 +201,7 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
 
     while next_id <= n:
         t0 = time.perf_counter()
-        article_batch, passage_batch = [], []
+        article_batch, passage_batch, token_batch = [], [], []
         for article_id in order:
             if next_id > n:
                 break
@@ -212,6 +214,8 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
                     break
                 row = rows[i]
                 passage_batch.append((next_id, new_id, row[2], row[3], row[4], row[5]))
+                if base["tokens"] is not None:  # a copy's token vectors are its original's
+                    token_batch.append((next_id, base["tokens"][i]))
                 pending_ids.append(next_id)
                 pending_rows.append(i)
                 next_id += 1
@@ -220,6 +224,7 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
                              article_batch)
             conn.executemany("INSERT INTO passages(id, article_id, position, title, text, embed_hash)"
                              " VALUES (?,?,?,?,?,?)", passage_batch)
+            conn.executemany("INSERT INTO passage_tokens(id, tokens) VALUES (?,?)", token_batch)
         article_count += len(article_batch)
         copy += 1
         timings["rows_s"] += time.perf_counter() - t0
@@ -236,6 +241,7 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     index.save(folder / "vectors.faiss")
     timings["save_s"] = time.perf_counter() - t0
     meta = dict(base["meta"], generation=folder.name, kind=kind, passages=n, articles=article_count,
+                late_interaction=base["tokens"] is not None,
                 synthetic=key, built_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     generations.write_meta(folder, meta)
     generations.swap_in(data_dir, folder)
@@ -279,7 +285,7 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
     first_query_s = time.perf_counter() - started  # index load + first query (model already loaded)
     for q in queries[:20]:  # warm the page cache and the allocator
         engine.search(q)
-    total, kw, enc, vec, kw_hits = [], [], [], [], []
+    total, kw, enc, vec, kw_hits, late_s = [], [], [], [], [], []
     vectors = []
     for q in queries:
         t0 = time.perf_counter()
@@ -292,8 +298,11 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         t1 = time.perf_counter()
         v = embedder.encode_query(q)
         t2 = time.perf_counter()
-        gen.vectors.search(v, depth)
+        _, ids = gen.vectors.search(v, depth)
         t3 = time.perf_counter()
+        if gen.meta.get("late_interaction"):  # token vectors of the union, query tokens, MaxSim
+            engine._late_scores(gen, q, list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits}))
+            late_s.append(time.perf_counter() - t3)
         kw.append(t1 - t0)
         enc.append(t2 - t1)
         vec.append(t3 - t2)
@@ -302,7 +311,8 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
     exact, plain_times = keyword_exactness(gen.conn, queries, depth)
     return {"engine": engine, "query_vectors": np.vstack(vectors), "first_query_s": round(first_query_s, 3),
             "hybrid": percentiles(total), "keyword": percentiles(kw), "embed_query": percentiles(enc),
-            "vector": percentiles(vec), "keyword_hits_mean": round(float(np.mean(kw_hits)), 1),
+            "vector": percentiles(vec), "late_interaction": percentiles(late_s) if late_s else None,
+            "keyword_hits_mean": round(float(np.mean(kw_hits)), 1),
             "keyword_unpruned": percentiles(plain_times), **exact}
 
 
@@ -493,7 +503,8 @@ def main() -> None:
               f" first query {figures['first_query_s']} s (index load included)")
         print(f"    alone: keyword p50 {kw['p50_ms']} / p95 {kw['p95_ms']} ms ({figures['keyword_hits_mean']} hits),"
               f" query embedding p50 {e['p50_ms']} / p95 {e['p95_ms']} ms, vector search p50 {v['p50_ms']} / p95"
-              f" {v['p95_ms']} ms")
+              f" {v['p95_ms']} ms" + (f", late interaction p50 {figures['late_interaction']['p50_ms']} / p95"
+                                     f" {figures['late_interaction']['p95_ms']} ms" if figures["late_interaction"] else ""))
         print(f"    keyword candidate limits: same top-{CANDIDATES} scores as the unpruned query for"
               f" {figures['keyword_same_scores_share']:.0%} of queries (id overlap {figures['keyword_id_overlap_mean']},"
               f" copies tie); unpruned keyword p50 {figures['keyword_unpruned']['p50_ms']} /"

@@ -80,3 +80,12 @@ def test_boolean_settings_parse_words(tmp_path, value, expected):
 def test_a_boolean_setting_rejects_anything_else(tmp_path):
     with pytest.raises(ValueError, match="late_interaction must be true or false"):
         Settings.load(tmp_path, late_interaction="perhaps")
+
+
+def test_scoring_many_passages_at_once_agrees_with_one_at_a_time():
+    query = unit_rows(3, seed=5)
+    blobs = {n: late.pack(unit_rows(rows, seed=n)) for n, rows in enumerate((1, 7, 40, 0, 12), start=10)}
+    together = late.scores(query, blobs, 384)
+    assert set(together) == set(blobs) and together[13] == 0.0  # the passage without tokens
+    for i, blob in blobs.items():
+        assert together[i] == pytest.approx(late.maxsim(query, late.unpack(blob, 384)), abs=1e-5)
