@@ -59,17 +59,25 @@ def _stem(term: str) -> str:
     return term
 
 
-def highlight(text: str, terms: list[str]) -> str:
-    """HTML-escaped text with the query's words (and their inflections) in <mark>."""
+def highlight(text: str, terms: list[str], related: list[tuple[int, int, str]] = ()) -> str:
+    """HTML-escaped text with the query's words (and their inflections) in <mark>, and the
+    words late interaction matched to a query word (start, end, query word) in <mark class="near">."""
     stems = sorted({_stem(t) for t in terms if len(t) > 1}, key=len, reverse=True)
-    if not stems:
-        return html.escape(text)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    spans: list[tuple[int, int, str | None]] = []
+    if stems:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+        spans = [(m.start(), m.end(), None) for m in pattern.finditer(text)]
+    literal = list(spans)
+    spans += [r for r in related if not any(s < r[1] and r[0] < e for s, e, _ in literal)]
     out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(html.escape(text[last:match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
+    for start, end, near in sorted(spans):
+        if start < last:
+            continue
+        out.append(html.escape(text[last:start]))
+        word = html.escape(text[start:end])
+        out.append(f"<mark>{word}</mark>" if near is None else
+                   f'<mark class="near" title="{html.escape("close to “" + near + "”")}">{word}</mark>')
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 

@@ -115,8 +115,9 @@ class SearchEngine:
         with self._lock:
             rows = passages.fetch_passages(gen.conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
+        matcher = None
         if self.settings.late_interaction and gen.meta.get("late_interaction"):
-            signals["late"] = self._late_scores(gen, query, list(rows))
+            signals["late"], matcher = self._late_scores(gen, query, list(rows))
         fused = score_fusion(signals, WEIGHTS, {"keyword": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
@@ -128,7 +129,7 @@ class SearchEngine:
         candidates = collapse(candidates, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
-        results = [self._result(start + n + 1, c, terms, signals)
+        results = [self._result(start + n + 1, c, terms, signals, matcher)
                    for n, c in enumerate(candidates[start:start + k])]
         return {
             "query": query,
@@ -143,10 +144,21 @@ class SearchEngine:
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
-    def _late_scores(self, gen: Generation, query: str, ids: list[int]) -> dict[int, float]:
+    def _late_scores(self, gen: Generation, query: str, ids: list[int]):
+        """Late-interaction scores of the candidates, and a function giving the words of a
+        passage that matched the query's words (for the highlight)."""
         with self._lock:
             blobs = passages.fetch_tokens(gen.conn, ids)
-        return late.scores(self.embedder.encode_query_tokens(query), blobs, gen.meta["dimension"])
+        query_tokens = self.embedder.encode_query_tokens(query)
+        model = self.embedder.model
+
+        def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
+            if passage_id not in blobs:
+                return []
+            return late.matched_words(model.tokenizer, model.max_seq_length, query, query_tokens, text,
+                                      late.unpack(blobs[passage_id], gen.meta["dimension"]))
+
+        return late.scores(query_tokens, blobs, gen.meta["dimension"]), matched
 
     def _rerank(self, query: str, candidates: list[dict]) -> list[dict]:
         top = candidates[: self.settings.rerank_top]
@@ -155,7 +167,7 @@ class SearchEngine:
             c["rerank"] = float(s)
         return sorted(top, key=lambda c: -c["rerank"]) + candidates[len(top):]
 
-    def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict]) -> dict:
+    def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict], matcher) -> dict:
         row = c["row"]
         breakdown = {"fused": round(c["fused"], 6),
                      "vector_rank": c["ranks"].get("vector"), "vector_score": _round(signals["vector"].get(c["id"])),
@@ -169,7 +181,7 @@ class SearchEngine:
             "rank": rank,
             "score": _round(c.get("rerank", c["fused"])),
             "text": row["text"],
-            "highlighted": highlight(row["text"], terms),
+            "highlighted": highlight(row["text"], terms, matcher(c["id"], row["text"]) if matcher else ()),
             "paragraph": row["position"],
             "passage_id": c["id"],
             "article": {"id": row["article_id"], "url": original, "title": row["title"], "source": row["source"],

@@ -89,3 +89,24 @@ def test_scoring_many_passages_at_once_agrees_with_one_at_a_time():
     assert set(together) == set(blobs) and together[13] == 0.0  # the passage without tokens
     for i, blob in blobs.items():
         assert together[i] == pytest.approx(late.maxsim(query, late.unpack(blob, 384)), abs=1e-5)
+
+
+def test_the_words_that_matched_are_found_in_the_passage(embedder):
+    model = embedder.model
+    query = "who threatened retaliation"
+    text = "Russia, realizing the threat that such munitions pose, said it would bake bread."
+    spans = late.matched_words(model.tokenizer, model.max_seq_length, query, embedder.encode_query_tokens(query),
+                               text, embedder.encode_tokens([text])[0])
+    assert [(text[s:e], word) for s, e, word in spans] == [("threat", "threatened")]
+    assert late.matched_words(model.tokenizer, model.max_seq_length, query, embedder.encode_query_tokens(query),
+                              text, unit_rows(3)) == []  # vectors that do not belong to this text: nothing
+
+
+def test_related_words_are_marked_apart_and_escaped():
+    from indexer.fusion import highlight
+    text = "<b>Threats</b> & a response"
+    threats, response = text.index("Threats"), text.index("response")
+    out = highlight(text, ["threats"], [(threats, threats + 7, "threatened"), (response, response + 8, 'retal"iation')])
+    assert out.startswith("&lt;b&gt;<mark>Threats</mark>&lt;/b&gt;")  # the literal match wins its span
+    assert '<mark class="near" title="close to “retal&quot;iation”">response</mark>' in out
+    assert "<b>" not in out

@@ -161,6 +161,8 @@ def test_api_search_finds_who_threatened_retaliation(client, seed_id):
     assert all(hit["article"]["id"] == seed_id for hit in seed_hits)
     answer = [hit["rank"] for hit in body["results"] if "forced to use similar weapons" in hit["text"]]
     assert answer and answer[0] <= 10, "the seed's Shoigu passage is not in the top 10"
+    shoigu = body["results"][answer[0] - 1]["highlighted"]
+    assert '<mark class="near" title="close to “threatened”">threat</mark>' in shoigu  # why it matched
     assert "late_score" in body["results"][0]["scores"]
 
 
