@@ -93,6 +93,16 @@ def fetch_tokens(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes]:
     return found
 
 
+def facets(conn: sqlite3.Connection, limit: int = 200) -> dict[str, list[tuple[str, int]]]:
+    """The sources and languages the index holds, most articles first (the filters' choices)."""
+    sources = conn.execute("SELECT coalesce(source, domain) AS name, count(*) AS n FROM articles"
+                           " WHERE coalesce(source, domain) IS NOT NULL GROUP BY name ORDER BY n DESC, name LIMIT ?",
+                           (limit,)).fetchall()
+    languages = conn.execute("SELECT language, count(*) AS n FROM articles WHERE language IS NOT NULL"
+                             " GROUP BY language ORDER BY n DESC, language LIMIT ?", (limit,)).fetchall()
+    return {"sources": [tuple(r) for r in sources], "languages": [tuple(r) for r in languages]}
+
+
 def filter_sql(since: str | None, until: str | None, source: str | None, lang: str | None) -> tuple[str, list]:
     """WHERE clauses over `a` (articles): filters are applied inside retrieval."""
     clauses, params = [], []

@@ -454,6 +454,19 @@ def test_search_results_escape_titles_and_passages(hostile_client):
     assert f">{XSS_ESCAPED}</a>" in html  # the title
 
 
+def test_filters_suggest_the_sources_and_languages_the_index_holds(client, hostile_client):
+    html = client.get("/").get_data(as_text=True)
+    languages = re.search(r'<datalist id="language-choices">(.*?)</datalist>', html, re.S).group(1)
+    assert '<option value="en">' in languages
+    sources = re.findall(r'<option value="([^"]+)">(\d+) articles?</option>',
+                         re.search(r'<datalist id="source-choices">(.*?)</datalist>', html, re.S).group(1))
+    assert len(sources) >= 10 and "NBC News" in dict(sources)
+    counts = [int(n) for _, n in sources]
+    assert counts == sorted(counts, reverse=True)  # most articles first
+    hostile = hostile_client.get("/").get_data(as_text=True)
+    assert '<option value="&lt;img src=x onerror=&#34;alert(2)&#34;&gt;">1 article</option>' in hostile
+
+
 def test_non_http_article_urls_are_never_links(hostile_client, hostile_archive):
     article = hostile_client.get(f"/articles/{hostile_archive['scheme']}").get_data(as_text=True)
     results = hostile_client.get("/", query_string={"q": "alert harbour"}).get_data(as_text=True)

@@ -11,10 +11,12 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def search():
     if not (request.args.get("q") or "").strip():
-        return render_template("search.html", data=None, archive=views.health_data(), form=request.args)
+        return render_template("search.html", data=None, archive=views.health_data(), form=request.args,
+                               choices=views.filter_choices())
     data = views.search_data(request.args, "pages.search")
     archive = views.health_data() if not data["results"] else None  # an empty archive says how to fill it
-    return render_template("search.html", data=data, archive=archive, form=request.args)
+    return render_template("search.html", data=data, archive=archive, form=request.args,
+                           choices=views.filter_choices())
 
 
 @bp.get("/articles/<ident>")

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from archive.config import Settings
 from archive.store import Store
-from indexer import generations
+from indexer import generations, passages
 from indexer.search import SearchEngine
 
 EXTENSION = "newsarchive"
@@ -40,6 +40,7 @@ class Resources:
         self._engine = engine
         self._store = store
         self._lock = threading.Lock()
+        self._choices: tuple | None = None  # (generation folder, filter choices)
 
     @property
     def store(self) -> Store:
@@ -62,6 +63,19 @@ class Resources:
     def index_meta(self) -> dict | None:
         folder = generations.current(self.settings.data_dir)
         return generations.read_meta(folder) if folder else None
+
+    def filter_choices(self) -> dict:
+        """Sources and languages of the live generation, read once per generation."""
+        folder = generations.current(self.settings.data_dir)
+        if folder is None:
+            return {"sources": [], "languages": []}
+        if self._choices is None or self._choices[0] != folder:
+            conn = passages.connect(folder / "passages.sqlite", readonly=True)
+            try:
+                self._choices = (folder, passages.facets(conn))
+            finally:
+                conn.close()
+        return self._choices[1]
 
     def warm_up(self) -> None:
         """Load the model and the live index now, so the first query is as fast as the rest."""

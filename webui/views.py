@@ -85,6 +85,11 @@ def article_data(ident: str) -> dict:
     }
 
 
+def filter_choices() -> dict:
+    """The source and language filters' suggestions: what the index holds."""
+    return resources.get().filter_choices()
+
+
 def health_data() -> dict:
     """What the archive holds and which index answers; never loads the model."""
     res = resources.get()
