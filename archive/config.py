@@ -30,7 +30,7 @@ class Settings:
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, or onnx (exported locally).")
-    approximate_above: int = _setting(100_000, "Passage count above which the vector index is HNSW, not exact.")
+    approximate_above: int = _setting(100_000, "Passage count above which the vector index is IVF (approximate), not exact.")
     passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
     max_bytes: int = _setting(10 * 1024 * 1024, "Size cap for any fetched page or read file, in bytes.")
     fetch_timeout: float = _setting(20.0, "Seconds before a fetch gives up.")

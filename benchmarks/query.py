@@ -1,6 +1,6 @@
 """Query latency of hybrid search at 10k, 100k and 1M passages: in process (SearchEngine.search)
 and over HTTP (/api/search under waitress, several client threads); keyword search, query
-embedding and the vector search timed on their own; recall@10 of the approximate (HNSW) index
+embedding and the vector search timed on their own; recall@10 of the approximate (IVF) index
 against exact search; time to first query and memory.
 
     .venv/bin/python benchmarks/query.py [--sizes 10k,100k,1M] [--queries 200] [--clients 4]
@@ -13,7 +13,7 @@ the real passages with their real embeddings, then copies of them until N, each 
 vector the real one plus Gaussian noise (norm --noise, default 0.6: cosine ~0.86 with its
 original), renormalised, and its text, title and article metadata the real ones (so FTS5 and
 BM25 see realistic text and term statistics; a copied article keeps its passages together).
-HNSW above `approximate_above` (100k) passages, as the product does. Built generations are
+IVF above `approximate_above` (100k) passages, as the product does. Built generations are
 cached in --cache-dir (1M takes minutes), each built in a child process whose peak memory is
 reported. The 200 queries come from the corpus: the dev questions, the seed question,
 article titles, and 2-4 word phrases taken from passages.
@@ -41,7 +41,7 @@ import numpy as np
 
 from common import DEV, ROOT, SEEDS, WARC, ingest_all, load_questions
 
-FORMAT = 1
+FORMAT = 2  # 2: IVF above approximate_above, token vectors
 SEED_QUERY = "who threatened retaliation"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newsarchive-query-bench"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -144,9 +144,9 @@ def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
 
 
 def scaled_key(base: dict, n: int, noise: float, seed: int) -> dict:
-    from indexer.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
+    from indexer.vectors import IVF_PROBES, IVF_TRAIN_PER_LIST
     return {"format": FORMAT, "passages": n, "noise": noise, "seed": seed, "base": base["fingerprint"],
-            "model": base["meta"]["model"], "hnsw_m": HNSW_M, "hnsw_ef_construction": HNSW_EF_CONSTRUCTION,
+            "model": base["meta"]["model"], "ivf_probes": IVF_PROBES, "ivf_train_per_list": IVF_TRAIN_PER_LIST,
             "late_interaction": base["tokens"] is not None}
 
 
@@ -159,7 +159,7 @@ def cached_generation(data_dir: Path, key: dict) -> bool:
 def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_above: int) -> dict:
     """Write a complete generation of n passages into data_dir and make it current."""
     from indexer import generations, passages
-    from indexer.vectors import VectorIndex
+    from indexer.vectors import IVF_TRAIN_PER_LIST, VectorIndex, ivf_lists
 
     started = time.perf_counter()
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -175,11 +175,18 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     conn = passages.connect(folder / "passages.sqlite")
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
-    kind = "hnsw" if n > approximate_above else "flat"
-    index = VectorIndex(base_vectors.shape[1], kind)
+    timings = {"rows_s": 0.0, "vectors_s": 0.0}
+    kind = "ivf" if n > approximate_above else "flat"
+    index = VectorIndex(base_vectors.shape[1], kind, lists=ivf_lists(n))
+    if index.needs_training:  # cells learnt from noisy copies like the ones the index will hold
+        t0 = time.perf_counter()
+        picks = rng.integers(0, len(rows), min(n, IVF_TRAIN_PER_LIST * index.lists))
+        sample = base_vectors[picks] + rng.standard_normal((len(picks), base_vectors.shape[1])).astype(
+            np.float32) * (key["noise"] / np.sqrt(base_vectors.shape[1]))
+        index.train(sample / np.linalg.norm(sample, axis=1, keepdims=True))
+        timings["train_s"] = time.perf_counter() - t0
     next_id, copy, article_count = 1, 0, 0
     pending_ids, pending_rows = [], []
-    timings = {"rows_s": 0.0, "vectors_s": 0.0}
 
     def flush():
         nonlocal pending_ids, pending_rows
@@ -473,7 +480,7 @@ def main() -> None:
     print(f"real corpus: {len(base['passages'])} passages of {len(base['articles'])} articles, model "
           f"{base['meta']['model']}; {len(queries)} queries (dev questions, titles, phrases)")
     print(f"scaled indexes: real passages and embeddings, then copies with noise {args.noise} on the vectors "
-          f"(renormalised) and the real texts; HNSW above {approximate_above} passages")
+          f"(renormalised) and the real texts; IVF above {approximate_above} passages")
 
     limit_threads()
     from indexer.embed import Embedder

@@ -23,7 +23,7 @@ from archive.store import Store
 from . import generations, passages
 from .chunk import chunk_article, context_text
 from .embed import Embedder, EmbeddingCache
-from .vectors import VectorIndex
+from .vectors import VectorIndex, ivf_lists
 
 INDEX_FORMAT = 1
 
@@ -103,7 +103,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         report.removed = sum(a not in wanted for a in have)
         report.updated = sum(a in have for a in to_add)
         report.added = len(to_add) - report.updated
-        if live is not None and not to_add and not to_remove:
+        if live is not None and not to_add and not to_remove and \
+                generations.read_meta(live).get("kind") == vector_kind(settings, generations.read_meta(live)["passages"]):
             report.generation = live.name
             report.passages_total = generations.read_meta(live)["passages"]
             report.seconds = time.perf_counter() - started
@@ -126,6 +127,12 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         generations.sweep(settings.data_dir)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def vector_kind(settings: Settings, passages_total: int) -> str:
+    """Exact search while small; IVF past `approximate_above` (older generations may be HNSW:
+    the next build moves them over)."""
+    return "ivf" if passages_total > settings.approximate_above else "flat"
 
 
 def _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress, with_tokens):
@@ -163,19 +170,25 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
     dimension = embedder.dimension
     total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    kind = "hnsw" if total > settings.approximate_above else "flat"
+    kind = vector_kind(settings, total)
+    index = None
     if live is not None and generations.read_meta(live).get("kind") == kind:
         meta = generations.read_meta(live)
         index = VectorIndex.load(live / "vectors.faiss", meta["dimension"], kind)
-        index.remove(np.asarray(removed, dtype=np.int64))
-    else:  # first build, or crossing the exact/approximate threshold: build from the passage table
-        index = VectorIndex(dimension, kind)
+        if kind == "ivf" and ivf_lists(total) > 2 * index.lists:
+            index = None  # grown well past the cells it learnt: learn them anew
+        else:
+            index.remove(np.asarray(removed, dtype=np.int64))
+    if index is None:  # first build, crossing the exact/approximate threshold, or new cells
+        index = VectorIndex(dimension, kind, lists=ivf_lists(total))
         fresh = set(new_ids)
         old = [r for r in conn.execute("SELECT id, title, text, embed_hash FROM passages ORDER BY id")
                if r["id"] not in fresh]
-        if old:  # normally all in the embedding cache already
-            index.add(np.asarray([r["id"] for r in old], np.int64), embedder.encode_cached(
-                [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old]))
+        old_vectors = embedder.encode_cached(  # normally all in the embedding cache already
+            [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old])
+        if index.needs_training:
+            index.train(np.vstack([old_vectors, vectors]))
+        index.add(np.asarray([r["id"] for r in old], np.int64), old_vectors)
     index.add(np.asarray(new_ids, dtype=np.int64), vectors)
     index.save(folder / "vectors.faiss")
     conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")

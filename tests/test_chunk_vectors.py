@@ -51,13 +51,14 @@ def test_text_fragment_links_to_the_quoted_words():
     assert text_fragment_url("file:///x.txt", "a b") == "file:///x.txt"
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_path):
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(3000, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(10, 3010, dtype=np.int64)
-    index = VectorIndex(32, kind)
+    index = VectorIndex(32, kind, lists=32)
+    index.train(vectors)  # IVF learns its cells; the others need nothing
     index.add(ids, vectors)
     queries = vectors[:20] + 0.1 * rng.normal(size=(20, 32)).astype(np.float32)
     _, got = index.search(queries, 10)

@@ -126,3 +126,21 @@ def test_cli_index_and_search_give_clear_errors(tmp_path):
     Store(bad).save_article(Article(url="https://x.example/a", title="T", paragraphs=["Some text to index."]))
     result = runner.invoke(main, ["--data-dir", str(bad), "index"])
     assert result.exit_code != 0 and "cannot load embedding model" in result.output
+
+
+def test_past_approximate_above_the_index_is_ivf_and_stays_incremental(archive_copy, embedder):
+    settings = Settings.load(archive_copy, approximate_above=1000)
+    report = build_index(settings, embedder=embedder)  # flat -> ivf: vectors from the cache
+    assert report.embedded == 0
+    meta = generations.read_meta(generations.require_current(archive_copy))
+    assert meta["kind"] == "ivf"
+    engine = SearchEngine(settings, embedder=embedder)
+    hit = engine.search("Shoigu Russian Defense Minister cluster munitions", k=1)["results"][0]
+    assert "Shoigu" in hit["text"]
+    store = Store(archive_copy)
+    victim = sorted(store.indexable_articles())[0]
+    store.delete_article(victim)
+    report = build_index(settings, embedder=embedder)
+    assert report.removed == 1 and report.embedded == 0
+    assert generations.read_meta(generations.require_current(archive_copy))["kind"] == "ivf"
+    assert victim not in indexed_ids(archive_copy)
