@@ -307,8 +307,10 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         t2 = time.perf_counter()
         _, ids = gen.vectors.search(v, depth)
         t3 = time.perf_counter()
-        if gen.meta.get("late_interaction"):  # token vectors of the union, query tokens, MaxSim
-            engine._late_scores(gen, q, list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits}))
+        if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
+            tokens = embedder.encode_query_tokens(q)  # tokens come in the dense query's batch)
+            t3 = time.perf_counter()
+            engine._late_scores(gen, q, tokens, list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits}))
             late_s.append(time.perf_counter() - t3)
         kw.append(t1 - t0)
         enc.append(t2 - t1)

@@ -52,14 +52,15 @@ def _content_tokens(tokenizer, text: str, count: int) -> tuple[np.ndarray, list]
     return np.array(keep + [False] * pad, dtype=bool), words + [None] * pad
 
 
-def matched_words(tokenizer, max_length: int, query: str, query_tokens: np.ndarray, text: str,
-                  passage_tokens: np.ndarray, threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
+def matched_words(tokenizer, max_length: int, query: str, query_words: list, query_tokens: np.ndarray,
+                  text: str, passage_tokens: np.ndarray,
+                  threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
     """(start, end, query word) for each passage word that was a query word's best match,
-    when the match is close: what late interaction saw in the passage, to show the reader."""
+    when the match is close: what late interaction saw in the passage, to show the reader.
+    `query_words` is `kept_words(tokenizer, query, max_length)`, computed once a query."""
     if not len(query_tokens) or not len(passage_tokens):
         return []
-    query_words = _kept_words(tokenizer, query, max_length)
-    passage_words = _kept_words(tokenizer, text, max_length)
+    passage_words = kept_words(tokenizer, text, max_length)
     if len(query_words) != len(query_tokens) or len(passage_words) != len(passage_tokens):
         return []  # stored under another tokenizer or length limit
     similarities = query_tokens @ passage_tokens.T
@@ -69,7 +70,8 @@ def matched_words(tokenizer, max_length: int, query: str, query_tokens: np.ndarr
     return sorted((start, end, word) for (start, end), word in found.items())
 
 
-def _kept_words(tokenizer, text: str, max_length: int) -> list:
+def kept_words(tokenizer, text: str, max_length: int) -> list:
+    """The word span of each content token (the rows `encode_tokens` keeps)."""
     count = len(tokenizer(text, truncation=True, max_length=max_length)["input_ids"])
     mask, words = _content_tokens(tokenizer, text, count)
     return [w for w, keep in zip(words, mask) if keep]

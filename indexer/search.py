@@ -105,7 +105,11 @@ class SearchEngine:
         allowed = passages.allowed_passage_ids(gen.conn, where, params) if where else None
         with self._lock:  # one sqlite connection per generation: serialise its use
             keyword_hits = keyword.search(gen.conn, query, depth, where, params)
-        query_vector = self.embedder.encode_query(topic_of(query))
+        with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
+        if with_late:  # the question word is left out of the dense query, kept as context for the tokens
+            query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
+        else:
+            query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.vectors.search(query_vector, depth, allowed)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         vector_score = dict(vector_hits)
@@ -116,8 +120,8 @@ class SearchEngine:
             rows = passages.fetch_passages(gen.conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
-        if self.settings.late_interaction and gen.meta.get("late_interaction"):
-            signals["late"], matcher = self._late_scores(gen, query, list(rows))
+        if with_late:
+            signals["late"], matcher = self._late_scores(gen, query, query_tokens, list(rows))
         fused = score_fusion(signals, WEIGHTS, {"keyword": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
@@ -144,19 +148,19 @@ class SearchEngine:
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
-    def _late_scores(self, gen: Generation, query: str, ids: list[int]):
+    def _late_scores(self, gen: Generation, query: str, query_tokens, ids: list[int]):
         """Late-interaction scores of the candidates, and a function giving the words of a
         passage that matched the query's words (for the highlight)."""
         with self._lock:
             blobs = passages.fetch_tokens(gen.conn, ids)
-        query_tokens = self.embedder.encode_query_tokens(query)
         model = self.embedder.model
+        query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
         def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
             if passage_id not in blobs:
                 return []
-            return late.matched_words(model.tokenizer, model.max_seq_length, query, query_tokens, text,
-                                      late.unpack(blobs[passage_id], gen.meta["dimension"]))
+            return late.matched_words(model.tokenizer, model.max_seq_length, query, query_words, query_tokens,
+                                      text, late.unpack(blobs[passage_id], gen.meta["dimension"]))
 
         return late.scores(query_tokens, blobs, gen.meta["dimension"]), matched
 

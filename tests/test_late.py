@@ -95,11 +95,21 @@ def test_the_words_that_matched_are_found_in_the_passage(embedder):
     model = embedder.model
     query = "who threatened retaliation"
     text = "Russia, realizing the threat that such munitions pose, said it would bake bread."
-    spans = late.matched_words(model.tokenizer, model.max_seq_length, query, embedder.encode_query_tokens(query),
+    words = late.kept_words(model.tokenizer, query, model.max_seq_length)
+    query_tokens = embedder.encode_query_tokens(query)
+    spans = late.matched_words(model.tokenizer, model.max_seq_length, query, words, query_tokens,
                                text, embedder.encode_tokens([text])[0])
     assert [(text[s:e], word) for s, e, word in spans] == [("threat", "threatened")]
-    assert late.matched_words(model.tokenizer, model.max_seq_length, query, embedder.encode_query_tokens(query),
+    assert late.matched_words(model.tokenizer, model.max_seq_length, query, words, query_tokens,
                               text, unit_rows(3)) == []  # vectors that do not belong to this text: nothing
+
+
+def test_one_batch_gives_the_dense_query_and_the_question_tokens(embedder):
+    vector, tokens = embedder.encode_query_and_tokens("threatened retaliation", "who threatened retaliation")
+    assert float(vector @ embedder.encode_query("threatened retaliation")) > 0.9999
+    alone = embedder.encode_query_tokens("who threatened retaliation")
+    assert tokens.shape == alone.shape == (2, 384)
+    assert np.min(np.sum(tokens * alone, axis=1)) > 0.999
 
 
 def test_related_words_are_marked_apart_and_escaped():
