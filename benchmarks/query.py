@@ -309,9 +309,9 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         t3 = time.perf_counter()
         if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
             tokens = embedder.encode_query_tokens(q)  # tokens come in the dense query's batch)
-            t3 = time.perf_counter()
+            t4 = time.perf_counter()
             engine._late_scores(gen, q, tokens, list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits}))
-            late_s.append(time.perf_counter() - t3)
+            late_s.append(time.perf_counter() - t4)
         kw.append(t1 - t0)
         enc.append(t2 - t1)
         vec.append(t3 - t2)
@@ -461,8 +461,6 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="where the built indexes are kept")
     parser.add_argument("--noise", type=float, default=0.6, help="norm of the noise added to copied vectors")
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
-    parser.add_argument("--model-threads", type=int, default=1,
-                        help="math-library threads in process, as `newsarchive serve --model-threads` (default 1)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the scaled indexes even if cached")
     parser.add_argument("--build-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -480,10 +478,6 @@ def main() -> None:
 
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     base = base_corpus(args.cache_dir)
-    # In process as the server runs: on 2 cores, 2 threads made a 10k query 63 ms instead of 34
-    # (torch's OpenMP workers still spin when FAISS starts its own).
-    from webui.server import limit_threads
-    limit_threads(args.model_threads)
     queries = make_queries(base, args.queries)
     print(f"real corpus: {len(base['passages'])} passages of {len(base['articles'])} articles, model "
           f"{base['meta']['model']}; {len(queries)} queries (dev questions, titles, phrases)")

@@ -26,20 +26,21 @@ def content_token_mask(tokenizer, text: str, count: int) -> np.ndarray:
     """Which of the first `count` tokens of `text` are worth matching: parts of words that
     hold a letter or digit and are not stopwords. Without a fast tokenizer (no word
     boundaries), every non-special token."""
-    return _content_tokens(tokenizer, text, count)[0]
+    mask = _content_tokens(tokenizer, text, count)[0][:count]
+    return np.concatenate([mask, np.zeros(count - len(mask), dtype=bool)])
 
 
-def _content_tokens(tokenizer, text: str, count: int) -> tuple[np.ndarray, list]:
-    """The mask above, and each token's word as a character span (None where unknown)."""
-    encoding = tokenizer(text, truncation=True, max_length=max(count, 2), return_offsets_mapping=True,
+def _content_tokens(tokenizer, text: str, max_length: int) -> tuple[np.ndarray, list]:
+    """For each token of `text` (cut at max_length): whether it is a content token, and
+    its word as a character span (None where unknown). One tokenizer call."""
+    encoding = tokenizer(text, truncation=True, max_length=max(max_length, 2), return_offsets_mapping=True,
                          return_special_tokens_mask=True)
-    specials = encoding["special_tokens_mask"][:count]
+    specials = encoding["special_tokens_mask"]
     if not getattr(tokenizer, "is_fast", False):
-        keep = [not s for s in specials] + [False] * (count - len(specials))
-        return np.array(keep, dtype=bool), [None] * count
-    word_ids = encoding.word_ids()[:count]
+        return np.array([not s for s in specials], dtype=bool), [None] * len(specials)
+    word_ids = encoding.word_ids()
     spans: dict[int, list[int]] = {}
-    for (start, end), word in zip(encoding["offset_mapping"], encoding.word_ids()):
+    for (start, end), word in zip(encoding["offset_mapping"], word_ids):
         if word is not None:
             spans.setdefault(word, [start, end])[1] = end
     keep, words = [], []
@@ -48,8 +49,7 @@ def _content_tokens(tokenizer, text: str, count: int) -> tuple[np.ndarray, list]
         words.append(span)
         text_of_word = text[span[0]:span[1]].lower() if span else ""
         keep.append(span is not None and any(c.isalnum() for c in text_of_word) and text_of_word not in STOPWORDS)
-    pad = count - len(keep)
-    return np.array(keep + [False] * pad, dtype=bool), words + [None] * pad
+    return np.array(keep, dtype=bool), words
 
 
 def matched_words(tokenizer, max_length: int, query: str, query_words: list, query_tokens: np.ndarray,
@@ -72,8 +72,7 @@ def matched_words(tokenizer, max_length: int, query: str, query_words: list, que
 
 def kept_words(tokenizer, text: str, max_length: int) -> list:
     """The word span of each content token (the rows `encode_tokens` keeps)."""
-    count = len(tokenizer(text, truncation=True, max_length=max_length)["input_ids"])
-    mask, words = _content_tokens(tokenizer, text, count)
+    mask, words = _content_tokens(tokenizer, text, max_length)
     return [w for w, keep in zip(words, mask) if keep]
 
 
