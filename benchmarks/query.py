@@ -41,7 +41,7 @@ import numpy as np
 
 from common import DEV, ROOT, SEEDS, WARC, ingest_all, load_questions
 
-FORMAT = 2  # 2: IVF above approximate_above, token vectors
+FORMAT = 3  # 2: IVF above approximate_above, token vectors; 3: tokens in the shared store
 SEED_QUERY = "who threatened retaliation"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newsarchive-query-bench"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -110,13 +110,18 @@ def base_corpus(cache: Path) -> dict:
                             " language FROM articles ORDER BY article_id").fetchall()
     rows = conn.execute("SELECT id, article_id, position, title, text, embed_hash FROM passages"
                         " ORDER BY article_id, position").fetchall()
-    tokens = dict(conn.execute("SELECT id, tokens FROM passage_tokens")) if meta.get("late_interaction") else {}
     conn.close()
+    tokens = {}
+    if meta.get("late_interaction"):
+        from indexer.token_store import TokenStore, store_path
+        store = TokenStore(store_path(data_dir), readonly=True)
+        tokens = store.get_many(meta["model"], [r[5] for r in rows])
+        store.close()
     index = VectorIndex.load(folder / "vectors.faiss", meta["dimension"], meta["kind"])
     vectors = index.vectors(np.asarray([r[0] for r in rows], np.int64))
     digest = hashlib.sha1("".join(r[5] for r in rows).encode()).hexdigest()[:12]
     return {"articles": articles, "passages": rows, "vectors": vectors, "meta": meta, "fingerprint": digest,
-            "tokens": [tokens[r[0]] for r in rows] if tokens else None, "data_dir": data_dir}
+            "tokens": [tokens[r[5]] for r in rows] if tokens else None, "data_dir": data_dir}
 
 
 def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
@@ -172,6 +177,9 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     article_rows = {a[0]: a for a in articles}
     order = [a for a in by_article]  # every article with passages, copied whole
 
+    from indexer.token_store import TokenStore, store_path
+    tokens = TokenStore(store_path(data_dir))  # the shared store, as build_index keeps it
+    tokens.conn.execute("PRAGMA synchronous=OFF")
     conn = passages.connect(folder / "passages.sqlite")
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
@@ -220,9 +228,10 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
                 if next_id > n:
                     break
                 row = rows[i]
-                passage_batch.append((next_id, new_id, row[2], row[3], row[4], row[5]))
+                embed_hash = row[5] if copy == 0 else f"{row[5]}~{copy}"  # a passage of its own, as in life
+                passage_batch.append((next_id, new_id, row[2], row[3], row[4], embed_hash))
                 if base["tokens"] is not None:  # a copy's token vectors are its original's
-                    token_batch.append((next_id, base["tokens"][i]))
+                    token_batch.append((embed_hash, base["tokens"][i]))
                 pending_ids.append(next_id)
                 pending_rows.append(i)
                 next_id += 1
@@ -231,7 +240,8 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
                              article_batch)
             conn.executemany("INSERT INTO passages(id, article_id, position, title, text, embed_hash)"
                              " VALUES (?,?,?,?,?,?)", passage_batch)
-            conn.executemany("INSERT INTO passage_tokens(id, tokens) VALUES (?,?)", token_batch)
+        if token_batch:
+            tokens.put_many(base["meta"]["model"], token_batch)
         article_count += len(article_batch)
         copy += 1
         timings["rows_s"] += time.perf_counter() - t0
@@ -243,6 +253,7 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
         conn.execute("INSERT INTO passages_fts(rowid, title, text) SELECT id, title, text FROM passages")
         conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
     conn.close()
+    tokens.close()
     timings["fts_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     index.save(folder / "vectors.faiss")
@@ -282,7 +293,7 @@ def ensure_scaled(base: dict, n: int, cache: Path, noise: float, rebuild: bool) 
 
 def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int) -> dict:
     from archive.config import Settings
-    from indexer import keyword
+    from indexer import keyword, passages
     from indexer.search import SearchEngine
 
     settings = Settings.load(data_dir)
@@ -309,8 +320,11 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         t3 = time.perf_counter()
         if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
             tokens = embedder.encode_query_tokens(q)  # tokens come in the dense query's batch)
+            union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
+            with engine._lock:
+                rows = passages.fetch_passages(gen.conn, union)  # search has them already
             t4 = time.perf_counter()
-            engine._late_scores(gen, q, tokens, list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits}))
+            engine._late_scores(gen, q, tokens, rows)
             late_s.append(time.perf_counter() - t4)
         kw.append(t1 - t0)
         enc.append(t2 - t1)

@@ -21,8 +21,9 @@ from archive.config import Settings
 from archive.store import Store
 
 from . import generations, passages
-from .chunk import chunk_article, context_text
+from .chunk import chunk_article, context_text, text_hash
 from .embed import Embedder, EmbeddingCache
+from .token_store import TokenStore, store_path as token_store_path
 from .vectors import VectorIndex, ivf_lists
 
 INDEX_FORMAT = 1
@@ -37,6 +38,7 @@ class IndexReport:
     passages_removed: int = 0
     embedded: int = 0          # passages run through the model (not from the cache)
     tokens_embedded: int = 0   # the same, for the token vectors of late interaction
+    rebuilt: bool = False      # a new generation was written
     passages_total: int = 0
     generation: str | None = None
     seconds: float = 0.0
@@ -47,8 +49,12 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed)
 
     def summary(self) -> str:
-        if not self.changed:
+        if not self.changed and not self.rebuilt:
             return f"index is up to date ({self.passages_total} passages, generation {self.generation})"
+        if not self.changed:
+            return (f"index rebuilt without article changes (vector index kind or token vectors): "
+                    f"{self.passages_total} passages, {self.tokens_embedded} token passes, generation "
+                    f"{self.generation}; {self.seconds:.1f}s")
         rate = self.passages_added / self.seconds if self.seconds else 0.0
         return (f"indexed: added {self.added}, updated {self.updated}, removed {self.removed} articles; "
                 f"{self.passages_added} passages in ({self.embedded} embedded), {self.passages_removed} out; "
@@ -104,7 +110,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         report.updated = sum(a in have for a in to_add)
         report.added = len(to_add) - report.updated
         if live is not None and not to_add and not to_remove and \
-                generations.read_meta(live).get("kind") == vector_kind(settings, generations.read_meta(live)["passages"]):
+                generations.read_meta(live).get("kind") == vector_kind(settings, generations.read_meta(live)["passages"]) \
+                and (not with_tokens or token_store_path(settings.data_dir).exists()):
             report.generation = live.name
             report.passages_total = generations.read_meta(live)["passages"]
             report.seconds = time.perf_counter() - started
@@ -115,6 +122,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         folder = generations.new_generation(settings.data_dir)
         try:
             report.generation = folder.name
+            report.rebuilt = True
             _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress,
                               with_tokens)
             if before_swap:
@@ -127,6 +135,22 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         generations.sweep(settings.data_dir)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _add_missing_tokens(settings: Settings, embedder: Embedder, passages_db: Path, progress) -> int:
+    """Token vectors for every passage of the new generation that the shared store lacks
+    (new passages; all of them after the store was deleted or late interaction switched on).
+    The model sees the passage alone, not its title: measured better for token matching."""
+    store = TokenStore(token_store_path(settings.data_dir))
+    try:
+        missing = store.missing(settings.model, passages_db)
+        before = embedder.tokens_encoded
+        texts = [text for _, text in missing]
+        blobs = embedder.encode_tokens_cached(texts, [text_hash(t) for t in texts], on_batch=progress)
+        store.put_many(settings.model, [(h, blob) for (h, _), blob in zip(missing, blobs)])
+        return embedder.tokens_encoded - before
+    finally:
+        store.close()
 
 
 def vector_kind(settings: Settings, passages_total: int) -> str:
@@ -144,7 +168,6 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
     new_ids: list[int] = []
     new_texts: list[str] = []
     new_hashes: list[str] = []
-    new_chunks = []
     with conn:
         removed = passages.remove_articles(conn, to_remove)
         report.passages_removed = len(removed)
@@ -154,18 +177,14 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
             new_ids += ids
             new_texts += [c.embed_text for c in chunks]
             new_hashes += [c.content_hash for c in chunks]
-            new_chunks += chunks
     report.passages_added = len(new_ids)
     t1 = clock()
     before = embedder.encoded
     vectors = embedder.encode_cached(new_texts, new_hashes, on_batch=progress)
     report.embedded = embedder.encoded - before
-    if with_tokens:  # the passage alone, not its title: measured better for token matching
-        before = embedder.tokens_encoded
-        blobs = embedder.encode_tokens_cached([c.text for c in new_chunks], [c.text_hash for c in new_chunks],
-                                              on_batch=progress)
-        passages.add_tokens(conn, new_ids, blobs)
-        report.tokens_embedded = embedder.tokens_encoded - before
+    if with_tokens:
+        conn.commit()
+        report.tokens_embedded = _add_missing_tokens(settings, embedder, folder / "passages.sqlite", progress)
     t2 = clock()
     dimension = embedder.dimension
     total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]

@@ -31,7 +31,11 @@ class Passage:
 
     @property
     def text_hash(self) -> str:
-        return hashlib.sha1(self.text.encode()).hexdigest()
+        return text_hash(self.text)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def split_sentences(text: str) -> list[str]:

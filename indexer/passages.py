@@ -13,7 +13,6 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(article_id),
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, embed_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
-CREATE TABLE IF NOT EXISTS passage_tokens (id INTEGER PRIMARY KEY, tokens BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     title, text, content='passages', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
@@ -58,8 +57,6 @@ def remove_articles(conn: sqlite3.Connection, article_ids: list[str]) -> list[in
         rows = conn.execute(f"SELECT id, title, text FROM passages WHERE article_id IN ({marks})", part).fetchall()
         conn.executemany("INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                          [(r["id"], r["title"], r["text"]) for r in rows])
-        conn.execute(f"DELETE FROM passage_tokens WHERE id IN (SELECT id FROM passages WHERE article_id IN ({marks}))",
-                     part)
         conn.execute(f"DELETE FROM passages WHERE article_id IN ({marks})", part)
         conn.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
         removed.extend(r["id"] for r in rows)
@@ -78,19 +75,6 @@ def add_article(conn: sqlite3.Connection, article: dict, passages) -> list[int]:
                      (cur.lastrowid, passage.title, passage.text))
         ids.append(cur.lastrowid)
     return ids
-
-
-def add_tokens(conn: sqlite3.Connection, ids: list[int], blobs: list[bytes]) -> None:
-    conn.executemany("INSERT OR REPLACE INTO passage_tokens(id, tokens) VALUES (?,?)", zip(ids, blobs))
-
-
-def fetch_tokens(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes]:
-    found: dict[int, bytes] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        found.update(conn.execute(f"SELECT id, tokens FROM passage_tokens WHERE id IN ({','.join('?' * len(part))})",
-                                  part))
-    return found
 
 
 def facets(conn: sqlite3.Connection, limit: int = 200) -> dict[str, list[tuple[str, int]]]:
@@ -133,7 +117,7 @@ def fetch_passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         rows = conn.execute(
-            "SELECT p.id, p.article_id, p.position, p.text, a.title, a.url, a.canonical_url, a.source, a.domain,"
+            "SELECT p.id, p.article_id, p.position, p.text, p.embed_hash, a.title, a.url, a.canonical_url, a.source, a.domain,"
             f" a.published, a.language FROM passages p JOIN articles a USING (article_id)"
             f" WHERE p.id IN ({','.join('?' * len(part))})", part)
         found.update((r["id"], r) for r in rows)

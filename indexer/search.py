@@ -15,6 +15,7 @@ from archive.config import Settings
 from . import generations, keyword, late, passages
 from .embed import Embedder
 from .question import topic_of
+from .token_store import TokenStore, store_path as token_store_path
 from .fusion import collapse, highlight, score_fusion, text_fragment_url, with_article_context
 from .vectors import VectorIndex
 
@@ -80,6 +81,7 @@ class SearchEngine:
             from .rerank import load_reranker
             self.reranker = load_reranker(settings.reranker)
         self._generation: Generation | None = None
+        self._tokens: TokenStore | None = None  # shared by generations: opened once
         self._lock = threading.Lock()
 
     def generation(self) -> Generation:
@@ -121,7 +123,7 @@ class SearchEngine:
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
         if with_late:
-            signals["late"], matcher = self._late_scores(gen, query, query_tokens, list(rows))
+            signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
         fused = score_fusion(signals, WEIGHTS, {"keyword": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
@@ -148,11 +150,12 @@ class SearchEngine:
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
-    def _late_scores(self, gen: Generation, query: str, query_tokens, ids: list[int]):
-        """Late-interaction scores of the candidates, and a function giving the words of a
-        passage that matched the query's words (for the highlight)."""
-        with self._lock:
-            blobs = passages.fetch_tokens(gen.conn, ids)
+    def _late_scores(self, gen: Generation, query: str, query_tokens, rows: dict):
+        """Late-interaction scores of the candidates (passage id -> row), and a function giving
+        the words of a passage that matched the query's words (for the highlight)."""
+        store = self._token_store()
+        by_hash = store.get_many(gen.meta["model"], list({r["embed_hash"] for r in rows.values()})) if store else {}
+        blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
         model = self.embedder.model
         query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
@@ -163,6 +166,12 @@ class SearchEngine:
                                       text, late.unpack(blobs[passage_id], gen.meta["dimension"]))
 
         return late.scores(query_tokens, blobs, gen.meta["dimension"]), matched
+
+    def _token_store(self) -> TokenStore | None:
+        with self._lock:
+            if self._tokens is None and token_store_path(self.settings.data_dir).exists():
+                self._tokens = TokenStore(token_store_path(self.settings.data_dir), readonly=True)
+            return self._tokens
 
     def _rerank(self, query: str, candidates: list[dict]) -> list[dict]:
         top = candidates[: self.settings.rerank_top]

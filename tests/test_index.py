@@ -11,6 +11,7 @@ from archive.store import Store
 from indexer import generations, late, passages
 from indexer.build import build_index
 from indexer.search import SearchEngine
+from indexer.token_store import TokenStore, store_path as token_store_path
 from webui.cli import main
 
 
@@ -28,15 +29,33 @@ def test_the_archive_is_fully_indexed(indexed_archive):
     assert meta["passages"] > 1500
 
 
-def test_every_passage_has_its_token_vectors(indexed_archive):
-    folder = generations.require_current(indexed_archive)
-    assert generations.read_meta(folder)["late_interaction"] is True
+def token_vectors(data_dir) -> tuple[list[str], dict[str, bytes]]:
+    """The live generation's passage hashes, and the shared store's token vectors for them."""
+    folder = generations.require_current(data_dir)
     with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM passages")]
-        blobs = passages.fetch_tokens(conn, ids)
-    assert set(blobs) == set(ids)
+        hashes = [r[0] for r in conn.execute("SELECT embed_hash FROM passages")]
+    store = TokenStore(token_store_path(data_dir), readonly=True)
+    try:
+        return hashes, store.get_many("all-MiniLM-L6-v2", hashes)
+    finally:
+        store.close()
+
+
+def test_every_passage_has_its_token_vectors(indexed_archive):
+    assert generations.read_meta(generations.require_current(indexed_archive))["late_interaction"] is True
+    hashes, blobs = token_vectors(indexed_archive)
+    assert set(blobs) == set(hashes)
     sizes = [len(late.unpack(b, 384)) for b in blobs.values()]
     assert min(sizes) >= 1 and 10 < sum(sizes) / len(sizes) < 120  # content tokens only
+
+
+def test_a_lost_token_store_is_rebuilt_from_the_cache(archive_copy, embedder):
+    token_store_path(archive_copy).unlink()
+    report = build_index(Settings.load(archive_copy), embedder=embedder)
+    assert report.changed is False and report.tokens_embedded == 0  # from the embedding cache
+    assert report.rebuilt and "rebuilt" in report.summary()
+    hashes, blobs = token_vectors(archive_copy)
+    assert set(blobs) == set(hashes)
 
 
 def test_indexing_twice_embeds_nothing_the_second_time(archive_copy, embedder):
@@ -64,21 +83,14 @@ def test_changed_and_deleted_articles_are_reindexed_incrementally(archive_copy, 
     hits = SearchEngine(settings, embedder=embedder).search("zebra-striped submarine Oslo", k=3)
     assert hits["results"][0]["article"]["id"] == target
     assert "zebra-striped" in hits["results"][0]["text"]
-    folder = generations.require_current(archive_copy)
-    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
-        orphans = conn.execute("SELECT count(*) FROM passage_tokens WHERE id NOT IN (SELECT id FROM passages)")
-        assert orphans.fetchone()[0] == 0  # the deleted and replaced passages took their tokens along
-        missing = conn.execute("SELECT count(*) FROM passages WHERE id NOT IN (SELECT id FROM passage_tokens)")
-        assert missing.fetchone()[0] == 0
+    hashes, blobs = token_vectors(archive_copy)
+    assert set(blobs) == set(hashes)  # the new passage's tokens were added to the shared store
 
 
 def test_switching_late_interaction_off_and_on_rebuilds_from_the_cache(archive_copy, embedder):
     off = build_index(Settings.load(archive_copy, late_interaction=False), embedder=embedder)
     assert off.changed and off.embedded == 0 and off.tokens_embedded == 0
-    folder = generations.require_current(archive_copy)
-    assert generations.read_meta(folder)["late_interaction"] is False
-    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
-        assert conn.execute("SELECT count(*) FROM passage_tokens").fetchone()[0] == 0
+    assert generations.read_meta(generations.require_current(archive_copy))["late_interaction"] is False
     response = SearchEngine(Settings.load(archive_copy), embedder=embedder).search("cluster munitions", k=3)
     assert response["results"] and "late_score" not in response["results"][0]["scores"]
     on = build_index(Settings.load(archive_copy), embedder=embedder)  # back on: tokens from the cache too
