@@ -41,7 +41,7 @@ import numpy as np
 
 from common import DEV, ROOT, SEEDS, WARC, ingest_all, load_questions
 
-FORMAT = 3  # 2: IVF above approximate_above, token vectors; 3: tokens in the shared store
+FORMAT = 4  # 2: IVF above approximate_above, token vectors; 3-4: tokens in the shared store
 SEED_QUERY = "who threatened retaliation"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newsarchive-query-bench"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
