@@ -23,7 +23,7 @@ from archive.store import Store
 from . import generations, passages
 from .chunk import chunk_article, context_text, text_hash
 from .embed import Embedder, EmbeddingCache
-from .token_store import TokenStore, store_path as token_store_path
+from .token_store import TokenStore, store_path as token_store_path, store_ready as token_store_ready
 from .vectors import VectorIndex, ivf_lists
 
 INDEX_FORMAT = 1
@@ -111,7 +111,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         report.added = len(to_add) - report.updated
         if live is not None and not to_add and not to_remove and \
                 generations.read_meta(live).get("kind") == vector_kind(settings, generations.read_meta(live)["passages"]) \
-                and (not with_tokens or token_store_path(settings.data_dir).exists()):
+                and (not with_tokens or token_store_ready(settings.data_dir)):
             report.generation = live.name
             report.passages_total = generations.read_meta(live)["passages"]
             report.seconds = time.perf_counter() - started

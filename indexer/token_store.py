@@ -23,6 +23,20 @@ def store_path(data_dir: Path) -> Path:
     return generations.index_root(data_dir) / "tokens.sqlite"
 
 
+def store_ready(data_dir: Path) -> bool:
+    """Whether the store exists with its table (a build recreates it from the cache if not)."""
+    path = store_path(data_dir)
+    if not path.exists():
+        return False
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE name='token_vectors'").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
 class TokenStore:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
@@ -42,13 +56,17 @@ class TokenStore:
             self.conn.executemany("INSERT OR REPLACE INTO token_vectors(model, hash, tokens) VALUES (?,?,?)", [(model, h, b) for h, b in items])
 
     def get_many(self, model: str, hashes: list[str]) -> dict[str, bytes]:
+        """Token vectors by hash; those it lacks are left out (search then scores them lowest)."""
         found: dict[str, bytes] = {}
         with self._lock:
             for start in range(0, len(hashes), 500):
                 part = hashes[start:start + 500]
-                found.update(self.conn.execute(
-                    f"SELECT hash, tokens FROM token_vectors WHERE model=? AND hash IN ({','.join('?' * len(part))})",
-                    [model, *part]))
+                try:
+                    found.update(self.conn.execute(
+                        f"SELECT hash, tokens FROM token_vectors WHERE model=? AND hash IN ({','.join('?' * len(part))})",
+                        [model, *part]))
+                except sqlite3.OperationalError:  # a store without its table: as good as empty
+                    return {}
         return found
 
     def missing(self, model: str, passages_db: Path) -> list[tuple[str, str]]:
