@@ -52,9 +52,9 @@ class IndexReport:
         if not self.changed and not self.rebuilt:
             return f"index is up to date ({self.passages_total} passages, generation {self.generation})"
         if not self.changed:
-            return (f"index rebuilt without article changes (vector index kind or token vectors): "
-                    f"{self.passages_total} passages, {self.tokens_embedded} token passes, generation "
-                    f"{self.generation}; {self.seconds:.1f}s")
+            return (f"new index generation without article changes (first build, vector index kind or "
+                    f"token vectors): {self.passages_total} passages, {self.tokens_embedded} token passes, "
+                    f"generation {self.generation}; {self.seconds:.1f}s")
         rate = self.passages_added / self.seconds if self.seconds else 0.0
         return (f"indexed: added {self.added}, updated {self.updated}, removed {self.removed} articles; "
                 f"{self.passages_added} passages in ({self.embedded} embedded), {self.passages_removed} out; "
