@@ -72,11 +72,14 @@ def windows(paragraph: str, max_words: int = MAX_WORDS) -> list[str]:
 def chunk_article(article_id: str, title: str | None, paragraphs: list[str],
                   max_words: int = MAX_WORDS, min_words: int = MIN_WORDS) -> list[Passage]:
     title = (title or "").strip()
+    paragraphs = [" ".join(p.split()) for p in paragraphs]
+    # A paragraph that repeats the headline is skipped, unless it is all the article has
+    # (a one-sentence text article is titled by that sentence).
+    title_only = all(not p or p == title for p in paragraphs)
     groups: list[tuple[int, str]] = []  # (start position, text)
     pending: tuple[int, str] | None = None
     for position, paragraph in enumerate(paragraphs):
-        paragraph = " ".join(paragraph.split())
-        if not paragraph or paragraph == title:
+        if not paragraph or (paragraph == title and not title_only):
             continue
         if pending:
             position, paragraph = pending[0], f"{pending[1]} {paragraph}"

@@ -23,6 +23,14 @@ def test_long_paragraphs_split_at_sentences_and_short_ones_merge():
     assert "".join(p.text for p in passages).count("Sentence number") == 40
 
 
+def test_a_repeated_headline_is_skipped_unless_it_is_the_whole_article():
+    headline = "Harbour reopens after the storm"
+    body = "The harbour reopened on Monday after storm repairs to the northern pier, the port authority said."
+    assert [p.text for p in chunk_article("a1", headline, [headline, body])] == [body]
+    only = chunk_article("a2", headline, ["  " + headline + " "])
+    assert [(p.position, p.text) for p in only] == [(0, headline)]
+
+
 def test_sentence_split_keeps_quotes_with_their_sentence():
     sents = split_sentences("He said “no.” Then he left. Dr. Who? Yes!")
     assert sents[0] == "He said “no.”"
