@@ -109,11 +109,11 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         report.removed = sum(a not in wanted for a in have)
         report.updated = sum(a in have for a in to_add)
         report.added = len(to_add) - report.updated
-        if live is not None and not to_add and not to_remove and \
-                generations.read_meta(live).get("kind") == vector_kind(settings, generations.read_meta(live)["passages"]) \
+        if live is not None and not to_add and not to_remove \
+                and meta.get("kind") == vector_kind(settings, meta["passages"]) \
                 and (not with_tokens or token_store_ready(settings.data_dir)):
             report.generation = live.name
-            report.passages_total = generations.read_meta(live)["passages"]
+            report.passages_total = meta["passages"]
             report.seconds = time.perf_counter() - started
             return report
         own_cache = embedder.cache is None  # the data dir's cache, attached for this build only

@@ -27,11 +27,7 @@ class Passage:
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha1(self.embed_text.encode()).hexdigest()
-
-    @property
-    def text_hash(self) -> str:
-        return text_hash(self.text)
+        return text_hash(self.embed_text)
 
 
 def text_hash(text: str) -> str:

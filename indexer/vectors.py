@@ -129,14 +129,13 @@ class VectorIndex:
         if self.kind == "ivf":  # a filter keeps a share of each cell: probe more cells to fill the page
             share = 1.0 if allowed is None else len(allowed) / len(self)
             probes = min(self.index.nlist, math.ceil(IVF_PROBES / max(share, 1e-9)))
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=probes) if selector else \
-                faiss.SearchParametersIVF(nprobe=probes)
+            params = faiss.SearchParametersIVF(nprobe=probes)
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
-            if selector is not None:
-                params.sel = selector
         else:
-            params = None if selector is None else faiss.SearchParameters(sel=selector)
+            params = None if selector is None else faiss.SearchParameters()
+        if selector is not None:
+            params.sel = selector
         # Rows may end in -1 ids when fewer than k vectors qualify; callers skip those.
         return self.index.search(queries, k, params=params)
 
