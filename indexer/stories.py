@@ -1,0 +1,261 @@
+"""Stories: the same event reported by several outlets, grouped incrementally. Pure logic.
+
+Each article is an `Item`: its publication day, the unit embedding of its title and lead, the
+rare words and the named entities of that title and lead. A new (or changed) article joins the
+story it is most similar to among the stories with a member published within `window_days`,
+or starts a new story. The evidence is what a reader would accept: the two texts say the same
+thing (embedding cosine), in the same specific words and names (shared words and entities,
+weighted by how rare they are in the archive: "WeWork" alone does not make two WeWork stories
+one), and they appeared within a few days of each other.
+
+A story's id is the id of the article that started it, and never changes while that story
+lasts: a later, earlier-dated report joins under the existing id. `cluster` recomputes
+everything (``reindex --full``) and hands each resulting story the id it had before when its
+members agree, so a story that did not change keeps its id across runs.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+LEAD_WORDS = 80       # title + this many words of the body (measured: 0/40/80/150, see benchmarks/stories.py)
+# Named entities ("spacy", "names": capitalised words, or "none"). Measured on the labelled
+# stories: neither spaCy's entities nor capitalised names generalised from the tuning half to
+# the held half (held pairwise F1 0.42 and 0.58 against 0.64 without them, and spaCy costs
+# 15-60 ms an article), so the default clusters on the embedding and dates alone.
+ENTITY_METHOD = "none"
+MODEL_LANGUAGES = ("en",)  # where the embedding model is trusted (all-MiniLM-L6-v2 is English)
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]+")
+_STOP = frozenset("""a an the and or but if of in on at to for from by with as is are was were be been being
+it its this that these those he she they we you i his her their our your my me him them us who whom which what
+when where why how not no yes so than then there here also just more most very can could would should will shall
+may might must do does did has have had says said say new after before over under about into out up down one two
+three first last year years time week day today monday tuesday wednesday thursday friday saturday sunday news
+get got like make made now all any some such only other many much off way still even back well""".split())
+
+
+@dataclass(frozen=True)
+class Params:
+    """How much evidence joins a story. Defaults tuned on the tuning half of the labels
+    (benchmarks/stories.py): cosine of title + 80-word lead >= 0.76 with the closest member."""
+    threshold: float = 0.76        # join when the story score reaches this
+    word_weight: float = 0.0       # x idf-weighted Jaccard of the rare words of title + lead
+    entity_weight: float = 0.0     # x idf-weighted Jaccard of the named entities
+    window_days: int = 4           # a member published at most this many days apart
+    foreign_threshold: float = 0.92  # cosine needed where the model does not read the language
+    link: str = "max"              # "max": the most similar member; "mean": the story's members on average
+
+
+@dataclass
+class Item:
+    id: str
+    day: date | None
+    vector: np.ndarray             # unit length
+    words: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
+    language: str | None = None
+
+
+def lead_text(title: str | None, paragraphs: list[str], words: int = LEAD_WORDS) -> str:
+    """The title and the first `words` words of the body (the title is not repeated)."""
+    paragraphs = list(paragraphs)
+    if paragraphs and title and paragraphs[0].strip() == title.strip():
+        paragraphs = paragraphs[1:]
+    body = " ".join(paragraphs).split()[:words]
+    return f"{title or ''}\n{' '.join(body)}".strip()
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased words of three letters or more, stop words left out."""
+    found = (w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text))
+    return frozenset(w for w in found if len(w) > 2 and w not in _STOP)
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+class Stories:
+    """The stories of an archive (or of a time window of it), growing one article at a time."""
+
+    def __init__(self, params: Params = Params()):
+        self.params = params
+        self.items: dict[str, Item] = {}
+        self.story_of: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}
+        self._words: Counter = Counter()
+        self._entities: Counter = Counter()
+
+    def place(self, item: Item, story_id: str) -> None:
+        """Put an item in a known story (one loaded from the database)."""
+        self.remove(item.id)
+        self.items[item.id] = item
+        self.story_of[item.id] = story_id
+        self.members.setdefault(story_id, []).append(item.id)
+        self._words.update(item.words)
+        self._entities.update(item.entities)
+
+    def remove(self, ident: str) -> None:
+        item = self.items.pop(ident, None)
+        if item is None:
+            return
+        self._words.subtract(item.words)
+        self._entities.subtract(item.entities)
+        story = self.story_of.pop(ident)
+        self.members[story].remove(ident)
+        if not self.members[story]:
+            del self.members[story]
+
+    def count(self, items: list[Item]) -> None:
+        """Let rarity (idf) see articles about to be added, so the first ones are judged like the last."""
+        for item in items:
+            self._words.update(item.words)
+            self._entities.update(item.entities)
+
+    def add(self, item: Item, counted: bool = False) -> str:
+        """Join the best story within reach, or start one named after this article."""
+        if counted:
+            self._words.subtract(item.words)
+            self._entities.subtract(item.entities)
+        best, score = self.best_story(item)
+        self.place(item, best if best is not None and score >= self._threshold(item, best) else item.id)
+        return self.story_of[item.id]
+
+    def _threshold(self, item: Item, story: str) -> float:
+        langs = {item.language} | {self.items[m].language for m in self.members[story]}
+        trusted = all((lang or "").lower()[:2] in MODEL_LANGUAGES for lang in langs)
+        return self.params.threshold if trusted else max(self.params.threshold, self.params.foreign_threshold)
+
+    def best_story(self, item: Item) -> tuple[str | None, float]:
+        scores = self.candidate_scores(item)
+        if not scores:
+            return None, 0.0
+        best = max(scores, key=lambda s: (scores[s], s))
+        return best, scores[best]
+
+    def candidate_scores(self, item: Item) -> dict[str, float]:
+        """story id -> how strongly the item belongs to it (only stories within the window)."""
+        near = [m for m in self.items.values() if m.id != item.id and self._in_window(item, m)]
+        if not near:
+            return {}
+        cosine = np.vstack([m.vector for m in near]) @ item.vector
+        n = max(len(self.items), 1)
+        per_story: dict[str, list[float]] = {}
+        for other, cos in zip(near, cosine):
+            pair = self._pair_score(item, other, float(cos), n)
+            per_story.setdefault(self.story_of[other.id], []).append(pair)
+        combine = max if self.params.link == "max" else (lambda xs: sum(xs) / len(xs))
+        return {story: combine(xs) for story, xs in per_story.items()}
+
+    def _pair_score(self, a: Item, b: Item, cos: float, n: int) -> float:
+        p = self.params
+        score = cos
+        if p.word_weight:
+            score += p.word_weight * _weighted_jaccard(a.words, b.words, self._words, n)
+        if p.entity_weight:
+            score += p.entity_weight * _weighted_jaccard(a.entities, b.entities, self._entities, n)
+        return score
+
+    def _in_window(self, a: Item, b: Item) -> bool:
+        if a.day is None or b.day is None:
+            return a.day is None and b.day is None  # undated articles only meet each other
+        return abs((a.day - b.day).days) <= self.params.window_days
+
+    def assignments(self) -> dict[str, str]:
+        return dict(self.story_of)
+
+
+def _weighted_jaccard(a: frozenset, b: frozenset, df: Counter, n: int) -> float:
+    shared = a & b
+    if not shared:
+        return 0.0
+    idf = lambda w: math.log((n + 1) / (max(df[w], 1) + 0.5))  # noqa: E731
+    union = sum(idf(w) for w in a | b)
+    return sum(idf(w) for w in shared) / union if union else 0.0
+
+
+def order(items: list[Item]) -> list[Item]:
+    """The order articles are clustered in: by publication day (undated last), then id."""
+    return sorted(items, key=lambda i: (i.day is None, i.day or date.min, i.id))
+
+
+def cluster(items: list[Item], params: Params = Params(), previous: dict[str, str] | None = None
+            ) -> dict[str, str]:
+    """Every item's story id, computed from scratch; ids the stories had before are kept
+    where a story's members agree on one (stable ids across full recomputes)."""
+    stories = Stories(params)
+    stories.count(items)
+    for item in order(items):
+        stories.add(item, counted=True)
+    return stable_ids(stories.assignments(), previous or {})
+
+
+def stable_ids(assigned: dict[str, str], previous: dict[str, str]) -> dict[str, str]:
+    """Rename fresh stories after the id most of their members had before (each old id used
+    once, by the story holding most of its members); the rest keep their first article's id."""
+    groups: dict[str, list[str]] = {}
+    for ident, story in assigned.items():
+        groups.setdefault(story, []).append(ident)
+    votes = []
+    for story, members in groups.items():
+        for old, count in Counter(previous[m] for m in members if m in previous).items():
+            votes.append((-count, old, story))
+    renamed: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, old, story in sorted(votes):
+        if story not in renamed and old not in taken:
+            renamed[story] = old
+            taken.add(old)
+    fresh = {story: renamed.get(story, story) for story in groups}
+    # a fresh story named after its first article must not take an id another story kept
+    for story, name in fresh.items():
+        if story not in renamed and name in taken:
+            fresh[story] = min(groups[story])
+    return {ident: fresh[story] for ident, story in assigned.items()}
+
+
+@dataclass
+class Snapshot:
+    """What the database says before a run: items with their story, for `update`."""
+    items: list[Item] = field(default_factory=list)
+    story_of: dict[str, str] = field(default_factory=dict)
+
+
+def update(snapshot: Snapshot, changed: list[Item], removed: list[str], params: Params = Params()
+           ) -> dict[str, str]:
+    """Incremental: the stored items keep their stories; changed and new items are taken
+    out and placed again. Returns the story of every changed item, and of every stored item
+    whose story had to be renamed because the article it was named after left it."""
+    stories = Stories(params)
+    gone = set(removed) | {i.id for i in changed}
+    for item in snapshot.items:
+        if item.id not in gone:
+            stories.place(item, snapshot.story_of[item.id])
+    renames = _orphaned_names(stories, gone)
+    stories.count(changed)
+    result = {}
+    for item in order(changed):
+        result[item.id] = stories.add(item, counted=True)
+    result.update(renames)
+    return result
+
+
+def _orphaned_names(stories: Stories, gone: set[str]) -> dict[str, str]:
+    """A story named after an article that left it is renamed after its earliest remaining member."""
+    renames = {}
+    for story in [s for s in stories.members if s in gone]:
+        members = stories.members[story]
+        first = order([stories.items[m] for m in members])[0].id
+        for m in list(members):
+            stories.place(stories.items[m], first)
+            renames[m] = first
+    return renames
