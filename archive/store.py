@@ -49,6 +49,17 @@ MIGRATIONS = [
         article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
         PRIMARY KEY (band, value, article_id)) WITHOUT ROWID;
     """,
+    # 2: stories (indexer/stories.py): each original article's story and the evidence it was
+    # placed by; a duplicate belongs to its original's story.
+    """
+    CREATE TABLE article_stories (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        story_id TEXT NOT NULL, content_hash TEXT NOT NULL, day TEXT, language TEXT,
+        domain TEXT, lead_hash TEXT NOT NULL, features TEXT NOT NULL DEFAULT '{}', shingles BLOB,
+        updated_at TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX article_stories_story ON article_stories(story_id);
+    CREATE INDEX article_stories_day ON article_stories(day);
+    """,
 ]
 
 ARTICLE_FIELDS = ("id", "canonical_url", "url", "title", "authors", "published", "modified",
@@ -258,3 +269,45 @@ class Store:
                 "paragraphs": one("SELECT count(*) FROM paragraphs"),
                 "captures": one("SELECT count(*) FROM captures"),
                 "sources": one("SELECT count(*) FROM sources")}
+
+    # -- stories (the rows are written by indexer/story_build.py) --------------------
+
+    def story_rows(self, first_day: str | None = None, last_day: str | None = None) -> list[sqlite3.Row]:
+        """Stored story rows, those dated within [first_day, last_day] (and undated) when given."""
+        sql = "SELECT * FROM article_stories"
+        if first_day is not None:
+            return self.db.execute(sql + " WHERE day IS NULL OR day BETWEEN ? AND ?", (first_day, last_day)).fetchall()
+        return self.db.execute(sql).fetchall()
+
+    def save_story_rows(self, rows: list[dict], drop: list[str] = ()) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM article_stories WHERE article_id=?", [(a,) for a in drop])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO article_stories(article_id, story_id, content_hash, day, language, domain,"
+                " lead_hash, features, shingles, updated_at) VALUES (:article_id, :story_id, :content_hash, :day,"
+                " :language, :domain, :lead_hash, :features, :shingles, :updated_at)", rows)
+
+    def rename_stories(self, mapping: dict[str, str]) -> None:
+        with self.db:
+            self.db.executemany("UPDATE article_stories SET story_id=? WHERE article_id=?",
+                                [(story, ident) for ident, story in mapping.items()])
+
+    def stories_of(self, ids: list[str]) -> dict[str, dict]:
+        """article id -> {"id", "size", "first_published"} of its story (duplicates: their original's)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            found.update((r["article_id"], {"id": r["story_id"], "size": r["size"], "first_published": r["first"]})
+                         for r in self.db.execute(
+                f"SELECT a.id AS article_id, s.story_id, (SELECT count(*) FROM article_stories t"
+                f" WHERE t.story_id = s.story_id) AS size, (SELECT min(b.published) FROM article_stories t"
+                f" JOIN articles b ON b.id = t.article_id WHERE t.story_id = s.story_id) AS first"
+                f" FROM articles a JOIN article_stories s ON s.article_id = coalesce(a.duplicate_of, a.id)"
+                f" WHERE a.id IN ({','.join('?' * len(part))})", part))
+        return found
+
+    def story_members(self, story_id: str) -> list[str]:
+        """The original articles of a story, oldest first (undated last)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT s.article_id FROM article_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id=?"
+            " ORDER BY a.published IS NULL, a.published, a.first_seen, a.id", (story_id,))]

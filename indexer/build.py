@@ -23,6 +23,7 @@ from archive.store import Store
 from . import generations, passages
 from .chunk import chunk_article, context_text, text_hash
 from .embed import Embedder, EmbeddingCache
+from .story_build import update_stories
 from .token_store import TokenStore, store_path as token_store_path, store_ready as token_store_ready
 from .vectors import VectorIndex, ivf_lists
 
@@ -43,6 +44,7 @@ class IndexReport:
     generation: str | None = None
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)
+    stories: object = None     # indexer.story_build.StoryReport
 
     @property
     def changed(self) -> bool:
@@ -93,6 +95,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         live = None if full else generations.current(settings.data_dir)
         wanted = store.indexable_articles()
         embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+        report.stories = update_stories(store, embedder, full=full)  # the archive's stories, see story_build
         with_tokens = settings.late_interaction and embedder.supports_tokens
         if live is not None:
             meta = generations.read_meta(live)

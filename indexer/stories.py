@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,12 @@ class Params:
     window_days: int = 4           # a member published at most this many days apart
     foreign_threshold: float = 0.92  # cosine needed where the model does not read the language
     link: str = "max"              # "max": the most similar member; "mean": the story's members on average
+    # The same sentences in two outlets (a quote, a statement, the study's own words): at least
+    # `shared_text_min` 8-word runs in common between articles of different sites add this.
+    # Measured on the benchmark pages within 4 days: 16 same-story pairs share 6-76 runs; of
+    # other pairs only WeWork layoffs vs the NYAG probe (5 runs of background) share more than 1.
+    shared_text_min: int = 8
+    shared_text_bonus: float = 0.4
 
 
 @dataclass
@@ -60,6 +67,17 @@ class Item:
     words: frozenset[str] = frozenset()
     entities: frozenset[str] = frozenset()
     language: str | None = None
+    domain: str | None = None
+    shingles: frozenset[int] = frozenset()  # hashed 8-word runs of the whole text
+
+
+SHINGLE_WORDS = 8
+
+
+def shingles(text: str, n: int = SHINGLE_WORDS) -> frozenset[int]:
+    """CRC32 of every run of n lower-cased words."""
+    words = re.findall(r"\w+", text.lower())
+    return frozenset(zlib.crc32(" ".join(words[k:k + n]).encode()) for k in range(len(words) - n + 1))
 
 
 def lead_text(title: str | None, paragraphs: list[str], words: int = LEAD_WORDS) -> str:
@@ -163,6 +181,8 @@ class Stories:
             score += p.word_weight * _weighted_jaccard(a.words, b.words, self._words, n)
         if p.entity_weight:
             score += p.entity_weight * _weighted_jaccard(a.entities, b.entities, self._entities, n)
+        if p.shared_text_bonus and a.domain != b.domain and len(a.shingles & b.shingles) >= p.shared_text_min:
+            score += p.shared_text_bonus
         return score
 
     def _in_window(self, a: Item, b: Item) -> bool:

@@ -1,0 +1,118 @@
+"""Stories in the archive database, kept in line with the articles by `newsarchive index`.
+
+New and changed original articles (content hash differs from the stored row) are placed by
+`indexer.stories.update` among the stored stories of their time window; `full=True`
+(`reindex --full`) recomputes every story, keeping the ids of stories that did not change.
+The lead embeddings go through the embedding cache, so a recompute embeds nothing twice.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from archive.store import Store, now
+
+from . import entities as ents
+from .chunk import text_hash
+from .embed import EmbeddingCache
+from .stories import ENTITY_METHOD, LEAD_WORDS, Item, Params, Snapshot, cluster, content_words, lead_text, \
+    parse_day, shingles, update
+
+
+@dataclass
+class StoryReport:
+    placed: int = 0          # articles (re)assigned this run
+    renamed: int = 0         # stored articles whose story id changed
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+
+def update_stories(store: Store, embedder, full: bool = False, params: Params = Params(),
+                   method: str = ENTITY_METHOD) -> StoryReport:
+    started = time.perf_counter()
+    report = StoryReport()
+    originals = {r["id"]: r["content_hash"] for r in store.db.execute(
+        "SELECT id, content_hash FROM articles WHERE duplicate_of IS NULL")}
+    stored = {r["article_id"]: r for r in store.story_rows()}
+    drop = [a for a in stored if a not in originals]  # became a duplicate of another article
+    stale = [a for a, h in originals.items() if a not in stored or stored[a]["content_hash"] != h]
+    if not full and not stale and not drop:
+        return report
+    own_cache = embedder.cache is None
+    if own_cache:
+        embedder.cache = EmbeddingCache(store.data_dir / "embeddings.sqlite")
+    try:
+        fresh_rows, fresh_items = _features(store, embedder, stale, method)
+        previous = {a: r["story_id"] for a, r in stored.items() if a in originals}
+        if full:
+            kept = [a for a in originals if a not in fresh_items]
+            items = list(fresh_items.values()) + _stored_items(store, embedder, [stored[a] for a in kept])
+            assigned = cluster(items, params, previous)
+            changed_rows = fresh_rows
+            renames = {a: s for a, s in assigned.items() if a not in fresh_items and previous.get(a) != s}
+        else:
+            days = [i.day for i in fresh_items.values() if i.day is not None]
+            window = timedelta(days=params.window_days)
+            rows = store.story_rows((min(days) - window).isoformat(), (max(days) + window).isoformat()) \
+                if days else store.story_rows(date.max.isoformat(), date.max.isoformat())
+            snapshot = Snapshot(_stored_items(store, embedder, rows), {r["article_id"]: r["story_id"] for r in rows})
+            assigned = update(snapshot, list(fresh_items.values()), drop, params)
+            changed_rows = fresh_rows
+            renames = {a: s for a, s in assigned.items() if a not in fresh_items and previous.get(a) != s}
+        for row in changed_rows:
+            row["story_id"] = assigned[row["article_id"]]
+        store.save_story_rows(changed_rows, drop)
+        store.rename_stories(renames)
+        report.placed, report.renamed = len(changed_rows), len(renames)
+    finally:
+        if own_cache:
+            embedder.cache.close()
+            embedder.cache = None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _features(store: Store, embedder, ids: list[str], method: str) -> tuple[list[dict], dict[str, Item]]:
+    """Rows to store and items to cluster for articles whose text is new to the stories."""
+    articles = list(store.articles_for_indexing(ids))
+    leads = [lead_text(a["title"], a["paragraphs"], LEAD_WORDS) for a in articles]
+    hashes = [text_hash(t) for t in leads]
+    vectors = embedder.encode_cached(leads, hashes) if leads else np.zeros((0, 1), np.float32)
+    names = ents.entities(leads, method) if method != "none" else [frozenset()] * len(leads)
+    rows, items = [], {}
+    for a, lead, h, vector, found in zip(articles, leads, hashes, vectors, names):
+        day = parse_day(a["published"] or a["first_seen"])
+        words = content_words(lead)
+        runs = shingles("\n".join(a["paragraphs"]))
+        items[a["id"]] = Item(a["id"], day, vector, words, found, a["language"], a["domain"], runs)
+        rows.append({"article_id": a["id"], "story_id": a["id"], "content_hash": a["content_hash"],
+                     "day": day.isoformat() if day else None, "language": a["language"], "lead_hash": h, "domain": a["domain"],
+                     "shingles": np.asarray(sorted(runs), dtype=np.uint32).tobytes(),
+                     "features": json.dumps({"words": sorted(words), "entities": sorted(found)}, ensure_ascii=False),
+                     "updated_at": now()})
+    return rows, items
+
+
+def _stored_items(store: Store, embedder, rows) -> list[Item]:
+    """Items of stored rows; their vectors from the embedding cache (re-embedded if it lost them)."""
+    hashes = [r["lead_hash"] for r in rows]
+    found = embedder.cache.get_many(embedder.cache_key, hashes) if embedder.cache else {}
+    lost = [r["article_id"] for r in rows if r["lead_hash"] not in found]
+    if lost:
+        for a in store.articles_for_indexing(lost):
+            lead = lead_text(a["title"], a["paragraphs"], LEAD_WORDS)
+            found[text_hash(lead)] = embedder.encode_cached([lead], [text_hash(lead)])[0].tobytes()
+    items = []
+    for r in rows:
+        blob = found.get(r["lead_hash"])
+        if blob is None:  # the text changed under the row: it is re-placed as stale next time
+            continue
+        features = json.loads(r["features"] or "{}")
+        items.append(Item(r["article_id"], parse_day(r["day"]), np.frombuffer(blob, dtype=np.float32),
+                          frozenset(features.get("words", ())), frozenset(features.get("entities", ())),
+                          r["language"], r["domain"], frozenset(np.frombuffer(r["shingles"] or b"", np.uint32).tolist())))
+    return items
