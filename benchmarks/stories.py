@@ -26,6 +26,8 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
+
 from common import ROOT, ingest_all
 
 LABELS = ROOT / "benchmarks" / "data" / "stories.json"
@@ -98,16 +100,19 @@ def metrics(assigned: dict[str, str], labels: dict, subset: set[str] | None = No
             "bcubed_f1": round(2 * bp * br / (bp + br), 3), "hard_negatives_merged": len(hard)}
 
 
-def features(store, embedder, lead_words: int, method: str) -> tuple[list, dict]:
+def features(store, embedder, cache, lead_words: int, method: str) -> tuple[list, dict]:
     """Items for every original article, and the seconds spent per stage."""
     from indexer import entities as ents
     from indexer.chunk import text_hash
+    from indexer.story_build import lead_vectors
     from indexer.stories import Item, content_words, lead_text, parse_day, shingles
     rows = [store.get_article(r[0]) for r in store.db.execute("SELECT id FROM articles WHERE duplicate_of IS NULL")]
     leads = [lead_text(a["title"], a["paragraphs"], lead_words) for a in rows]
     t0 = time.perf_counter()
     before = embedder.encoded
-    vectors = embedder.encode_cached(leads, [text_hash(t) for t in leads])
+    hashes = [text_hash(t) for t in leads]
+    found = lead_vectors(embedder, cache, leads, hashes)
+    vectors = [np.frombuffer(found[h], dtype=np.float32) for h in hashes]
     t1 = time.perf_counter()
     found = ents.entities(leads, method) if method != "none" else [frozenset()] * len(leads)
     t2 = time.perf_counter()
@@ -157,7 +162,7 @@ def main() -> None:
     labels = load_labels(store)
     tuning, held = split(labels)
     embedder = Embedder()
-    embedder.cache = EmbeddingCache(data_dir / "embeddings.sqlite")
+    cache = EmbeddingCache(data_dir / "embeddings.sqlite")
     embedder.encode(["load the model before timing"])
     embedder.encoded = 0
     singletons = {a: a for members in labels["stories"].values() for a in members}
@@ -169,7 +174,7 @@ def main() -> None:
         variants = [(w, m) for w in (0, 40, 80, 150) for m in ("none", "names", "spacy")]
     out = {}
     for lead_words, method in variants:
-        items, cost = features(store, embedder, lead_words, method)
+        items, cost = features(store, embedder, cache, lead_words, method)
         params, on_tuning = tune(items, labels, tuning, Params(), method != "none")
         on_held = metrics(run(items, params, held), labels)
         started = time.perf_counter()

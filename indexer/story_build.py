@@ -42,15 +42,13 @@ def update_stories(store: Store, embedder, full: bool = False, params: Params = 
     stale = [a for a, h in originals.items() if a not in stored or stored[a]["content_hash"] != h]
     if not full and not stale and not drop:
         return report
-    own_cache = embedder.cache is None
-    if own_cache:
-        embedder.cache = EmbeddingCache(store.data_dir / "embeddings.sqlite")
+    cache = EmbeddingCache(store.data_dir / "embeddings.sqlite")
     try:
-        fresh_rows, fresh_items = _features(store, embedder, stale, method)
+        fresh_rows, fresh_items = _features(store, embedder, cache, stale, method)
         previous = {a: r["story_id"] for a, r in stored.items() if a in originals}
         if full:
             kept = [a for a in originals if a not in fresh_items]
-            items = list(fresh_items.values()) + _stored_items(store, embedder, [stored[a] for a in kept])
+            items = list(fresh_items.values()) + stored_items(store, embedder, cache, [stored[a] for a in kept])
             assigned = cluster(items, params, previous)
             changed_rows = fresh_rows
             renames = {a: s for a, s in assigned.items() if a not in fresh_items and previous.get(a) != s}
@@ -59,7 +57,7 @@ def update_stories(store: Store, embedder, full: bool = False, params: Params = 
             window = timedelta(days=params.window_days)
             rows = store.story_rows((min(days) - window).isoformat(), (max(days) + window).isoformat()) \
                 if days else store.story_rows(date.max.isoformat(), date.max.isoformat())
-            snapshot = Snapshot(_stored_items(store, embedder, rows), {r["article_id"]: r["story_id"] for r in rows})
+            snapshot = Snapshot(stored_items(store, embedder, cache, rows), {r["article_id"]: r["story_id"] for r in rows})
             assigned = update(snapshot, list(fresh_items.values()), drop, params)
             changed_rows = fresh_rows
             renames = {a: s for a, s in assigned.items() if a not in fresh_items and previous.get(a) != s}
@@ -69,19 +67,29 @@ def update_stories(store: Store, embedder, full: bool = False, params: Params = 
         store.rename_stories(renames)
         report.placed, report.renamed = len(changed_rows), len(renames)
     finally:
-        if own_cache:
-            embedder.cache.close()
-            embedder.cache = None
+        cache.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _features(store: Store, embedder, ids: list[str], method: str) -> tuple[list[dict], dict[str, Item]]:
+def lead_vectors(embedder, cache, texts: list[str], hashes: list[str]) -> dict[str, bytes]:
+    """hash -> unit vector bytes, from the embedding cache; the model runs on what it lacks."""
+    found = cache.get_many(embedder.cache_key, hashes) if hashes else {}
+    missing = list({h: i for i, h in enumerate(hashes) if h not in found}.values())  # each text once
+    if missing:
+        fresh = [(hashes[i], v.tobytes()) for i, v in zip(missing, embedder.encode([texts[i] for i in missing]))]
+        cache.put_many(embedder.cache_key, fresh)
+        found.update(fresh)
+    return found
+
+
+def _features(store: Store, embedder, cache, ids: list[str], method: str) -> tuple[list[dict], dict[str, Item]]:
     """Rows to store and items to cluster for articles whose text is new to the stories."""
     articles = list(store.articles_for_indexing(ids))
     leads = [lead_text(a["title"], a["paragraphs"], LEAD_WORDS) for a in articles]
     hashes = [text_hash(t) for t in leads]
-    vectors = embedder.encode_cached(leads, hashes) if leads else np.zeros((0, 1), np.float32)
+    found = lead_vectors(embedder, cache, leads, hashes)
+    vectors = [np.frombuffer(found[h], dtype=np.float32) for h in hashes]
     names = ents.entities(leads, method) if method != "none" else [frozenset()] * len(leads)
     rows, items = [], {}
     for a, lead, h, vector, found in zip(articles, leads, hashes, vectors, names):
@@ -97,15 +105,14 @@ def _features(store: Store, embedder, ids: list[str], method: str) -> tuple[list
     return rows, items
 
 
-def _stored_items(store: Store, embedder, rows) -> list[Item]:
+def stored_items(store: Store, embedder, cache, rows) -> list[Item]:
     """Items of stored rows; their vectors from the embedding cache (re-embedded if it lost them)."""
     hashes = [r["lead_hash"] for r in rows]
-    found = embedder.cache.get_many(embedder.cache_key, hashes) if embedder.cache else {}
+    found = cache.get_many(embedder.cache_key, hashes) if hashes else {}
     lost = [r["article_id"] for r in rows if r["lead_hash"] not in found]
     if lost:
-        for a in store.articles_for_indexing(lost):
-            lead = lead_text(a["title"], a["paragraphs"], LEAD_WORDS)
-            found[text_hash(lead)] = embedder.encode_cached([lead], [text_hash(lead)])[0].tobytes()
+        leads = [lead_text(a["title"], a["paragraphs"], LEAD_WORDS) for a in store.articles_for_indexing(lost)]
+        found.update(lead_vectors(embedder, cache, leads, [text_hash(t) for t in leads]))
     items = []
     for r in rows:
         blob = found.get(r["lead_hash"])

@@ -137,7 +137,7 @@ def test_labelled_stories_levels(indexed_archive, embedder, tmp_path):
     each half of the labels clustered alone (the benchmark's tuning and held figures)."""
     from stories import load_labels, metrics, split  # benchmarks/stories.py
     from indexer.embed import EmbeddingCache
-    from indexer.story_build import _stored_items
+    from indexer.story_build import stored_items
     data = tmp_path / "data"
     shutil.copytree(indexed_archive, data)
     store = Store(data)
@@ -147,12 +147,11 @@ def test_labelled_stories_levels(indexed_archive, embedder, tmp_path):
     overall = metrics(stored, labels)
     assert overall["hard_negatives_merged"] == 0, overall
     assert overall["bcubed_f1"] >= 0.95 and overall["pair_precision"] >= 0.95 and overall["pair_recall"] >= 0.5, overall
-    embedder.cache = EmbeddingCache(data / "embeddings.sqlite")
+    cache = EmbeddingCache(data / "embeddings.sqlite")
     try:
-        items = _stored_items(store, embedder, store.story_rows())
+        items = stored_items(store, embedder, cache, store.story_rows())
     finally:
-        embedder.cache.close()
-        embedder.cache = None
+        cache.close()
     for half in split(labels):
         m = metrics(cluster([i for i in items if i.id in half], Params()), labels)
         assert m["hard_negatives_merged"] == 0 and m["bcubed_f1"] >= 0.95 and m["pair_recall"] >= 0.45, m
