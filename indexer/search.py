@@ -143,6 +143,9 @@ class SearchEngine:
                         "source": source, "lang": lang},
             "results": results,
             "total": len(candidates),
+            # every article of the result set in rank order (the web layer's date facets and story groups)
+            "articles": [{"id": a, "published": p} for a, p in dict.fromkeys(
+                (c["row"]["article_id"], c["row"]["published"]) for c in candidates)],
             "total_is_estimate": len(vector_hits) >= depth or len(keyword_hits) >= depth,
             "page": page, "k": k,
             "has_more": len(candidates) > start + k,

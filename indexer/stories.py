@@ -57,6 +57,7 @@ class Params:
     # other pairs only WeWork layoffs vs the NYAG probe (5 runs of background) share more than 1.
     shared_text_min: int = 8
     shared_text_bonus: float = 0.4
+    merge: bool = True             # an article close to two stories joins them
 
 
 @dataclass
@@ -140,13 +141,30 @@ class Stories:
             self._entities.update(item.entities)
 
     def add(self, item: Item, counted: bool = False) -> str:
-        """Join the best story within reach, or start one named after this article."""
+        """Join the story within reach, or start one named after this article. An article that
+        reaches two stories joins them (single link): the merged story keeps the id of the one
+        whose first report is the oldest."""
         if counted:
             self._words.subtract(item.words)
             self._entities.subtract(item.entities)
-        best, score = self.best_story(item)
-        self.place(item, best if best is not None and score >= self._threshold(item, best) else item.id)
-        return self.story_of[item.id]
+        scores = self.candidate_scores(item)
+        reached = [s for s, v in scores.items() if v >= self._threshold(item, s)]
+        if not reached:
+            self.place(item, item.id)
+            return item.id
+        if not self.params.merge:
+            reached = [max(reached, key=lambda s: (scores[s], s))]
+        keep = min(reached, key=lambda s: (self._first_key(s), s))
+        for story in reached:
+            if story != keep:
+                for member in list(self.members[story]):
+                    self.place(self.items[member], keep)
+        self.place(item, keep)
+        return keep
+
+    def _first_key(self, story: str):
+        first = order([self.items[m] for m in self.members[story]])[0]
+        return (first.day is None, first.day or date.min, first.id)
 
     def _threshold(self, item: Item, story: str) -> float:
         langs = {item.language} | {self.items[m].language for m in self.members[story]}
@@ -254,19 +272,19 @@ def update(snapshot: Snapshot, changed: list[Item], removed: list[str], params: 
            ) -> dict[str, str]:
     """Incremental: the stored items keep their stories; changed and new items are taken
     out and placed again. Returns the story of every changed item, and of every stored item
-    whose story had to be renamed because the article it was named after left it."""
+    whose story changed id (joined with another, or its namesake article left it)."""
     stories = Stories(params)
     gone = set(removed) | {i.id for i in changed}
     for item in snapshot.items:
         if item.id not in gone:
             stories.place(item, snapshot.story_of[item.id])
-    renames = _orphaned_names(stories, gone)
+    _orphaned_names(stories, gone)
     stories.count(changed)
-    result = {}
     for item in order(changed):
-        result[item.id] = stories.add(item, counted=True)
-    result.update(renames)
-    return result
+        stories.add(item, counted=True)
+    changed_ids = {i.id for i in changed}
+    return {i: story for i, story in stories.story_of.items()
+            if i in changed_ids or snapshot.story_of.get(i) != story}
 
 
 def _orphaned_names(stories: Stories, gone: set[str]) -> dict[str, str]:

@@ -72,6 +72,16 @@ def test_a_story_whose_first_article_leaves_is_renamed_after_the_next():
     assert got == {"a": "a", "b": "b"}  # "a" changed into another event: it keeps its own id, "b" is renamed
 
 
+def test_an_article_close_to_two_stories_joins_them_under_the_oldest_id():
+    bridge = unit(1, 0.55, 0.1, 0)  # close to A and to C, which are not close to each other
+    c = unit(1, 1.2, 0.2, 0)
+    got = cluster([item("a", "2019-11-18", A), item("c", "2019-11-18", c), item("z", "2019-11-19", bridge)])
+    assert float(A @ c) < 0.76 and got == {"a": "a", "c": "a", "z": "a"}
+    unmerged = cluster([item("a", "2019-11-18", A), item("c", "2019-11-18", c), item("z", "2019-11-19", bridge)],
+                       Params(merge=False))
+    assert unmerged["a"] != unmerged["c"]
+
+
 def test_lead_text_and_words():
     assert lead_text("Title", ["Title", "one two three four"], words=2) == "Title\none two"
     assert content_words("The WeWork layoffs: WeWork's staff") == {"wework", "layoffs", "staff"}
@@ -146,7 +156,7 @@ def test_labelled_stories_levels(indexed_archive, embedder, tmp_path):
     assert len(stored) == 182
     overall = metrics(stored, labels)
     assert overall["hard_negatives_merged"] == 0, overall
-    assert overall["bcubed_f1"] >= 0.95 and overall["pair_precision"] >= 0.95 and overall["pair_recall"] >= 0.5, overall
+    assert overall["bcubed_f1"] >= 0.95 and overall["pair_precision"] >= 0.95 and overall["pair_recall"] >= 0.7, overall
     cache = EmbeddingCache(data / "embeddings.sqlite")
     try:
         items = stored_items(store, embedder, cache, store.story_rows())
@@ -154,7 +164,8 @@ def test_labelled_stories_levels(indexed_archive, embedder, tmp_path):
         cache.close()
     for half in split(labels):
         m = metrics(cluster([i for i in items if i.id in half], Params()), labels)
-        assert m["hard_negatives_merged"] == 0 and m["bcubed_f1"] >= 0.95 and m["pair_recall"] >= 0.45, m
-    # the feather-duvet story: all four reports together
-    duvet = next(m for name, m in labels["stories"].items() if name.startswith("Feather duvet"))
-    assert len({stored[a] for a in duvet}) == 1
+        assert m["hard_negatives_merged"] == 0 and m["bcubed_f1"] >= 0.95 and m["pair_recall"] >= 0.65, m
+    # the feather-duvet and plague stories: all four reports together
+    for start in ("Feather duvet", "Plague cases"):
+        members = next(m for name, m in labels["stories"].items() if name.startswith(start))
+        assert len({stored[a] for a in members}) == 1, start

@@ -90,6 +90,8 @@ def spec_path(path: str) -> str:
     """The spec's path template for a concrete API path."""
     if path.startswith("/api/articles/"):
         return "/api/articles/{id}"
+    if path.startswith("/api/stories/"):
+        return "/api/stories/{id}"
     return path if path in SPEC["paths"] else "/api/search"  # unknown paths answer with the default
 
 
@@ -300,7 +302,7 @@ def test_openapi_describes_every_api_route(client, app):
     for name, schema in spec["components"]["schemas"].items():
         OAS31Validator.check_schema(schema)
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert search_params == {"q", "k", "page", "since", "until", "source", "lang"}
+    assert search_params == {"q", "k", "page", "since", "until", "source", "lang", "group"}
     operations = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
     assert len(operations) == len(set(operations))
 
@@ -323,7 +325,7 @@ def test_search_page_shows_cited_highlighted_results_like_the_api(client):
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert f'value="{QUESTION}"' in html  # the query stays in the box
-    api = client.get("/api/search", query_string={"q": QUESTION}).get_json()
+    api = client.get("/api/search", query_string={"q": QUESTION, "group": "story"}).get_json()
     cites = re.findall(r'class="cite-link" href="([^"]+)"', html)
     assert cites == [hit["cite_url"] for hit in api["results"]]  # same dict, same order
     assert "<mark>" in html

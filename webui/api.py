@@ -18,6 +18,11 @@ def article(ident: str):
     return jsonify(views.article_data(ident))
 
 
+@bp.get("/stories/<ident>")
+def story(ident: str):
+    return jsonify(views.story_data(ident))
+
+
 @bp.get("/health")
 def health():
     return jsonify(views.health_data())

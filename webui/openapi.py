@@ -34,16 +34,36 @@ ERROR_RESPONSE = _json("Error", "The request failed; `error.code` says why (also
 SCHEMAS = {
     "Error": _object({"error": _object({
         "code": {"type": "string", "description": "Stable machine-readable reason, e.g. missing_query, "
-                                                  "invalid_parameter, invalid_date, article_not_found, "
+                                                  "invalid_parameter, invalid_date, article_not_found, story_not_found, "
                                                   "index_not_ready, not_found, method_not_allowed, internal_error."},
         "message": {"type": "string", "description": "What went wrong, for people."},
         "param": {**NULLABLE_STRING, "description": "The request parameter at fault, if any."},
     })}, description="The one error body every failing request gets."),
+    "StoryRef": {**_object({
+        "id": {"type": "string", "description": "The story's id: GET /api/stories/{id}."},
+        "size": {"type": "integer", "minimum": 1, "description": "Reports in the story (near-duplicates aside)."},
+        "first_published": {**NULLABLE_STRING, "description": "When its first report was published."},
+    }, description="The story (one event across outlets) the article belongs to; null before it is placed."),
+        "type": ["object", "null"]},
     "ArticleRef": _object({
         "id": {"type": "string"}, "url": NULLABLE_STRING, "title": NULLABLE_STRING, "source": NULLABLE_STRING,
         "published": {**NULLABLE_STRING, "description": "ISO 8601 date or datetime, as the page gave it."},
-        "language": NULLABLE_STRING,
-    }),
+        "language": NULLABLE_STRING, "story": _ref("StoryRef"),
+    }, required=["id", "url", "title", "source", "published", "language"]),
+    "ReportRef": _object({
+        "id": {"type": "string"}, "title": NULLABLE_STRING, "source": NULLABLE_STRING,
+        "published": NULLABLE_STRING, "archive_url": {"type": "string"},
+    }, description="Another report of the same story."),
+    "DateFacets": _object({
+        "interval": {"type": "string", "enum": ["day", "week", "month"],
+                     "description": "Days up to a 31-day span, weeks (from Monday) up to 26 weeks, months beyond."},
+        "buckets": {"type": "array", "items": _object({
+            "key": {"type": "string"}, "since": {"type": "string", "format": "date"},
+            "until": {"type": "string", "format": "date"},
+            "count": {"type": "integer", "minimum": 0, "description": "Articles of the result set in this bucket."},
+        })},
+        "undated": {"type": "integer", "minimum": 0},
+    }, description="Articles of the whole result set (not only this page) per day, week or month."),
     "Scores": _object({
         "fused": {"type": "number"}, "vector_rank": NULLABLE_INT, "vector_score": NULLABLE_NUMBER,
         "keyword_rank": NULLABLE_INT, "keyword_score": NULLABLE_NUMBER, "rerank_score": NULLABLE_NUMBER,
@@ -57,13 +77,17 @@ SCHEMAS = {
         "paragraph": {"type": "integer", "minimum": 0, "description": "Position of the cited paragraph (0-based)."},
         "passage_id": {"type": "integer"},
         "article": _ref("ArticleRef"),
+        "more_reports": {"type": "array", "items": _ref("ReportRef"),
+                         "description": "With group=story: the story's other reports, oldest first."},
         "cite_url": {"type": "string", "description": "The paragraph in the stored copy: /articles/<id>#p<n>."},
         "original_url": {**NULLABLE_STRING, "description": "The original page, landing on the quoted words (#:~:text=)."},
         "scores": _ref("Scores"),
-    }),
+    }, required=["rank", "score", "text", "highlighted", "paragraph", "passage_id", "article", "cite_url",
+                 "original_url", "scores"]),
     "SearchRequest": _object({
         "q": {"type": "string"}, "k": {"type": "integer"}, "page": {"type": "integer"},
         "since": NULLABLE_STRING, "until": NULLABLE_STRING, "source": NULLABLE_STRING, "lang": NULLABLE_STRING,
+        "group": {"type": "string", "enum": ["story", "none"]},
     }, description="The request as the engine understood it."),
     "SearchResponse": _object({
         "query": {"type": "string"},
@@ -80,7 +104,28 @@ SCHEMAS = {
         "last_page": {"type": "integer", "minimum": 1},
         "next_page": {**NULLABLE_STRING, "description": "URL of the next page, or null."},
         "prev_page": {**NULLABLE_STRING, "description": "URL of the previous page, or null."},
+        "facets": _object({"published": _ref("DateFacets")}),
     }),
+    "StoryReport": _object({
+        "id": {"type": "string"}, "title": NULLABLE_STRING, "source": NULLABLE_STRING, "published": NULLABLE_STRING,
+        "url": NULLABLE_STRING, "archive_url": {"type": "string"},
+        "first": {"type": "boolean", "description": "The story's first report."},
+        "added": {"type": "array", "description": "What this report added: its passages least similar to every "
+                                                  "earlier report's (empty for the first).",
+                  "items": _object({"position": {"type": "integer", "minimum": 0}, "text": {"type": "string"},
+                                    "novelty": {"type": "number", "description": "1 - best cosine with an earlier passage."},
+                                    "cite_url": {"type": "string"}})},
+    }),
+    "Story": _object({
+        "id": {"type": "string"}, "size": {"type": "integer", "minimum": 1}, "title": NULLABLE_STRING,
+        "first_published": NULLABLE_STRING, "last_published": NULLABLE_STRING,
+        "reports": {"type": "array", "items": _ref("StoryReport"), "description": "Oldest first."},
+        "timeline": _object({
+            "days": {"type": "array", "items": _object({"day": {"type": "string", "format": "date"},
+                                                        "count": {"type": "integer", "minimum": 0}}),
+                     "description": "Reports per day, every day from the first report to the last."},
+            "undated": {"type": "integer", "minimum": 0}}),
+    }, description="One event as the archive's outlets reported it."),
     "Paragraph": _object({
         "position": {"type": "integer", "minimum": 0}, "text": {"type": "string"}, "cite_url": {"type": "string"},
     }),
@@ -123,6 +168,8 @@ SEARCH_PARAMETERS = [
     _query("until", {"type": "string", "format": "date"}, "Only articles published on or before this day."),
     _query("source", {"type": "string"}, "Only this source (site name or domain)."),
     _query("lang", {"type": "string"}, "Only this language (ISO 639-1, e.g. en)."),
+    _query("group", {"type": "string", "enum": ["story", "none"], "default": "none"},
+           "story: one hit per story (its best), naming the story's other reports; the search page's default."),
 ]
 
 PATHS = {
@@ -138,6 +185,12 @@ PATHS = {
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json("Article", "The stored article."),
                       "404": _json("Error", "No such article (`article_not_found`)."),
+                      "default": ERROR_RESPONSE}}},
+    "/api/stories/{id}": {"get": {
+        "operationId": "getStory", "summary": "A story: its reports in date order, what each added, reports per day",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json("Story", "The story."),
+                      "404": _json("Error", "No such story (`story_not_found`)."),
                       "default": ERROR_RESPONSE}}},
     "/api/health": {"get": {
         "operationId": "health", "summary": "What the archive holds and which index answers",

@@ -22,3 +22,8 @@ def search():
 @bp.get("/articles/<ident>")
 def article(ident: str):
     return render_template("article.html", data=views.article_data(ident))
+
+
+@bp.get("/stories/<ident>")
+def story(ident: str):
+    return render_template("story.html", data=views.story_data(ident))

@@ -9,6 +9,7 @@ from flask import Flask
 
 from indexer.search import MAX_K
 
+from .stories import chart_bars
 from .views import page_url
 
 
@@ -44,4 +45,5 @@ def page_window(page: int, last: int, width: int = 2) -> list[int | None]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["nice_date"] = nice_date
-    app.jinja_env.globals.update(page_window=page_window, page_url=page_url, max_k=MAX_K)
+    app.jinja_env.globals.update(page_window=page_window, page_url=page_url, max_k=MAX_K,
+                                  chart_bars=chart_bars)

@@ -9,11 +9,12 @@ from flask import url_for
 
 from indexer.search import MAX_DEPTH
 
-from . import resources
+from . import resources, stories
 from .errors import ApiError
 
 DEFAULT_K = 10
-SEARCH_PARAMS = ("q", "k", "page", "since", "until", "source", "lang")
+SEARCH_PARAMS = ("q", "k", "page", "since", "until", "source", "lang", "group")
+GROUPS = ("story", "none")
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
 
@@ -33,17 +34,33 @@ def search_params(args) -> dict:
             "page": _integer(args, "page", 1), **text}
 
 
-def page_url(endpoint: str, echo: dict, page: int) -> str:
+def group_param(args, default: str) -> str:
+    group = (args.get("group") or "").strip() or default
+    if group not in GROUPS:
+        raise ApiError(400, "invalid_parameter", f"group must be one of {', '.join(GROUPS)}", "group")
+    return group
+
+
+def page_url(endpoint: str, echo: dict, page: int, **changes) -> str:
     """The same search (as the engine echoed it) on another page; only the parameters given."""
+    echo = {**echo, **changes}
     query = {"q": echo["q"], "k": echo["k"] if echo["k"] != DEFAULT_K else None,
              "since": echo["since"], "until": echo["until"], "source": echo["source"],
-             "lang": echo["lang"], "page": page if page != 1 else None}
+             "lang": echo["lang"], "page": page if page != 1 else None,
+             "group": echo.get("group") if echo.get("group") != _default_group(endpoint) else None}
     return url_for(endpoint, **{k: v for k, v in query.items() if v is not None})
+
+
+def _default_group(endpoint: str) -> str:
+    """The page shows one card per story; the API gives every hit unless asked to group."""
+    return "story" if endpoint.startswith("pages.") else "none"
 
 
 def search_data(args, endpoint: str) -> dict:
     """The engine's response plus paging links that point back at `endpoint`."""
-    data = resources.get().engine.search(**search_params(args))
+    res = resources.get()
+    group = group_param(args, _default_group(endpoint))
+    data = stories.search(res.engine, search_params(args), group, res.store)
     page, k, echo = data["page"], data["k"], data["request"]
     data["last_page"] = max(1, min(-(-data["total"] // k), MAX_DEPTH // k))
     has_next = data["has_more"] and page < data["last_page"]
@@ -113,3 +130,7 @@ def health_data() -> dict:
         "model": res.settings.model,
         "index_model": meta["model"] if meta else None,
     }
+
+
+def story_data(ident: str) -> dict:
+    return stories.story_data(ident)
