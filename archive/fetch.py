@@ -27,10 +27,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .config import DEFAULT_FETCH_DELAY, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT
 from .models import Capture
 from .robots import RobotsRules
 
-DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive; news archive crawler)"
 ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
           "application/xml;q=0.9,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -76,7 +76,7 @@ class HostLimiter:
     """Per-host politeness: request starts at least `delay(host)` apart, at most
     `max_per_host` requests in flight. Clock and sleep are injectable for tests."""
 
-    def __init__(self, min_delay: float = 1.0, max_per_host: int = 2,
+    def __init__(self, min_delay: float = DEFAULT_FETCH_DELAY, max_per_host: int = 2,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.min_delay = min_delay
         self.max_per_host = max(1, max_per_host)
@@ -115,8 +115,8 @@ class HostLimiter:
 class Fetcher:
     """Thread-safe polite HTTP client; one per run, closed at the end (or used as a context manager)."""
 
-    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, timeout: float = 20.0,
-                 max_bytes: int = 10 * 1024 * 1024, min_delay: float = 1.0, max_per_host: int = 2,
+    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, timeout: float = DEFAULT_FETCH_TIMEOUT,
+                 max_bytes: int = DEFAULT_MAX_BYTES, min_delay: float = DEFAULT_FETCH_DELAY, max_per_host: int = 2,
                  retries: int = 3, max_redirects: int = 5, respect_robots: bool = True,
                  transport: httpx.BaseTransport | None = None, *, backoff: float = 1.0,
                  max_wait: float = 60.0, total_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,

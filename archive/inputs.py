@@ -16,12 +16,12 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from .config import DEFAULT_MAX_BYTES
 from .models import Capture
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".text")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
