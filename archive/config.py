@@ -41,12 +41,12 @@ class Settings:
     user_agent: str = _setting(DEFAULT_USER_AGENT, "User-Agent of every request.")
 
     @classmethod
-    def load(cls, data_dir: Path | str | None = None, **overrides) -> "Settings":
+    def load(cls, data_dir: Path | str | None = None, **overrides: object) -> "Settings":
         return cls.load_with_origins(data_dir, **overrides)[0]
 
     @classmethod
     def load_with_origins(cls, data_dir: Path | str | None = None,
-                          **overrides) -> tuple["Settings", dict[str, str]]:
+                          **overrides: object) -> tuple["Settings", dict[str, str]]:
         """The settings, and where each value came from: default, config.toml, environment or flag."""
         values: dict = {}
         origins = {f.name: "default" for f in fields(cls)}

@@ -32,6 +32,7 @@ from .store import Store
 
 COLUMNS = ("discovered", "fetched", "not_modified", "added", "updated", "unchanged", "duplicates",
            "skipped", "failed")
+DEFAULT_WORKERS = 4  # pages fetched at once across hosts: enough to hide latency, gentle on 2 cores
 AHEAD_PER_WORKER = 4  # answers waiting in memory per fetch thread: the pool runs only this far ahead of the store
 Log = Callable[[str], None]
 
@@ -104,7 +105,7 @@ def make_fetcher(settings: Settings, min_delay: float | None = None) -> Fetcher:
 
 
 def crawl(settings: Settings, report: CrawlReport, *, only: Sequence[str] = (), fetcher: Fetcher | None = None,
-          min_delay: float | None = None, workers: int = 4, log: Log | None = None) -> CrawlReport:
+          min_delay: float | None = None, workers: int = DEFAULT_WORKERS, log: Log | None = None) -> CrawlReport:
     """Crawl the sources once into the archive. Raises CrawlError or SourcesError when it
     cannot start; a storage failure is report.fatal; sources and pages that fail are in the report."""
     sources = select_sources(load_sources(settings.data_dir), only)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from bs4 import UnicodeDammit
 
@@ -22,6 +23,9 @@ from .inputs import InputError, iter_source
 from .models import Article, Capture
 from .plaintext import parse_text_article
 from .store import Store
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
 
 # the store's save status -> the outcome counted (and reported) for the page
 STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
@@ -159,7 +163,7 @@ class Ingester:
 
 
 def ingest_source(ingester: Ingester, source: str, *, url: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                  fetcher=None, limit: int = 0, progress: Callable[[int], object] | None = None) -> Ingester:
+                  fetcher: "Fetcher | None" = None, limit: int = 0, progress: Callable[[int], object] | None = None) -> Ingester:
     """Ingest every capture of one source (file, folder, WARC or http(s) URL; see
     archive.inputs): the first `limit` items only when limit > 0; an unreadable item is
     counted as failed and the rest go on; progress(1) after each item."""

@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -263,7 +264,7 @@ class Store:
         """id -> content hash of every article that search should hold (duplicates excluded)."""
         return dict(self.db.execute("SELECT id, content_hash FROM articles WHERE duplicate_of IS NULL"))
 
-    def articles_for_indexing(self, ids: list[str]):
+    def articles_for_indexing(self, ids: list[str]) -> Iterator[dict]:
         """Articles with their paragraphs, in the order given, for the indexer."""
         for ident in ids:
             article = self.get_article(ident)

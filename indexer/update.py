@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.config import Settings
-from archive.crawl import CrawlError, CrawlReport, SourceReport, crawl
+from archive.crawl import DEFAULT_WORKERS, CrawlError, CrawlReport, SourceReport, crawl
 from archive.fetch import Fetcher
 from archive.locks import LockHeld, exclusive
 from archive.reparse import ReparseReport, reparse
@@ -31,6 +32,9 @@ from archive.store import Store
 
 from . import generations
 from .build import IndexReport, build_index
+
+if TYPE_CHECKING:
+    from .embed import Embedder
 
 OK, PARTIAL, FAILED = 0, 1, 2
 HEADINGS = ("discovered", "fetched", "not-mod", "added", "updated", "unchanged", "dupes", "skipped", "failed")
@@ -102,8 +106,8 @@ class UpdateReport(CrawlReport):
         return "\n".join(lines)
 
 
-def update(settings: Settings, *, only: Sequence[str] = (), index: bool = True, embedder=None,
-           fetcher: Fetcher | None = None, min_delay: float | None = None, workers: int = 4,
+def update(settings: Settings, *, only: Sequence[str] = (), index: bool = True, embedder: "Embedder | None" = None,
+           fetcher: Fetcher | None = None, min_delay: float | None = None, workers: int = DEFAULT_WORKERS,
            log: Log | None = None, progress: Progress | None = None) -> UpdateReport:
     """Run the nightly job once; never raises for a source, page or index failure (see the report).
     min_delay: least seconds between two requests to one host (default: the fetch_delay setting)."""
@@ -151,7 +155,7 @@ class ReindexReport(ReparseReport):
         return "\n".join(lines)
 
 
-def reindex(settings: Settings, *, full: bool = True, index: bool = True, embedder=None,
+def reindex(settings: Settings, *, full: bool = True, index: bool = True, embedder: "Embedder | None" = None,
             progress: Progress | None = None, log: Log | None = None) -> ReindexReport:
     """Re-parse every stored raw capture with the current extractor, then rebuild the index
     into a new generation (from scratch with full=True) and swap it in."""

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 import click
 
 from archive.config import Settings
+from archive.crawl import DEFAULT_WORKERS
 from indexer import update as pipeline
 
 from ..progress import progress_bar
@@ -37,7 +38,7 @@ def _names(values: tuple[str, ...]) -> list[str]:
 @click.option("--no-index", is_flag=True, help="Fetch and store only; leave the search index as it is.")
 @click.option("--sources", "only", multiple=True, metavar="NAME",
               help="Only this source (name or URL; repeat, or separate with commas).")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 32),
               help="Pages fetched at the same time (across hosts; each host also has its own limit).")
 @click.option("--delay", type=click.FloatRange(0),
               help="Least seconds between two requests to one host (a source's `rate` or the "
