@@ -1,5 +1,7 @@
 """The `newsarchive` command. It lives in the outermost package because it drives every
-layer: archive (ingest, sources), indexer (index, search, update) and the web server."""
+layer: archive (ingest, sources), indexer (index, search, update) and the web server.
+Each job's subcommands live in webui/commands/ (indexer/cli.py's index and search move
+there too); this module is the group, serve/run, and the registration."""
 from __future__ import annotations
 
 import click
