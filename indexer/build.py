@@ -8,8 +8,8 @@ generation at all.
 """
 from __future__ import annotations
 
-import fcntl
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from archive.config import Settings
+from archive.locks import exclusive
 from archive.store import Store
 
 from . import generations, passages
@@ -63,15 +64,9 @@ class IndexReport:
 
 
 @contextmanager
-def index_lock(data_dir: Path):
+def index_lock(data_dir: Path) -> Iterator[None]:
     """One index build at a time per data dir; a second one fails fast with a clear message."""
-    root = generations.index_root(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"another index build is running on {data_dir}") from None
+    with exclusive(generations.index_root(data_dir) / ".lock", f"another index build is running on {data_dir}"):
         yield
 
 
