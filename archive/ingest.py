@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from bs4 import UnicodeDammit
-
 from .config import DEFAULT_MAX_BYTES
+from .decode import DecodeError, decode_bytes
 from .extract import ExtractionError, detect_language, extract_article
 from .inputs import InputError, iter_source
 from .models import Article, Capture
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
 SAVED = tuple(STATUS_TO_OUTCOME.values())  # a page that became (or matched) an article
 OUTCOMES = (*SAVED, "failed")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _HTML_SIGNS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
 
 
@@ -52,38 +50,14 @@ class Outcome:
     reason: str | None = None
 
 
-def looks_binary(body: bytes) -> bool:
-    sample = body[:4096]
-    return b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05
-
-
-def charset_of(capture: Capture) -> str | None:
-    match = re.search(r"charset=([\w:.-]+)", capture.content_type or "", re.IGNORECASE)
-    if match:
-        return match.group(1)
-    match = _META_CHARSET.search(capture.body[:4096])
-    return match.group(1).decode("ascii", "ignore") if match else None
-
-
 def decode(capture: Capture) -> str:
     """Bytes to text by the declared charset, then UTF-8, then a detector; junk is refused."""
-    body = capture.body
-    if not body.strip():
+    if not capture.body.strip():
         raise IngestError("empty document")
-    if looks_binary(body):
-        raise IngestError("not text: binary content")
-    declared = charset_of(capture)
-    for encoding in filter(None, (declared, "utf-8")):
-        try:
-            return body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    if capture.content_type.startswith("text/plain"):
-        raise IngestError("bad encoding: not valid UTF-8")
-    guess = UnicodeDammit(body, is_html=True)
-    if guess.unicode_markup is None or "\ufffd" in guess.unicode_markup[:4096]:
-        raise IngestError("bad encoding: cannot decode")
-    return guess.unicode_markup
+    try:
+        return decode_bytes(capture.body, capture.content_type)
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from None
 
 
 def parse_capture(capture: Capture) -> Article:
