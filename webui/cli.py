@@ -8,11 +8,12 @@ from archive.cli import ingest
 from archive.config import Settings
 from archive.sources_cli import sources
 from indexer.build import build_index
-from indexer.cli import index, search
 from indexer.update import update as update_archive
 from indexer.update_cli import reindex, update
 
 from . import server
+from .commands.index import index
+from .commands.search import search
 
 
 @click.group()

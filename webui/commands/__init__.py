@@ -1,0 +1,1 @@
+"""The `newsarchive` subcommands, one small module each, registered in webui.cli."""
