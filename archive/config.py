@@ -31,7 +31,9 @@ class Settings:
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
-    embed_backend: str = _setting("torch", "Embedding backend: torch, or onnx (exported locally).")
+    embed_backend: str = _setting("torch", "Embedding backend: torch, torch-fp32, torch-bf16, onnx (= onnx-int8), onnx-int8 or onnx-fp32.")
+    onnx_cache: str = _setting("", "Folder for the ONNX backends' exported models (empty: "
+                               "$XDG_CACHE_HOME/newsarchive/onnx, else ~/.cache/newsarchive/onnx).")
     approximate_above: int = _setting(100_000, "Passage count above which the vector index is IVF (approximate), not exact.")
     passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
     max_bytes: int = _setting(DEFAULT_MAX_BYTES, "Size cap for any fetched page or read file, in bytes.")

@@ -66,6 +66,9 @@ class HashEmbedder(Embedder):
         self.encoded += len(texts)
         return out
 
+    def token_lengths(self, texts):
+        return np.asarray([len(t) for t in texts], dtype=np.int64)  # no tokenizer: characters
+
 
 def site_sources(site: NewsSite) -> list[Source]:
     return [Source(site.url("/feed.rss"), "feed", "rss", rate=0.0),

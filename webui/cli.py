@@ -8,12 +8,13 @@ import click
 
 from archive.config import Settings
 from indexer.build import build_index
-from indexer.cli import index, search
 from indexer.update import update as update_archive
 
 from . import server
 from .commands.config import config
+from .commands.index import index
 from .commands.ingest import ingest
+from .commands.search import search
 from .commands.sources import sources
 from .commands.update import reindex, update
 
