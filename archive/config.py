@@ -101,3 +101,17 @@ def _boolean(name: str, value: object) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"setting {name} must be true or false, not {value!r}")
+
+
+# -- the process environment: read and written only here (and in webui/server.py's thread caps)
+
+def environment_defaults(values: dict[str, str]) -> None:
+    """Set environment variables that libraries read when first imported (the model hub's
+    offline switches, tokenizer threads), keeping any value the user set."""
+    for name, value in values.items():
+        os.environ.setdefault(name, value)
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder: $XDG_CACHE_HOME, else ~/.cache."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from archive.config import DEFAULT_MODEL, Settings
+from archive.config import DEFAULT_MODEL, Settings, environment_defaults
 
 from . import late
 
@@ -66,8 +65,7 @@ class Encoder(Protocol):
 
 def offline_environment() -> None:
     """Before a model library is first imported: no hub, no tokenizer threads (user values win)."""
-    for name, value in OFFLINE_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    environment_defaults(OFFLINE_ENVIRONMENT)
 
 
 def resolve_model(name: str) -> str:

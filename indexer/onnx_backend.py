@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from archive.config import user_cache_dir
+
 FORMAT = 1                   # bump when the export recipe changes: old cache folders are ignored
 VARIANTS = ("int8", "fp32")
 DEFAULT_VARIANT = "int8"
@@ -42,8 +44,7 @@ def missing_packages() -> list[str]:
 
 def default_cache_dir() -> Path:
     """Where exports go when the `onnx_cache` setting is empty: the user's cache folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsarchive" / "onnx"
+    return user_cache_dir() / "newsarchive" / "onnx"
 
 
 def fingerprint(model_path: str | Path, variant: str) -> str:
