@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.chunk import chunk_article, split_sentences
+from archive.text import split_sentences
+from indexer.chunk import chunk_article
 from indexer.fusion import collapse, match_spans, score_fusion
 from indexer.vectors import exact_search, load_vector_index, new_vector_index
 from webui.present import highlight as highlight_spans, text_fragment_url
