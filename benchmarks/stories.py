@@ -166,7 +166,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from archive.store import Store
-    from indexer.embed import Embedder, EmbeddingCache
+    from indexer.blobstore import EmbeddingCache
+    from indexer.embed import Embedder
     from indexer.stories import ENTITY_METHOD, LEAD_WORDS, Params
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="stories-bench-"))

@@ -18,7 +18,7 @@ from archive.store import Store, now
 
 from . import entities as ents
 from .chunk import text_hash
-from .embed import EmbeddingCache
+from .blobstore import EmbeddingCache
 from .stories import ENTITY_METHOD, LEAD_WORDS, Item, Params, Snapshot, cluster, content_words, lead_text, \
     parse_day, shingles, update
 

@@ -107,6 +107,9 @@ class HashEmbedder(Embedder):
         self.encoded += len(texts)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
+    def token_lengths(self, texts):
+        return np.asarray([len(t) for t in texts], dtype=np.int64)  # no tokenizer: characters
+
 
 def article(url, title, text, day="2019-11-18"):
     return Article(url=url, title=title, published=day, language="en", paragraphs=[text])
@@ -146,7 +149,7 @@ def test_labelled_stories_levels(indexed_archive, embedder, tmp_path):
     """What `newsarchive index` stored for the shared pages, scored against the labels; then
     each half of the labels clustered alone (the benchmark's tuning and held figures)."""
     from stories import load_labels, metrics, split  # benchmarks/stories.py
-    from indexer.embed import EmbeddingCache
+    from indexer.blobstore import EmbeddingCache
     from indexer.story_build import stored_items
     data = tmp_path / "data"
     shutil.copytree(indexed_archive, data)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from indexer.chunk import chunk_article
-from indexer.embed import EmbeddingCache
+from indexer.blobstore import EmbeddingCache
 from indexer.stories import parse_day
 from indexer.story_build import lead_vectors
 
