@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -28,7 +28,10 @@ class StoryReport:
     placed: int = 0          # articles (re)assigned this run
     renamed: int = 0         # stored articles whose story id changed
     seconds: float = 0.0
-    timings: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"stories: {self.placed} articles placed, {self.renamed} moved to another story id; "
+                f"{self.seconds:.1f}s")
 
 
 def update_stories(store: Store, embedder, full: bool = False, params: Params = Params(),

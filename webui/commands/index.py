@@ -20,3 +20,5 @@ def index(settings, full):
         except (ModelError, RuntimeError) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
+    if report.stories is not None and (report.stories.placed or report.stories.renamed):
+        click.echo(report.stories.summary())
