@@ -3,10 +3,11 @@ candidates, filtered inside retrieval, rescored token by token (late interaction
 optionally reranked, collapsed per article, and returned with highlights and citations."""
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +48,15 @@ class Generation:
     meta: dict
     conn: object
     vectors: VectorIndex
+    # Each server thread reads through its own read-only connection (closed with the
+    # generation), so searches no longer queue on one lock around one connection.
+    local: threading.local = field(default_factory=threading.local)
+
+    def connection(self):
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = passages.connect(self.folder / "passages.sqlite", readonly=True)
+        return conn
 
 
 def validate(query: str | None, k: int, page: int, since: str | None, until: str | None) -> str:
@@ -104,9 +114,9 @@ class SearchEngine:
         gen = self.generation()
         where, params = passages.filter_sql(since, until, source, lang)
         depth = max(CANDIDATES, 4 * page * k)
-        allowed = passages.allowed_passage_ids(gen.conn, where, params) if where else None
-        with self._lock:  # one sqlite connection per generation: serialise its use
-            keyword_hits = keyword.search(gen.conn, query, depth, where, params)
+        conn = gen.connection()
+        allowed = passages.allowed_passage_ids(conn, where, params) if where else None
+        keyword_hits = keyword.search(conn, query, depth, where, params)
         with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
         if with_late:  # the question word is left out of the dense query, kept as context for the tokens
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
@@ -118,8 +128,7 @@ class SearchEngine:
         keyword_score = dict(keyword_hits)
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
                  for name, hits in (("vector", vector_hits), ("keyword", keyword_hits))}
-        with self._lock:
-            rows = passages.fetch_passages(gen.conn, list(set(vector_score) | set(keyword_score)))
+        rows = passages.fetch_passages(conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
         if with_late:
@@ -157,13 +166,16 @@ class SearchEngine:
         by_hash = store.get_many(gen.meta["model"], list({r["embed_hash"] for r in rows.values()})) if store else {}
         blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
         model = self.embedder.model
-        query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
+        lock = getattr(self.embedder, "model_lock", None) or contextlib.nullcontext()  # the tokenizer is shared
+        with lock:
+            query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
         def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
             if passage_id not in blobs:
                 return []
-            return late.matched_words(model.tokenizer, model.max_seq_length, query, query_words, query_tokens,
-                                      text, late.unpack(blobs[passage_id], gen.meta["dimension"]))
+            with lock:
+                return late.matched_words(model.tokenizer, model.max_seq_length, query, query_words, query_tokens,
+                                          text, late.unpack(blobs[passage_id], gen.meta["dimension"]))
 
         return late.scores(query_tokens, blobs, gen.meta["dimension"]), matched
 
