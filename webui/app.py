@@ -13,7 +13,7 @@ from flask import Flask
 
 from archive.config import Settings
 
-from . import admission, api, errors, pages, resources, templating
+from . import admission, api, errors, pages, resources, sample_cli, templating
 
 SECURITY_HEADERS = {
     # No inline script or style anywhere; the pages need nothing but their own stylesheet.
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].max_request_body_size
     admission.init_app(app)
     templating.init_app(app)
+    sample_cli.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

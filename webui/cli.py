@@ -13,6 +13,7 @@ from indexer.update import update as update_archive
 from indexer.update_cli import reindex, update
 
 from . import server
+from .sample_cli import offer_sample, sample_command
 
 
 @click.group()
@@ -70,10 +71,13 @@ def run(settings, host, port, threads, model_threads, fetch_first):
     # network) are reported and the run goes on with what the archive holds.
     if fetch_first:
         click.echo(f"fetching new articles for {settings.data_dir} ...")
+        report = None
         try:
-            click.echo(update_archive(settings, index=False).format())
+            report = update_archive(settings, index=False)
+            click.echo(report.format())
         except Exception as exc:  # noqa: BLE001 - report, then serve what exists
             click.echo(f"fetching failed: {exc}", err=True)
+        offer_sample(settings, report)  # empty archive and no network: the bundled sample
     # Step 2: index whatever the archive holds. A failure must not keep search down: the
     # previous index generation (if any) stays live and is served.
     click.echo(f"indexing the archive in {settings.data_dir} ...")
@@ -87,7 +91,7 @@ def run(settings, host, port, threads, model_threads, fetch_first):
 
 for command in (ingest, index, search, serve, run):
     main.add_command(command)
-for command in (update, reindex, sources):
+for command in (update, reindex, sources, sample_command):
     main.add_command(command)
 
 
