@@ -113,7 +113,7 @@ def health_poller(port: int, stop: threading.Event, timings: list) -> None:
             conn.close()
             timings.append(time.perf_counter() - started)
         except (OSError, http.client.HTTPException):
-            timings.append(float("inf"))
+            timings.append(None)  # no answer within 60 s (or refused)
         stop.wait(0.25)
 
 
@@ -139,12 +139,13 @@ def run_level(port: int, clients: int, questions: list[str], total: int, timeout
     stop.set()
     poller.join()
     ms = lambda v: None if v is None else round(v * 1000, 1)  # noqa: E731
+    answered = [h for h in health if h is not None]
     return {"clients": clients, "requests": sum(statuses.values()), "wall_s": round(wall, 1),
             "throughput": round(len(timings) / wall, 1), "p50_ms": ms(percentile(timings, 0.5)),
             "p95_ms": ms(percentile(timings, 0.95)), "p99_ms": ms(percentile(timings, 0.99)),
             "errors": {str(k): v for k, v in sorted(statuses.items(), key=str) if k != 200},
-            "health_p50_ms": ms(percentile(health, 0.5)), "health_p95_ms": ms(percentile(health, 0.95)),
-            "health_max_ms": ms(max(health) if health else None)}
+            "health_p50_ms": ms(percentile(answered, 0.5)), "health_p95_ms": ms(percentile(answered, 0.95)),
+            "health_max_ms": ms(max(answered) if answered else None), "health_failed": len(health) - len(answered)}
 
 
 def main() -> None:
@@ -170,12 +171,12 @@ def main() -> None:
         proc.terminate()
         proc.wait(30)
     print(f"server: {args.root}  data: {args.data_dir}")
-    print("| clients | requests | throughput | p50 | p95 | p99 | errors | health p50 / p95 / max |")
+    print("| clients | requests | throughput | p50 | p95 | p99 | errors | health p50 / p95 / max (failed) |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         errors = ", ".join(f"{v} x {k}" for k, v in r["errors"].items()) or "0"
         print(f"| {r['clients']} | {r['requests']} | {r['throughput']} q/s | {r['p50_ms']} ms | {r['p95_ms']} ms "
-              f"| {r['p99_ms']} ms | {errors} | {r['health_p50_ms']} / {r['health_p95_ms']} / {r['health_max_ms']} ms |")
+              f"| {r['p99_ms']} ms | {errors} | {r['health_p50_ms']} / {r['health_p95_ms']} / {r['health_max_ms']} ms ({r['health_failed']}) |")
     print(f"server RSS: {rss_before:.0f} MB before, {rss_after:.0f} MB after")
     print(json.dumps({"benchmark": "load", "root": str(args.root), "levels": rows,
                       "rss_before_mb": round(rss_before), "rss_after_mb": round(rss_after)}))
