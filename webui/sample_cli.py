@@ -23,7 +23,9 @@ def offline_first_run(settings, report) -> bool:
             return False
     finally:
         store.close()
-    return report is None or not any(s.discovered or s.fetched for s in report.sources)
+    if report is None:  # the fetch step failed outright
+        return True
+    return not any(getattr(s, "discovered", 0) or getattr(s, "fetched", 0) for s in getattr(report, "sources", [1]))
 
 
 def offer_sample(settings, report, echo=click.echo) -> None:
