@@ -48,27 +48,15 @@ def add(data_dir: Path) -> dict[str, int]:
         store.close()
 
 
-def _source_id(store: Store) -> int | None:
-    row = store.db.execute("SELECT id FROM sources WHERE location=?", (SOURCE,)).fetchone()
-    return row[0] if row else None
-
-
 def count(store: Store) -> int:
     """How many of the archive's articles came from the sample (0 when none or removed)."""
-    source = _source_id(store)
-    if source is None:
-        return 0
-    return store.db.execute("SELECT count(*) FROM articles WHERE source_id=?", (source,)).fetchone()[0]
+    return len(store.articles_of_source(SOURCE))
 
 
 def remove(data_dir: Path) -> int:
     """Delete the sample's articles (their paragraphs go with them); returns how many."""
     store = Store(data_dir)
     try:
-        source = _source_id(store)
-        if source is None:
-            return 0
-        ids = [r[0] for r in store.db.execute("SELECT id FROM articles WHERE source_id=?", (source,))]
-        return sum(store.delete_article(ident) for ident in ids)
+        return sum(store.delete_article(ident) for ident in store.articles_of_source(SOURCE))
     finally:
         store.close()

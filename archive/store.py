@@ -271,6 +271,11 @@ class Store:
             if article is not None:
                 yield article
 
+    def articles_of_source(self, location: str) -> list[str]:
+        """The ids of the articles that came from one source (none if it is unknown)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.location=?", (location,))]
+
     def delete_article(self, ident: str) -> bool:
         with self.db:
             self.db.execute("UPDATE articles SET duplicate_of=NULL WHERE duplicate_of=?", (ident,))
