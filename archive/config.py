@@ -41,6 +41,15 @@ class Settings:
     fetch_delay: float = _setting(DEFAULT_FETCH_DELAY, "Least seconds between two requests to one host (a "
                                   "source's `rate` or the site's Crawl-delay can ask for more).")
     user_agent: str = _setting(DEFAULT_USER_AGENT, "User-Agent of every request.")
+    # Serving (waitress). A public deployment also belongs behind a reverse proxy: docs/deploy.md.
+    connection_limit: int = _setting(1000, "Most client connections held open at once, idle ones included; past it "
+                                     "new clients wait (waitress's default of 100 let 100 idle sockets lock everyone out).")
+    channel_timeout: int = _setting(15, "Seconds an idle or stalled client connection is kept open before it is closed.")
+    max_request_body_size: int = _setting(64 * 1024, "Largest request body accepted, in bytes (the API is GET-only); "
+                                          "larger requests get 413 before the body is read.")
+    max_request_header_size: int = _setting(32 * 1024, "Largest request line and headers accepted, in bytes (431 past it).")
+    search_queue: int = _setting(0, "Searches that may wait for a free search thread; past that the server answers "
+                                 "503 with Retry-After at once. 0: four times the search threads.")
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, **overrides: object) -> "Settings":

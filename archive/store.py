@@ -282,6 +282,11 @@ class Store:
             if article is not None:
                 yield article
 
+    def articles_of_source(self, location: str) -> list[str]:
+        """The ids of the articles that came from one source (none if it is unknown)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.location=?", (location,))]
+
     def delete_article(self, ident: str) -> bool:
         with self.db:
             self.db.execute("UPDATE articles SET duplicate_of=NULL WHERE duplicate_of=?", (ident,))
@@ -331,8 +336,9 @@ class Store:
                 f" WHERE a.id IN ({','.join('?' * len(part))})", part))
         return found
 
-    def story_members(self, story_id: str) -> list[str]:
-        """The original articles of a story, oldest first (undated last)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT s.article_id FROM article_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id=?"
+    def story_members(self, story_id: str) -> list[dict]:
+        """The original articles of a story (id, title, source, published), oldest first (undated last)."""
+        return [dict(r) for r in self.db.execute(
+            "SELECT a.id, a.title, coalesce(a.site_name, a.domain) AS source, a.published FROM article_stories s"
+            " JOIN articles a ON a.id = s.article_id WHERE s.story_id=?"
             " ORDER BY a.published IS NULL, a.published, a.first_seen, a.id", (story_id,))]

@@ -39,8 +39,8 @@ GRID = {"word_weight": (0.0, 1.0), "entity_weight": (0.0, 1.0), "link": ("max", 
 def load_labels(store, path: Path = LABELS) -> dict:
     """The labels with ids mapped to this archive's (the seed's id depends on its file path)."""
     labels = json.loads(path.read_text())
-    ids = {r["id"] for r in store.db.execute("SELECT id FROM articles")}
-    by_url = {r["url"].rsplit("/", 1)[-1]: r["id"] for r in store.db.execute("SELECT id, url FROM articles")}
+    ids = set(store.indexable_articles())
+    by_url = {a["url"].rsplit("/", 1)[-1]: a["id"] for a in store.articles_for_indexing(sorted(ids)) if a["url"]}
     urls = labels.get("article_urls", {})
 
     def mapped(ident):
@@ -106,7 +106,7 @@ def features(store, embedder, cache, lead_words: int, method: str) -> tuple[list
     from indexer.chunk import text_hash
     from indexer.story_build import lead_vectors
     from indexer.stories import Item, content_words, lead_text, parse_day, shingles
-    rows = [store.get_article(r[0]) for r in store.db.execute("SELECT id FROM articles WHERE duplicate_of IS NULL")]
+    rows = list(store.articles_for_indexing(sorted(store.indexable_articles())))
     leads = [lead_text(a["title"], a["paragraphs"], lead_words) for a in rows]
     t0 = time.perf_counter()
     before = embedder.encoded

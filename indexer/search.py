@@ -8,7 +8,7 @@ import re
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -52,9 +52,18 @@ class SearchError(ValueError):
 class Generation:
     folder: Path
     meta: dict
-    conn: sqlite3.Connection
     vectors: VectorIndex
-    keywords: KeywordIndex
+    # Each server thread reads through its own read-only connection (and the keyword index
+    # over it), so searches do not queue on one lock around one connection.
+    local: threading.local = field(default_factory=threading.local)
+
+    def reader(self) -> tuple[sqlite3.Connection, KeywordIndex]:
+        """This thread's read-only connection to the passages and the keyword index over it."""
+        found = getattr(self.local, "reader", None)
+        if found is None:
+            conn = passages.connect(self.folder / "passages.sqlite", readonly=True)
+            found = self.local.reader = (conn, open_keyword_index(conn))
+        return found
 
 
 Matcher = Callable[[int, str], list]  # (passage id, text) -> [(start, end, query word)]
@@ -105,9 +114,8 @@ class SearchEngine:
                 if meta["model"] != self.settings.model:
                     raise SearchError(f"the index was built with model {meta['model']!r}, not "
                                       f"{self.settings.model!r}: run `newsarchive index`", code="model_mismatch")
-                conn = passages.connect(folder / "passages.sqlite", readonly=True)
                 vectors = load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"])
-                self._generation = Generation(folder, meta, conn, vectors, open_keyword_index(conn))
+                self._generation = Generation(folder, meta, vectors)
             return self._generation
 
     def search(self, query: str, k: int = 10, page: int = 1, since: str | None = None,
@@ -120,9 +128,9 @@ class SearchEngine:
         gen = self.generation()
         filters = passages.Filters(since, until, source, lang)
         depth = max(CANDIDATES, DEPTH_PER_HIT * page * k)
-        allowed = passages.allowed_passage_ids(gen.conn, filters)
-        with self._lock:  # one sqlite connection per generation: serialise its use
-            keyword_hits = gen.keywords.search(query, depth, filters)
+        conn, keywords = gen.reader()
+        allowed = passages.allowed_passage_ids(conn, filters)
+        keyword_hits = keywords.search(query, depth, filters)
         with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
         if with_late:  # the question word is left out of the dense query, kept as context for the tokens
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
@@ -134,8 +142,7 @@ class SearchEngine:
         keyword_score = dict(keyword_hits)
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
                  for name, hits in (("vector", vector_hits), ("keyword", keyword_hits))}
-        with self._lock:
-            rows = passages.fetch_passages(gen.conn, list(set(vector_score) | set(keyword_score)))
+        rows = passages.fetch_passages(conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
         if with_late:

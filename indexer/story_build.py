@@ -38,8 +38,7 @@ def update_stories(store: Store, embedder, full: bool = False, params: Params = 
                    method: str = ENTITY_METHOD) -> StoryReport:
     started = time.perf_counter()
     report = StoryReport()
-    originals = {r["id"]: r["content_hash"] for r in store.db.execute(
-        "SELECT id, content_hash FROM articles WHERE duplicate_of IS NULL")}
+    originals = store.indexable_articles()  # id -> content hash, near-duplicates left out
     stored = {r["article_id"]: r for r in store.story_rows()}
     drop = [a for a in stored if a not in originals]  # became a duplicate of another article
     stale = [a for a, h in originals.items() if a not in stored or stored[a]["content_hash"] != h]

@@ -141,7 +141,7 @@ def test_index_stores_stories_and_duplicates_belong_to_their_original(tmp_path):
     before = {r["article_id"]: r["story_id"] for r in store.story_rows()}
     update_stories(store, HashEmbedder(), full=True)
     assert {r["article_id"]: r["story_id"] for r in store.story_rows()} == before
-    assert store.story_members(plague_story["id"])[0] == ids["https://a.example/plague"]
+    assert store.story_members(plague_story["id"])[0]["id"] == ids["https://a.example/plague"]
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def story_data(ident: str) -> dict:
     if not members:
         shown = ident if len(ident) <= 64 else ident[:64] + "..."
         raise ApiError(404, "story_not_found", f"no story with id {shown!r} in the archive", "id")
-    articles = [store.get_article(a) for a in members]
+    articles = [store.get_article(m["id"]) for m in members]
     added = _added_passages(res, articles)
     reports = []
     for n, a in enumerate(articles):
@@ -201,12 +201,4 @@ def _grouped(engine, params: dict, store) -> dict:
 
 
 def _other_reports(store, story_id: str, shown: str) -> list[dict]:
-    out = []
-    for ident in store.story_members(story_id):
-        if ident == shown:
-            continue
-        a = store.db.execute("SELECT id, title, site_name, domain, published FROM articles WHERE id=?",
-                             (ident,)).fetchone()
-        out.append({"id": a["id"], "title": a["title"], "source": a["site_name"] or a["domain"],
-                    "published": a["published"], "archive_url": f"/articles/{a['id']}"})
-    return out
+    return [{**m, "archive_url": f"/articles/{m['id']}"} for m in store.story_members(story_id) if m["id"] != shown]
