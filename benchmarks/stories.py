@@ -32,7 +32,7 @@ from common import ROOT, ingest_all
 
 LABELS = ROOT / "benchmarks" / "data" / "stories.json"
 THRESHOLDS = [round(0.56 + 0.02 * i, 2) for i in range(25)]
-GRID = {"word_weight": (0.0, 1.0), "entity_weight": (0.0, 1.0), "link": ("max", "mean"),
+GRID = {"word_weight": (0.0, 1.0), "entity_weight": (0.0, 1.0),
         "shared_text_bonus": (0.0, 0.2, 0.4), "merge": (False, True)}
 
 

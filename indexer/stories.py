@@ -1,17 +1,11 @@
 """Stories: the same event reported by several outlets, grouped incrementally. Pure logic.
 
-Each article is an `Item`: its publication day, the unit embedding of its title and lead, the
-rare words and the named entities of that title and lead. A new (or changed) article joins the
-story it is most similar to among the stories with a member published within `window_days`,
-or starts a new story. The evidence is what a reader would accept: the two texts say the same
-thing (embedding cosine), in the same specific words and names (shared words and entities,
-weighted by how rare they are in the archive: "WeWork" alone does not make two WeWork stories
-one), and they appeared within a few days of each other.
-
-A story's id is the id of the article that started it, and never changes while that story
-lasts: a later, earlier-dated report joins under the existing id. `cluster` recomputes
-everything (``reindex --full``) and hands each resulting story the id it had before when its
-members agree, so a story that did not change keeps its id across runs.
+An article (`Item`) joins a story when a member published within `window_days` says the same
+thing: the embeddings of the two titles and leads are close, the more readily when the two texts
+share whole sentences across sites (a quote, a statement, the study's own words). Rare shared
+words and named entities are optional evidence (measured, off by default: see ENTITY_METHOD).
+A story's id is the id of the article that started it and stays while the story lasts; a full
+recompute (`cluster`) gives each story the id its members had before, so ids are stable.
 """
 from __future__ import annotations
 
@@ -20,7 +14,7 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -50,7 +44,6 @@ class Params:
     entity_weight: float = 0.0     # x idf-weighted Jaccard of the named entities
     window_days: int = 4           # a member published at most this many days apart
     foreign_threshold: float = 0.92  # cosine needed where the model does not read the language
-    link: str = "max"              # "max": the most similar member; "mean": the story's members on average
     # The same sentences in two outlets (a quote, a statement, the study's own words): at least
     # `shared_text_min` 8-word runs in common between articles of different sites add this.
     # Measured on the benchmark pages within 4 days: 16 same-story pairs share 6-76 runs; of
@@ -111,6 +104,8 @@ class Stories:
         self.items: dict[str, Item] = {}
         self.story_of: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
+        self._by_day: dict[date | None, list[str]] = {}  # candidates come from the days in the window
+        self._day_vectors: dict[date | None, np.ndarray] = {}  # each day's vectors, stacked once
         self._words: Counter = Counter()
         self._entities: Counter = Counter()
 
@@ -120,6 +115,8 @@ class Stories:
         self.items[item.id] = item
         self.story_of[item.id] = story_id
         self.members.setdefault(story_id, []).append(item.id)
+        self._by_day.setdefault(item.day, []).append(item.id)
+        self._day_vectors.pop(item.day, None)
         self._words.update(item.words)
         self._entities.update(item.entities)
 
@@ -131,6 +128,8 @@ class Stories:
         self._entities.subtract(item.entities)
         story = self.story_of.pop(ident)
         self.members[story].remove(ident)
+        self._by_day[item.day].remove(ident)
+        self._day_vectors.pop(item.day, None)
         if not self.members[story]:
             del self.members[story]
 
@@ -171,26 +170,38 @@ class Stories:
         trusted = all((lang or "").lower()[:2] in MODEL_LANGUAGES for lang in langs)
         return self.params.threshold if trusted else max(self.params.threshold, self.params.foreign_threshold)
 
-    def best_story(self, item: Item) -> tuple[str | None, float]:
-        scores = self.candidate_scores(item)
-        if not scores:
-            return None, 0.0
-        best = max(scores, key=lambda s: (scores[s], s))
-        return best, scores[best]
-
     def candidate_scores(self, item: Item) -> dict[str, float]:
         """story id -> how strongly the item belongs to it (only stories within the window)."""
-        near = [m for m in self.items.values() if m.id != item.id and self._in_window(item, m)]
+        if item.day is None:  # undated articles only meet each other
+            days = [None]
+        else:
+            w = self.params.window_days
+            days = [item.day + timedelta(n) for n in range(-w, w + 1)]
+        days = [d for d in days if self._by_day.get(d)]
+        near = [self.items[m] for d in days for m in self._by_day[d]]
         if not near:
             return {}
-        cosine = np.vstack([m.vector for m in near]) @ item.vector
+        cosine = np.concatenate([self._vectors(d) @ item.vector for d in days])
+        if item.id in self.items:  # never its own candidate
+            keep = [i for i, m in enumerate(near) if m.id != item.id]
+            near, cosine = [near[i] for i in keep], cosine[keep]
         n = max(len(self.items), 1)
-        per_story: dict[str, list[float]] = {}
+        p = self.params
+        per_story: dict[str, float] = {}
+        # a story's score is its closest member's (single link): members too far to reach the
+        # threshold with every bonus are skipped
+        floor = p.threshold - p.word_weight - p.entity_weight - p.shared_text_bonus
+        near, cosine = [near[i] for i in np.flatnonzero(cosine >= floor)], cosine[cosine >= floor]
         for other, cos in zip(near, cosine):
             pair = self._pair_score(item, other, float(cos), n)
-            per_story.setdefault(self.story_of[other.id], []).append(pair)
-        combine = max if self.params.link == "max" else (lambda xs: sum(xs) / len(xs))
-        return {story: combine(xs) for story, xs in per_story.items()}
+            story = self.story_of[other.id]
+            per_story[story] = max(pair, per_story.get(story, pair))
+        return per_story
+
+    def _vectors(self, day: date | None) -> np.ndarray:
+        if day not in self._day_vectors:
+            self._day_vectors[day] = np.vstack([self.items[m].vector for m in self._by_day[day]])
+        return self._day_vectors[day]
 
     def _pair_score(self, a: Item, b: Item, cos: float, n: int) -> float:
         p = self.params
@@ -202,14 +213,6 @@ class Stories:
         if p.shared_text_bonus and a.domain != b.domain and len(a.shingles & b.shingles) >= p.shared_text_min:
             score += p.shared_text_bonus
         return score
-
-    def _in_window(self, a: Item, b: Item) -> bool:
-        if a.day is None or b.day is None:
-            return a.day is None and b.day is None  # undated articles only meet each other
-        return abs((a.day - b.day).days) <= self.params.window_days
-
-    def assignments(self) -> dict[str, str]:
-        return dict(self.story_of)
 
 
 def _weighted_jaccard(a: frozenset, b: frozenset, df: Counter, n: int) -> float:
@@ -234,7 +237,7 @@ def cluster(items: list[Item], params: Params = Params(), previous: dict[str, st
     stories.count(items)
     for item in order(items):
         stories.add(item, counted=True)
-    return stable_ids(stories.assignments(), previous or {})
+    return stable_ids(dict(stories.story_of), previous or {})
 
 
 def stable_ids(assigned: dict[str, str], previous: dict[str, str]) -> dict[str, str]:
@@ -287,13 +290,9 @@ def update(snapshot: Snapshot, changed: list[Item], removed: list[str], params: 
             if i in changed_ids or snapshot.story_of.get(i) != story}
 
 
-def _orphaned_names(stories: Stories, gone: set[str]) -> dict[str, str]:
+def _orphaned_names(stories: Stories, gone: set[str]) -> None:
     """A story named after an article that left it is renamed after its earliest remaining member."""
-    renames = {}
     for story in [s for s in stories.members if s in gone]:
-        members = stories.members[story]
-        first = order([stories.items[m] for m in members])[0].id
-        for m in list(members):
+        first = order([stories.items[m] for m in stories.members[story]])[0].id
+        for m in list(stories.members[story]):
             stories.place(stories.items[m], first)
-            renames[m] = first
-    return renames
