@@ -113,11 +113,12 @@ def test_truncated_article_is_completed_from_second_extractor(bench):
 
 
 @needs_benchmark
-def test_real_page_jsonld_date_keeps_its_timezone(bench):
-    # SlashGear: JSON-LD says -06:00 while its article:published_time claims +00:00
+def test_real_page_shown_dateline_beats_a_structured_date_it_contradicts(bench):
+    # SlashGear: JSON-LD says 2019-11-20T04:31:13-06:00, article:published_time another
+    # zone, and the byline under the headline shows "Chris Davies - Nov 19, 2019"
     p = bench_page(bench, "06ee193d")
     article = extract_article(p["html"], url=p["url"])
-    assert article.published == "2019-11-20T04:31:13-06:00"
+    assert article.published == "2019-11-19"
     assert article.authors == ["Chris Davies"]
     assert article.site_name == "SlashGear"
     assert article.canonical_url.startswith("https://www.slashgear.com/")
@@ -181,7 +182,8 @@ def test_jsonld_graph_author_list_and_timezone():
         ],
     }
     head = ld(graph) + '<meta property="article:published_time" content="2020-01-01T00:00:00Z">'
-    article = extract_article(page(head, ARTICLE), url="https://ex.com/news/library")
+    body = ARTICLE.replace("</h1>", "</h1><p>By Ana Lima, 11 July 2023</p>")
+    article = extract_article(page(head, body), url="https://ex.com/news/library")
     assert article.published == "2023-07-11T09:30:00+02:00"
     assert article.modified == "2023-07-12T08:00:00+02:00"
     assert article.authors == ["Ana Lima", "Ben Ortiz", "Cara Diaz"]
@@ -244,7 +246,22 @@ def test_time_element_in_article_and_meta_dates():
     body = ARTICLE.replace("<h1>", '<time datetime="2022-05-04T10:00:00-04:00">May 4</time><h1>')
     assert extract_article(page("", body)).published == "2022-05-04T10:00:00-04:00"
     head = '<meta name="parsely-pub-date" content="2022-05-04">'
-    assert extract_article(page(head, ARTICLE)).published == "2022-05-04"
+    shown = ARTICLE.replace("</h1>", "</h1><p>Veröffentlicht am 4. Mai 2022</p>")
+    assert extract_article(page(head, shown, lang="de")).published == "2022-05-04"
+
+
+def test_structured_date_the_page_never_shows_is_not_trusted():
+    # shop and service pages carry machine dates for pages the reader sees undated
+    head = '<meta property="article:published_time" content="2019-11-14T13:51:06+00:00">'
+    assert extract_article(page(head, ARTICLE)).published is None
+
+
+def test_dateline_in_the_pages_language_and_last_modified_kept_apart():
+    body = ARTICLE.replace("</h1>", "</h1><p>Stand: 21.01.2022</p>") + "<footer>© 2023 Stadt</footer>"
+    assert extract_article(page("", body, lang="de")).published == "2022-01-21"
+    body = ARTICLE.replace("</h1>", "</h1><p>31. Mai 2012</p>") + (
+        "<div class='comments'><p>Kommentar vom 2. Juni 2012</p></div>")
+    assert extract_article(page("", body, lang="de")).published == "2012-05-31"
 
 
 def test_title_site_suffix_and_prefix_stripped():
@@ -268,7 +285,8 @@ def test_related_stories_in_jsonld_are_not_the_article():
                                        "datePublished": "2019-01-01", "author": "Zed Zee"}}]}
     own = {"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Library hours expanded",
                                                "datePublished": "2020-02-02", "author": "Ana Lima"}}
-    article = extract_article(page(ld(related) + ld(own), ARTICLE))
+    body = ARTICLE.replace("</h1>", "</h1><p>Feb. 2, 2020</p>")
+    article = extract_article(page(ld(related) + ld(own), body))
     assert (article.title, article.published, article.authors) == ("Library hours expanded", "2020-02-02", ["Ana Lima"])
 
 

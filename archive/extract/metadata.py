@@ -22,6 +22,7 @@ from lxml import etree
 
 from archive.text import clean_text, date_from_url, normalize_date, normalize_url
 
+from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects
 from .markup import byline_authors, first_meta, html_lang, meta_tags, microdata_authors, time_in_article, visible_text
 from .names import TITLE_SEPARATORS, clean_authors, clean_title, name_key
@@ -68,11 +69,11 @@ _TITLE_META = ("og:title", "twitter:title", "title", "dc.title", "parsely-title"
 
 
 def _htmldate(tree: etree._Element, url: str | None) -> str | None:
-    """htmldate's markup-only search (no free-text guessing), a last resort."""
+    """htmldate's search (markup, then free text), a last resort that the page must confirm."""
     try:
         from htmldate import find_date
 
-        found = find_date(copy.deepcopy(tree), url=url, extensive_search=False, original_date=True)
+        found = find_date(copy.deepcopy(tree), url=url, extensive_search=True, original_date=True)
     except Exception:  # noqa: BLE001 -- a guess that fails is no guess
         return None
     return normalize_date(found) if found else None
@@ -140,14 +141,11 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     exclude = [p for n in (site_name, ld.site_name()) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = _title(tree, tags, ld, site_names)
 
-    published = (
-        normalize_date(ld.get("datePublished", "dateCreated"))
-        or _first_date(tags, _PUBLISHED_META)
-        or time_in_article(tree)
-        or date_from_url(canonical)
-        or date_from_url(url)
-        or _htmldate(tree, url)
-    )
+    lang = html_lang(tree, tags)
+    structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),
+                  time_in_article(tree)]
+    published = publication_date(tree, lang, [d for d in structured if d],
+                                 date_from_url(canonical) or date_from_url(url), lambda: _htmldate(tree, url))
     return PageMeta(
         title=title,
         title_candidates=title_variants,
@@ -157,6 +155,6 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
         site_name=clean_text(site_name) or None,
         description=first_meta(tags, _DESCRIPTION_META) or ld.get("description"),
         canonical_url=canonical,
-        html_lang=html_lang(tree, tags),
+        html_lang=lang,
         partial=not ld.free(),
     )
