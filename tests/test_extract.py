@@ -182,7 +182,7 @@ def test_jsonld_graph_author_list_and_timezone():
         ],
     }
     head = ld(graph) + '<meta property="article:published_time" content="2020-01-01T00:00:00Z">'
-    body = ARTICLE.replace("</h1>", "</h1><p>By Ana Lima, 11 July 2023</p>")
+    body = ARTICLE.replace("</h1>", "</h1><p>Ana Lima, Ben Ortiz, Cara Diaz · 11 July 2023</p>")
     article = extract_article(page(head, body), url="https://ex.com/news/library")
     assert article.published == "2023-07-11T09:30:00+02:00"
     assert article.modified == "2023-07-12T08:00:00+02:00"
@@ -200,7 +200,27 @@ def test_author_string_and_object_forms():
         ([{"name": "Dana Wu"}, {"name": "dana wu"}], ["Dana Wu"]),
     ]:
         head = ld({"@type": "Article", "headline": "Library hours", "author": author})
-        assert extract_article(page(head, ARTICLE)).authors == expected, author
+        shown = ARTICLE.replace("</h1>", "</h1><p>Dana Wu and Eli Park</p>")
+        assert extract_article(page(head, shown)).authors == expected, author
+
+
+def test_author_only_in_machine_data_is_not_the_byline():
+    # a CMS account or a default user in JSON-LD or <meta name=author> that the page never shows
+    head = ld({"@type": "Article", "headline": "Library hours", "author": "Super Editor"})
+    assert extract_article(page(head, ARTICLE)).authors == []
+    head = '<meta name="author" content="Jens Webmaster">'
+    assert extract_article(page(head, ARTICLE)).authors == []
+
+
+def test_byline_line_names_and_handles():
+    shown = ARTICLE.replace("</h1>", "</h1><p>Von Claudia Lindner am 21. April 2020</p>")
+    assert extract_article(page("", shown, lang="de")).authors == ["Claudia Lindner"]
+    head = '<meta name="author" content="gnaddrig">'  # a blogger's user name, shown as written
+    shown = ARTICLE.replace("</h1>", "</h1><p>Posted by gnaddrig</p>")
+    assert extract_article(page(head, shown)).authors == ["gnaddrig"]
+    # an organisation or a desk is not a person
+    shown = ARTICLE.replace("</h1>", "</h1><p>Von Redaktion</p>")
+    assert extract_article(page("", shown, lang="de")).authors == []
 
 
 def test_byline_and_microdata_authors_when_no_structured_data():
@@ -221,7 +241,8 @@ def test_open_graph_only_page():
         '<meta name="author" content="By Farah Khan">'
         '<meta property="og:description" content="Evening hours at all branches.">'
     )
-    article = extract_article(page(head, ARTICLE), url="https://town.example.com/x")
+    body = ARTICLE.replace("</h1>", "</h1><p class='byline'>Farah Khan</p>")
+    article = extract_article(page(head, body), url="https://town.example.com/x")
     assert article.title == "Library hours expanded"
     assert article.site_name == "Town Crier"
     assert article.canonical_url == "https://town.example.com/news/library?id=7"
@@ -285,7 +306,7 @@ def test_related_stories_in_jsonld_are_not_the_article():
                                        "datePublished": "2019-01-01", "author": "Zed Zee"}}]}
     own = {"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Library hours expanded",
                                                "datePublished": "2020-02-02", "author": "Ana Lima"}}
-    body = ARTICLE.replace("</h1>", "</h1><p>Feb. 2, 2020</p>")
+    body = ARTICLE.replace("</h1>", "</h1><p>Ana Lima, Feb. 2, 2020</p>")
     article = extract_article(page(ld(related) + ld(own), body))
     assert (article.title, article.published, article.authors) == ("Library hours expanded", "2020-02-02", ["Ana Lima"])
 

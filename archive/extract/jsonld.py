@@ -156,6 +156,12 @@ class JsonLd:
                 names.append(name)
         return names
 
+    def publisher_is_person(self) -> bool:
+        """True when the article's publisher is a person (a personal blog): its name is then
+        the author's, not a site name to keep out of the bylines."""
+        publisher = self._resolve(self.article.get("publisher")) if self.article else None
+        return isinstance(publisher, dict) and "Person" in schema_types(publisher)
+
     def site_name(self) -> str | None:
         """The publisher's name, else the WebSite object's."""
         if self.article:

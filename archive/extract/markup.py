@@ -15,7 +15,7 @@ from archive.text import clean_text, normalize_date
 from .names import BY_PREFIX, clean_authors
 
 __all__ = ["meta_tags", "first_meta", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
-           "html_lang", "MAX_AUTHORS"]
+           "byline_lines", "html_lang", "MAX_AUTHORS"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
 AUTHOR_MAX_CHARS = 100  # a longer "author" element holds a biography, not a name
@@ -122,6 +122,29 @@ def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
         else:
             continue
         names = clean_authors(texts, exclude)
+        if names:
+            return names
+    return []
+
+
+_BYLINE_TAGS = ("p", "div", "span", "address", "em", "strong", "b", "i", "small", "li", "h4", "h5", "h6", "td")
+_AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$")
+_ELSEWHERE_ANCESTOR = "ancestor::*[self::footer or self::aside or self::nav or contains(@class, 'comment')]"
+
+
+def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
+    """A short line that opens with "By", "Von", "Par", "Written by:" ... and names someone:
+    "Von Claudia Lindner", "VON MORITZ GATHMANN am 21. April 2020" (the date is cut off)."""
+    body = tree.find("body")
+    if body is None:
+        return []
+    for el in body.iter(*_BYLINE_TAGS):
+        text = visible_text(el)
+        if not 3 < len(text) <= BYLINE_MAX_CHARS or not BY_PREFIX.match(text):
+            continue
+        if el.xpath(_ELSEWHERE_ANCESTOR):
+            continue
+        names = clean_authors([_AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
         if names:
             return names
     return []

@@ -24,7 +24,7 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects
-from .markup import byline_authors, first_meta, html_lang, meta_tags, microdata_authors, time_in_article, visible_text
+from .markup import byline_authors, byline_lines, first_meta, html_lang, meta_tags, microdata_authors, time_in_article, visible_text
 from .names import TITLE_SEPARATORS, clean_authors, clean_title, name_key
 
 __all__ = ["PageMeta", "extract_metadata"]
@@ -105,15 +105,22 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
 
 
 def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> list[str]:
+    """Person names from the first source that gives some the page also shows its readers:
+    JSON-LD, author meta tags, itemprop/rel=author, byline elements (class "author"), then
+    a line that opens with "By"/"Von"/"Par". A name only in
+    the page's machine data (a CMS account, a default "admin") is not the byline."""
+    shown = name_key(visible_text(tree.find("body"))) if tree.find("body") is not None else ""
     ld_authors = ld.authors()
-    if ld_authors:  # JSON-LD naming only an agency or the site means: no person to find
-        return clean_authors(ld_authors, exclude)
-    for source in (
-        lambda: [v for k in _AUTHOR_META for v in tags.get(k, ())],
-        lambda: microdata_authors(tree),
-        lambda: byline_authors(tree, exclude),
+    if ld_authors and not clean_authors(ld_authors, exclude, handles=True):
+        return []  # JSON-LD naming only an agency or the site means: no person to find
+    for source, handles in (
+        (lambda: ld_authors, True),
+        (lambda: [v for k in _AUTHOR_META for v in tags.get(k, ())], True),
+        (lambda: microdata_authors(tree), True),
+        (lambda: byline_authors(tree, exclude), False),
+        (lambda: byline_lines(tree, exclude), False),
     ):
-        authors = clean_authors(source(), exclude)
+        authors = [a for a in clean_authors(source(), exclude, handles) if name_key(a) in shown]
         if authors:
             return authors
     return []
@@ -138,7 +145,8 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     host = urlsplit(canonical or url or "").hostname or ""
     host_label = [h for h in host.split(".") if h not in ("www", "m", "amp", "com", "co", "org", "net", "news")][-1:]
     site_names = [n for n in (site_name, ld.site_name(), host, *host_label) if n]
-    exclude = [p for n in (site_name, ld.site_name()) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
+    publisher = None if ld.publisher_is_person() else ld.site_name()
+    exclude = [p for n in (site_name, publisher) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = _title(tree, tags, ld, site_names)
 
     lang = html_lang(tree, tags)

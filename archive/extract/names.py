@@ -64,7 +64,12 @@ def clean_title(title: str | None, site_names: list[str], headline: str | None =
 
 # --------------------------------------------------------------------------- authors
 
-BY_PREFIX = re.compile(r"^\s*(?:by|written by|words by|story by|posted by|von|por|par|di|door|av|af)\b[:\s]*", re.IGNORECASE)
+BY_PREFIX = re.compile(
+    r"^\s*(?:(?:written|words|story|posted|published|veröffentlicht|erstellt|eingestellt|geschrieben|verfasst|"
+    r"gepostet|publié|écrit|publicado|escrito|scritto)\s+)?(?:by|von|por|par|di|door|av|af)\b[:\s]*"
+    r"|^\s*(?:autor(?:in)?(?:/in)?|author|verfasser(?:in)?|text)\s*:\s*",
+    re.IGNORECASE,
+)
 # "and" in a few languages (lowercase only: "E." is an initial), list punctuation, and a full
 # stop after a word (not after an initial): "Finian Cunningham. Sputnik International"
 _AUTHOR_SPLIT = re.compile(r"\s*(?:[,;&|]|(?<=\w\w)\.\s)\s*|\s+(?:and|AND|And|und|y|e|et)\s+")
@@ -80,23 +85,42 @@ _THE = re.compile(r"^(the|la|le|el|il|der|die|das)\s", re.IGNORECASE)  # "The Ru
 _ROLE = re.compile(
     r"\b(staff|writer|reporter|editor|editors|correspondent|contributor|columnist|news|agency|desk|"
     r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
-    r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online)\b",
+    r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online|"
+    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|experte|text|fotos?)\b",
     re.IGNORECASE,
 )
 
 
-def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = ()) -> list[str]:
-    """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"]."""
+_LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author)\s*:\s*", re.IGNORECASE)
+_CONJUNCTIONS = frozenset("and und et y e".split())
+_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
+
+
+def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), handles: bool = False) -> list[str]:
+    """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"].
+
+    With `handles` (the values come from markup that says "this is the author": JSON-LD,
+    rel=author, itemprop=author, an author meta tag), a single lowercase user name is a name
+    too, kept as written; in free byline text it is not."""
     names: list[str] = []
     seen: set[str] = set()
     for value in values:
         if not value or "http" in value or "@" in value:
             continue
         value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
+        if len(value.split()) > 1 and any(
+            w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in value.split()
+        ):
+            continue  # "Bundesministerium für Wirtschaft und Klimaschutz": a name, not a list of names
         for part in _AUTHOR_SPLIT.split(value):
-            part = _BY_INSIDE.sub("", BY_PREFIX.sub("", part)).strip(" .:-–—|")
+            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" .:-–—|")
             part = " ".join(w for w in part.split() if w.lower().strip(".,") not in _CALENDAR_WORDS)
             words = part.split()
+            if handles and len(words) == 1 and _HANDLE.match(part) and not _ROLE.search(part.replace("_", " ")):
+                if name_key(part) not in seen and not names_match(part, exclude):
+                    seen.add(name_key(part))
+                    names.append(part)
+                continue
             if len(words) == 1 and len(part) <= INITIALS_MAX_CHARS:
                 continue
             if not 1 <= len(words) <= NAME_MAX_WORDS or any(c.isdigit() for c in part) or _ROLE.search(part):
