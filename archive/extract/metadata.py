@@ -88,18 +88,68 @@ def _canonical(tree: etree._Element, tags: dict, url: str | None, base: str | No
     return normalize_url(first_meta(tags, ("og:url",)), base)
 
 
+HEADLINE_MATCH = 0.5  # a shown heading this close (word F1) to a declared title is the headline
+HEADING_MAX_WORDS = 40  # a longer "heading" is a paragraph set in large type
+_KICKER = re.compile(r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubrik|ressort|tag", re.I)
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str | None) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text or "")]
+
+
+def _overlap(heading: list[str], declared: list[str]) -> float:
+    """Word F1 of two titles."""
+    common = sum(w in set(declared) for w in heading)
+    return 2 * common / (len(heading) + len(declared)) if heading and declared else 0.0
+
+
+def _headings(tree: etree._Element) -> list[str]:
+    """The page's <h1>s, then its first <h2>s, each also without a kicker line inside it."""
+    found = []
+    for tag, limit in (("h1", 4), ("h2", 2)):
+        for el in list(tree.iter(tag))[:limit]:
+            text = visible_text(el)
+            kickers = [k for k in el.iter() if k is not el and _KICKER.search(f"{k.get('class', '')} {k.get('id', '')}")]
+            if kickers:
+                bare = copy.deepcopy(el)
+                for k in bare.iter():
+                    if k is not bare and _KICKER.search(f"{k.get('class', '')} {k.get('id', '')}"):
+                        k.drop_tree()
+                found.append(visible_text(bare))
+            found.append(text)
+    return [h for h in found if h]
+
+
 def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) -> tuple[str | None, list[str]]:
-    """The headline, and every variant of it the page carries (to recognise it in the body)."""
+    """The headline, and every variant of it the page carries (to recognise it in the body).
+
+    The headline is the heading the page shows (<h1>, else an <h2>) that best matches a
+    title the page declares (JSON-LD headline, og:title, twitter:title, <title>): the shown
+    text, without a kicker. Without such a heading, the declared title loses its site name."""
     h1s = [t for t in (visible_text(h) for h in tree.iter("h1")) if t][:3]
     title_tag = next((visible_text(t) for t in tree.iter("title")), "") or None
     ld_headline = ld.get("headline", "name") if ld.article else None
-    title = ld_headline or first_meta(tags, _TITLE_META)
-    if not title:
-        title = h1s[0] if len(h1s) == 1 else title_tag or (h1s[0] if h1s else None)
-    title = clean_title(title, site_names, h1s[0] if h1s else None)
-    for h1 in h1s:  # a headline cut short for social cards: the page's <h1> has it whole
-        if title and len(h1) > len(title) and name_key(h1).startswith(name_key(title)):
-            title = h1
+    declared = [d for d in (ld_headline, *(first_meta(tags, (k,)) for k in _TITLE_META), title_tag) if d]
+    site_keys = {name_key(n) for n in site_names}
+    best, score = None, 0.0
+    for heading in _headings(tree):
+        words = _words(heading)
+        if len(words) > HEADING_MAX_WORDS or name_key(heading) in site_keys:
+            continue
+        match = max((_overlap(words, _words(d)) for d in declared), default=0.0)
+        if match > score:
+            best, score = heading, match
+    if best and score >= HEADLINE_MATCH:
+        title = best
+    else:
+        title = ld_headline or first_meta(tags, _TITLE_META)
+        if not title:
+            title = h1s[0] if len(h1s) == 1 else title_tag or (h1s[0] if h1s else None)
+        title = clean_title(title, site_names, h1s[0] if h1s else None)
+        for h1 in h1s:  # a headline cut short for social cards: the page's <h1> has it whole
+            if title and len(h1) > len(title) and name_key(h1).startswith(name_key(title)):
+                title = h1
     variants = [ld_headline, *(first_meta(tags, (k,)) for k in _TITLE_META), *h1s, title_tag]
     return title, [clean_text(v) for v in variants if v]
 
