@@ -30,6 +30,7 @@ _ELSEWHERE_HINT = re.compile(
     re.IGNORECASE,
 )
 _LANGUAGES = ("en",)
+LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them  # month names always read besides the page's own language
 
@@ -79,6 +80,7 @@ def _patterns(lang: str | None) -> tuple[re.Pattern, re.Pattern]:
     return day_first, month_first
 
 
+_CJK = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2019年6月24日 (ja, zh)
 _NUMERIC = re.compile(
     r"(?<![\d.:/-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
     r"|(?P<a>[0-3]?\d)(?P<sep>[./-])\s?(?P<b>[0-3]?\d)(?P=sep)\s?(?P<y2>(?:19|20)\d\d|\d\d))(?![\d:/-]|\.\d)"
@@ -144,6 +146,10 @@ def visible_dates(tree: etree._Element, lang: str | None = None) -> tuple[list[V
     """Full dates in the page's visible text outside comments, footers and widgets, in
     document order; and the offset of the headline (<h1>) in the same text, if any."""
     text, skipped, headline, found = _visible_text(tree)
+    if not lang:  # undeclared: the language of the text itself
+        import py3langid
+
+        lang = py3langid.classify(text[:LANGUAGE_SAMPLE])[0] if text.strip() else None
     day_first, month_first = _patterns(lang)
     names = month_names(lang)
     for pattern in (day_first, month_first):
@@ -151,6 +157,10 @@ def visible_dates(tree: etree._Element, lang: str | None = None) -> tuple[list[V
             iso = _valid(int(m["y"]), names.get(m["m"].lower().rstrip("."), 0), int(m["d"]))
             if iso:
                 found.append(VisibleDate(iso, m.start(), m.group(0)))
+    for m in _CJK.finditer(text):
+        iso = _valid(int(m[1]), int(m[2]), int(m[3]))
+        if iso:
+            found.append(VisibleDate(iso, m.start(), m.group(0)))
     for m in _NUMERIC.finditer(text):
         if m["y1"]:
             iso = _valid(int(m["y1"]), int(m["m1"]), int(m["d1"]))
@@ -195,7 +205,8 @@ HEADLINE_BEFORE_CHARS = 1000  # ... and this far above it (a kicker line, a sect
 
 
 def publication_date(
-    tree: etree._Element, lang: str | None, structured: list[str], url_date: str | None, guess=None
+    tree: etree._Element, lang: str | None, structured: list[str], url_date: str | None, guess=None,
+    declared: str | None = None,
 ) -> str | None:
     """The publication date the page shows, from the most trustworthy evidence:
 
@@ -204,8 +215,10 @@ def publication_date(
     2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:");
     3. the shown date nearest the headline, within a few lines of it;
     4. the date in the URL path;
-    5. `guess()` (htmldate's search), only when the page shows that date.
-    Dates from 2 to 5 are days ("2012-05-31").
+    5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
+       only dated writing carries), even when the page's own rendering of it is not found;
+    6. `guess()` (htmldate's search), only when the page shows that date.
+    Dates from 2 to 4 and 6 are days ("2012-05-31").
     A structured date the page never shows is not trusted (shop and service pages carry
     machine dates for pages the reader sees undated); nor is a year alone, a date in comments,
     footers or calendar widgets, or today's date.
@@ -226,6 +239,8 @@ def publication_date(
         return min(near, key=lambda d: abs(d.offset)).iso
     if url_date:
         return url_date[:10]
+    if declared:
+        return declared
     found = guess() if guess else None
     if found and any(d.iso == found[:10] for d in shown):
         return found[:10]

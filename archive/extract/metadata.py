@@ -23,7 +23,7 @@ from lxml import etree
 from archive.text import clean_text, date_from_url, normalize_date, normalize_url
 
 from .dates import publication_date
-from .jsonld import JsonLd, jsonld_objects
+from .jsonld import JsonLd, jsonld_objects, schema_types
 from .markup import byline_authors, byline_lines, first_meta, html_lang, meta_tags, microdata_authors, time_in_article, visible_text
 from .names import TITLE_SEPARATORS, clean_authors, clean_title, name_key
 
@@ -88,6 +88,11 @@ def _canonical(tree: etree._Element, tags: dict, url: str | None, base: str | No
     return normalize_url(first_meta(tags, ("og:url",)), base)
 
 
+# schema.org types only dated writing carries (a plain Article or WebPage may be evergreen)
+DATED_TYPES = frozenset(
+    "NewsArticle BlogPosting ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle ReviewNewsArticle "
+    "BackgroundNewsArticle LiveBlogPosting SocialMediaPosting DiscussionForumPosting".split()
+)
 HEADLINE_MATCH = 0.5  # a shown heading this close (word F1) to a declared title is the headline
 HEADING_MAX_WORDS = 40  # a longer "heading" is a paragraph set in large type
 _KICKER = re.compile(r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubrik|ressort|tag", re.I)
@@ -202,8 +207,10 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     lang = html_lang(tree, tags)
     structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),
                   time_in_article(tree)]
+    news = ld.article is not None and bool(schema_types(ld.article) & DATED_TYPES)
     published = publication_date(tree, lang, [d for d in structured if d],
-                                 date_from_url(canonical) or date_from_url(url), lambda: _htmldate(tree, url))
+                                 date_from_url(canonical) or date_from_url(url), lambda: _htmldate(tree, url),
+                                 declared=structured[0] if news else None)
     return PageMeta(
         title=title,
         title_candidates=title_variants,
