@@ -184,14 +184,20 @@ def visible_dates(tree: etree._Element, lang: str | None = None) -> tuple[list[V
 
 # --------------------------------------------------------------------------- choosing
 
-# words that introduce a publication date ("Veröffentlicht am", "Stand:", "Posted on") or a
-# weekday before it ("Freitag, 5. Oktober 2013"): a dateline wherever it sits in the article
+# words that introduce a publication date ("Veröffentlicht am", "Stand:", "Posted on"): a
+# dateline wherever it sits in the article
 _PUBLISHED_WORDS = re.compile(
     r"(datum|date|stand|ver[öo]ffentlicht|erstver[öo]ffentlichung|publiziert|erschienen|erstellt|published|"
-    r"posted|publié|mis en ligne|publicado|pubblicato|gepubliceerd|opublikowano|written|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
+    r"posted|publié|mis en ligne|publicado|pubblicato|gepubliceerd|opublikowano|written)"
+    r"[:\s]*(am|on|le|el|il|den|vom)?[:\s]*$",
+    re.IGNORECASE,
+)
+# a weekday right before it ("Freitag, 5. Oktober 2013"): a dateline when near the headline
+# (in running text "am Montag (30. Oktober)" dates an event)
+_WEEKDAY = re.compile(
+    r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|"
-    r"viernes|sábado|domingo)\W*(am|on|le|el|il|den|:)?\W*$",
+    r"viernes|sábado|domingo),?\s*$",
     re.IGNORECASE,
 )
 # ... and words that introduce a later change: used only when nothing else dates the page
@@ -212,7 +218,8 @@ def publication_date(
 
     1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
        shows on the same day: returned as it is written (time and timezone kept);
-    2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:");
+    2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), or by
+       a weekday near the headline ("Freitag, 5. Oktober 2013");
     3. the shown date nearest the headline, within a few lines of it;
     4. the date in the URL path;
     5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
@@ -230,11 +237,12 @@ def publication_date(
     for value in structured:
         if any(d.iso == value[:10] for d in shown):
             return value
-    introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
-    if introduced:
-        return min(introduced, key=lambda d: abs(d.offset)).iso
     low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
     near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
+    introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
+    introduced += [d for d in near if _WEEKDAY.search(d.before)]
+    if introduced:
+        return min(introduced, key=lambda d: abs(d.offset)).iso
     if near:
         return min(near, key=lambda d: abs(d.offset)).iso
     if url_date:
