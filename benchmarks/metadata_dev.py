@@ -133,3 +133,36 @@ def plain_trafilatura(page: Page) -> Result:
     if doc is None:
         return Result()
     return Result(doc.text or "", doc.title, doc.date, doc.author)
+
+
+def run(extractor, pages: list[Page], workers: int = 1) -> list[Result]:
+    """`extractor` over `pages` (in order), in `workers` processes when more than one."""
+    if workers <= 1:
+        return [extractor(p) for p in pages]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(extractor, pages, chunksize=8))
+
+
+FIELDS = ("body_f1", "title", "date", "author", "date_invented", "author_invented")
+
+
+def report(workers: int = 1, halves: tuple[str, ...] = HALVES) -> dict:
+    """Ours and plain trafilatura on each half: {half: {"ours": figures, "trafilatura": figures}}."""
+    results: dict = {}
+    for half in halves:
+        pages = load_pages(half)
+        results[half] = {name: score(pages, run(fn, pages, workers))
+                         for name, fn in (("ours", ours), ("trafilatura", plain_trafilatura))}
+    return results
+
+
+def print_report(results: dict) -> None:
+    print(f"metadata-dev ({DATA}): exact title/date/author over annotated pages; *_invented: share of "
+          "pages without a date/author that got one")
+    print(f"{'half':<6}{'extractor':<13}" + "".join(f"{f:>16}" for f in FIELDS) + f"{'pages':>7}")
+    for half, runs in results.items():
+        for name, r in runs.items():
+            print(f"{half:<6}{name:<13}" + "".join(f"{r[f]:>16.3f}" for f in FIELDS) + f"{r['pages']:>7}")
