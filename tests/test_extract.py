@@ -523,3 +523,9 @@ def test_clean_authors():
     assert clean_authors(["https://facebook.com/someone", "@handle", "Reuters"]) == []
     assert clean_authors(["Troy L. Smith, Cleveland.com", "TROY L. SMITH"]) == ["Troy L. Smith"]
     assert clean_authors(["Jo Park, Town Crier"], exclude=["Town Crier"]) == ["Jo Park"]
+
+
+def test_structured_date_confirmed_by_a_dateline_without_its_year():
+    head = '<meta property="article:published_time" content="2019-11-19T10:32:00+01:00">'
+    shown = ARTICLE.replace("</h1>", "</h1><p>19. Nov., 10:32 Uhr</p>")
+    assert extract_article(page(head, shown, lang="de")).published == "2019-11-19T10:32:00+01:00"

@@ -80,6 +80,16 @@ def _patterns(lang: str | None) -> tuple[re.Pattern, re.Pattern]:
     return day_first, month_first
 
 
+@lru_cache(maxsize=64)
+def _partial_patterns(lang: str | None) -> tuple[re.Pattern, ...]:
+    months = "|".join(sorted(map(re.escape, month_names(lang)), key=len, reverse=True))
+    return (
+        re.compile(rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+)?(?P<m>{months})\b", re.IGNORECASE),
+        re.compile(rf"\b(?P<m>{months})\.?\s+(?P<d>[0-3]?\d)\b(?!\s*[.:]\d)", re.IGNORECASE),
+        re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?!\d)"),
+    )
+
+
 _CJK = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2019年6月24日 (ja, zh)
 _NUMERIC = re.compile(
     r"(?<![\d.:/-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
@@ -142,9 +152,12 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
     return "".join(parts), skipped, headline, times
 
 
-def visible_dates(tree: etree._Element, lang: str | None = None) -> tuple[list[VisibleDate], int | None]:
+def visible_dates(
+    tree: etree._Element, lang: str | None = None
+) -> tuple[list[VisibleDate], int | None, list[tuple[int, int, int]]]:
     """Full dates in the page's visible text outside comments, footers and widgets, in
-    document order; and the offset of the headline (<h1>) in the same text, if any."""
+    document order; the offset of the headline (<h1>) in the same text, if any; and the
+    (month, day, offset) of dates shown without their year ("19. Nov.", "Nov 19", "19.11.")."""
     text, skipped, headline, found = _visible_text(tree)
     if not lang:  # undeclared: the language of the text itself
         import py3langid
@@ -175,11 +188,18 @@ def visible_dates(tree: etree._Element, lang: str | None = None) -> tuple[list[V
             iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))
+    partial = []
+    for pattern in _partial_patterns(lang):
+        for m in pattern.finditer(text):
+            month = int(m["m"]) if m["m"].isdigit() else names.get(m["m"].lower().rstrip("."), 0)
+            if 1 <= month <= 12 and 1 <= int(m["d"]) <= 31:
+                partial.append((month, int(m["d"]), m.start()))
+    partial = [p for p in partial if not any(s <= p[2] < e for s, e in skipped)]
     found = [d for d in found if not any(s <= d.offset < e for s, e in skipped)]
     for d in found:
         d.before = " ".join(text[max(0, d.offset - CONTEXT_CHARS) : d.offset].split()[-CONTEXT_WORDS:])
     found.sort(key=lambda d: d.offset)
-    return found, headline
+    return found, headline, partial
 
 
 # --------------------------------------------------------------------------- choosing
@@ -217,7 +237,8 @@ def publication_date(
     """The publication date the page shows, from the most trustworthy evidence:
 
     1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
-       shows on the same day: returned as it is written (time and timezone kept);
+       shows on the same day (anywhere, or near the headline without its year): returned as
+       it is written (time and timezone kept);
     2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), or by
        a weekday near the headline ("Freitag, 5. Oktober 2013");
     3. the shown date nearest the headline, within a few lines of it;
@@ -227,17 +248,21 @@ def publication_date(
     6. `guess()` (htmldate's search), only when the page shows that date.
     Dates from 2 to 4 and 6 are days ("2012-05-31").
     A structured date the page never shows is not trusted (shop and service pages carry
-    machine dates for pages the reader sees undated); nor is a year alone, a date in comments,
-    footers or calendar widgets, or today's date.
+    machine dates for pages the reader sees undated); nor is a year alone (a copyright line)
+    or a date in comments, footers, sidebars or calendar widgets.
     """
-    shown, headline = visible_dates(tree, lang)
+    shown, headline, partial = visible_dates(tree, lang)
     if headline is not None:
         for d in shown:
             d.offset -= headline
+    low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
+    days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
     for value in structured:
         if any(d.iso == value[:10] for d in shown):
             return value
-    low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
+    for value in structured:  # "19. Nov." near the headline, the year left out
+        if (int(value[5:7]), int(value[8:10])) in days_near and not any(d.iso[5:] == value[5:10] for d in shown):
+            return value
     near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
     introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
     introduced += [d for d in near if _WEEKDAY.search(d.before)]
