@@ -529,3 +529,11 @@ def test_structured_date_confirmed_by_a_dateline_without_its_year():
     head = '<meta property="article:published_time" content="2019-11-19T10:32:00+01:00">'
     shown = ARTICLE.replace("</h1>", "</h1><p>19. Nov., 10:32 Uhr</p>")
     assert extract_article(page(head, shown, lang="de")).published == "2019-11-19T10:32:00+01:00"
+
+
+def test_author_cleaning_keeps_suffixes_and_drops_places_and_repeats():
+    assert clean_authors(["By Perry Bacon Jr."]) == ["Perry Bacon Jr."]
+    assert clean_authors(["Kirche und Leben, Münster, Germany"]) == []
+    assert clean_authors(["Kristen Falc'hon Kristen Falc'hon"]) == ["Kristen Falc'hon"]
+    assert clean_authors(["Mobasir hassan"], handles=True) == ["Mobasir hassan"]
+    assert clean_authors(["Bundesministerium für Wirtschaft und Klimaschutz"], handles=True) == []

@@ -149,7 +149,7 @@ class JsonLd:
         names = []
         for item in raw if isinstance(raw, list) else [raw]:
             item = self._resolve(item)
-            if isinstance(item, dict) and schema_types(item) & ORG_TYPES:
+            if isinstance(item, dict) and schema_types(item) & ORG_TYPES and "Person" not in schema_types(item):
                 continue
             name = first_str(item)
             if name:

@@ -92,6 +92,7 @@ _ROLE = re.compile(
 
 
 _LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author)\s*:\s*", re.IGNORECASE)
+_SUFFIX_DOT = re.compile(r"\b(jr|sr|dr|\w)\.$", re.IGNORECASE)  # "Perry Bacon Jr.", "John A."
 _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
 
@@ -112,10 +113,17 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
             w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in value.split()
         ):
             continue  # "Bundesministerium für Wirtschaft und Klimaschutz": a name, not a list of names
-        for part in _AUTHOR_SPLIT.split(value):
-            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" .:-–—|")
+        parts = [p for p in _AUTHOR_SPLIT.split(value) if p.strip()]
+        if len(parts) >= 3 and all(len(p.split()) == 1 for p in parts):
+            continue  # "Kirche und Leben, Münster, Germany": a place and an organisation, not people
+        for part in parts:
+            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|")
+            part = part if _SUFFIX_DOT.search(part) else part.strip(" .")
             part = " ".join(w for w in part.split() if w.lower().strip(".,") not in _CALENDAR_WORDS)
             words = part.split()
+            half = len(words) // 2
+            if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
+                part, words = " ".join(words[:half]), words[:half]  # "Kristen Falc'hon Kristen Falc'hon"
             if handles and len(words) == 1 and _HANDLE.match(part) and not _ROLE.search(part.replace("_", " ")):
                 if name_key(part) not in seen and not names_match(part, exclude):
                     seen.add(name_key(part))
@@ -129,8 +137,10 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 continue
             if _THE.match(part) or " - " in part or names_match(part, exclude):
                 continue
-            if any(w[0].islower() and w not in _PARTICLES for w in part.split()):
-                continue  # "defense ministries": names are capitalised, particles aside
+            lower = [w for w in part.split()[(1 if handles else 0):] if w[0].islower() and w not in _PARTICLES]
+            if lower or part[0].islower():
+                continue  # "defense ministries": names are capitalised, particles aside (in author
+                # markup a surname typed in lowercase, "Mobasir hassan", is still a name)
             if part.isupper() or part.islower():
                 part = part.title()
             if name_key(part) not in seen:
