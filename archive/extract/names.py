@@ -109,8 +109,9 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
         if not value or "http" in value or "@" in value:
             continue
         value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
+        inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
         if len(value.split()) > 1 and any(
-            w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in value.split()
+            w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in inner
         ):
             continue  # "Bundesministerium für Wirtschaft und Klimaschutz": a name, not a list of names
         parts = [p for p in _AUTHOR_SPLIT.split(value) if p.strip()]
@@ -137,7 +138,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 continue
             if _THE.match(part) or " - " in part or names_match(part, exclude):
                 continue
-            lower = [w for w in part.split()[(1 if handles else 0):] if w[0].islower() and w not in _PARTICLES]
+            lower = [] if handles else [w for w in part.split() if w[0].islower() and w not in _PARTICLES]
             if lower or part[0].islower():
                 continue  # "defense ministries": names are capitalised, particles aside (in author
                 # markup a surname typed in lowercase, "Mobasir hassan", is still a name)
