@@ -537,3 +537,13 @@ def test_author_cleaning_keeps_suffixes_and_drops_places_and_repeats():
     assert clean_authors(["Kristen Falc'hon Kristen Falc'hon"]) == ["Kristen Falc'hon"]
     assert clean_authors(["Mobasir hassan"], handles=True) == ["Mobasir hassan"]
     assert clean_authors(["Bundesministerium für Wirtschaft und Klimaschutz"], handles=True) == []
+
+
+def test_title_is_the_shown_headline_without_its_kicker():
+    head = '<meta property="og:title" content="Nach Corona-Lockerungen: Autohäuser rechnen mit langsamem Anlaufen | MDR.DE">'
+    body = ARTICLE.replace(
+        "<h1>Library hours expanded</h1>",
+        '<h1><span class="dachzeile">Nach Corona-Lockerungen</span> '
+        '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
+    )
+    assert extract_article(page(head, body, lang="de")).title == "Autohäuser rechnen mit langsamem Anlaufen"

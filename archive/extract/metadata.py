@@ -94,7 +94,8 @@ DATED_TYPES = frozenset(
     "BackgroundNewsArticle LiveBlogPosting SocialMediaPosting DiscussionForumPosting".split()
 )
 HEADLINE_MATCH = 0.5  # a shown heading this close (word F1) to a declared title is the headline
-HEADING_MAX_WORDS = 40  # a longer "heading" is a paragraph set in large type
+HEADING_MAX_WORDS = 40
+CJK_MIN_CHARS = 8  # a heading of one or two long "words" (Japanese, Chinese) is matched by containment  # a longer "heading" is a paragraph set in large type
 _KICKER = re.compile(r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubrik|ressort|tag", re.I)
 _WORD = re.compile(r"\w+")
 
@@ -109,21 +110,38 @@ def _overlap(heading: list[str], declared: list[str]) -> float:
     return 2 * common / (len(heading) + len(declared)) if heading and declared else 0.0
 
 
-def _headings(tree: etree._Element) -> list[str]:
-    """The page's <h1>s, then its first <h2>s, each also without a kicker line inside it."""
+def _is_kicker(el: etree._Element) -> bool:
+    return el.tag == "small" or bool(_KICKER.search(f"{el.get('class', '')} {el.get('id', '')}"))
+
+
+def _headings(tree: etree._Element) -> list[tuple[str, str | None]]:
+    """The page's <h1>s, then its first <h2>s: (text, text without a kicker line or a small
+    date line inside it, when it has one)."""
     found = []
     for tag, limit in (("h1", 4), ("h2", 2)):
         for el in list(tree.iter(tag))[:limit]:
             text = visible_text(el)
-            kickers = [k for k in el.iter() if k is not el and _KICKER.search(f"{k.get('class', '')} {k.get('id', '')}")]
-            if kickers:
-                bare = copy.deepcopy(el)
-                for k in bare.iter():
-                    if k is not bare and _KICKER.search(f"{k.get('class', '')} {k.get('id', '')}"):
+            bare = None
+            if any(_is_kicker(k) for k in el.iterdescendants()):
+                copy_ = copy.deepcopy(el)
+                for k in [k for k in copy_.iterdescendants() if _is_kicker(k)]:
+                    if k.getparent() is not None:
                         k.drop_tree()
-                found.append(visible_text(bare))
-            found.append(text)
-    return [h for h in found if h]
+                bare = visible_text(copy_) or None
+            if text:
+                found.append((text, bare))
+    return found
+
+
+def _match(heading: str, declared: list[str]) -> float:
+    """How well a shown heading matches the declared titles: word F1, or containment for
+    scripts without spaces between words."""
+    words = _words(heading)
+    score = max((_overlap(words, _words(d)) for d in declared), default=0.0)
+    key = name_key(heading)
+    if len(words) <= 2 and len(key) >= CJK_MIN_CHARS and any(key in name_key(d) for d in declared):
+        score = max(score, HEADLINE_MATCH)
+    return score
 
 
 def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) -> tuple[str | None, list[str]]:
@@ -131,20 +149,22 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
 
     The headline is the heading the page shows (<h1>, else an <h2>) that best matches a
     title the page declares (JSON-LD headline, og:title, twitter:title, <title>): the shown
-    text, without a kicker. Without such a heading, the declared title loses its site name."""
+    text, without a kicker or a date line set in small type. Without such a heading, the
+    declared title loses its site name."""
     h1s = [t for t in (visible_text(h) for h in tree.iter("h1")) if t][:3]
     title_tag = next((visible_text(t) for t in tree.iter("title")), "") or None
     ld_headline = ld.get("headline", "name") if ld.article else None
     declared = [d for d in (ld_headline, *(first_meta(tags, (k,)) for k in _TITLE_META), title_tag) if d]
     site_keys = {name_key(n) for n in site_names}
     best, score = None, 0.0
-    for heading in _headings(tree):
-        words = _words(heading)
-        if len(words) > HEADING_MAX_WORDS or name_key(heading) in site_keys:
+    for heading, bare in _headings(tree):
+        if len(_words(heading)) > HEADING_MAX_WORDS or name_key(heading) in site_keys:
             continue
-        match = max((_overlap(words, _words(d)) for d in declared), default=0.0)
+        match = _match(heading, declared)
         if match > score:
             best, score = heading, match
+            if bare and _match(bare, declared) >= HEADLINE_MATCH:
+                best = bare  # the headline without its kicker ("Corona-Pandemie", "Einheit der Woche")
     if best and score >= HEADLINE_MATCH:
         title = best
     else:
