@@ -547,3 +547,10 @@ def test_title_is_the_shown_headline_without_its_kicker():
         '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
     )
     assert extract_article(page(head, body, lang="de")).title == "Autohäuser rechnen mit langsamem Anlaufen"
+
+
+def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():
+    assert clean_authors(["By Nada Tawfik, BBC News, New York"]) == ["Nada Tawfik"]
+    assert clean_authors(["Redaktion, Anna Schmidt"]) == ["Anna Schmidt"]
+    reviews = ARTICLE + '<div itemscope itemtype="https://schema.org/Review"><span itemprop="author">Georg N.</span></div>'
+    assert extract_article(page("", reviews)).authors == []

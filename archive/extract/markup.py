@@ -82,6 +82,13 @@ def time_in_article(tree: etree._Element) -> str | None:
     return dates.pop() if len(dates) == 1 else None
 
 
+# reviews and comments carry their own authors (a product's reviewers, a thread's posters)
+_REVIEW_ANCESTOR = (
+    "ancestor::*[contains(@itemtype, 'Review') or contains(@itemtype, 'Comment') "
+    "or contains(@class, 'comment') or contains(@class, 'review')]"
+)
+
+
 def microdata_authors(tree: etree._Element) -> list[str]:
     """itemprop="author" / rel="author" inside the article (else the page), first few only:
     lists of other stories carry their own authors further down."""
@@ -89,6 +96,7 @@ def microdata_authors(tree: etree._Element) -> list[str]:
     found = scope.xpath(".//*[@itemprop='author'] | .//a[@rel='author']") or (
         tree.xpath("//*[@itemprop='author'] | //a[@rel='author']") if scope is not tree else []
     )
+    found = [el for el in found if not el.xpath(_REVIEW_ANCESTOR)]
     values = []
     for el in found[:MAX_AUTHORS]:
         names = el.xpath(".//*[@itemprop='name']")

@@ -179,21 +179,11 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
     return title, [clean_text(v) for v in variants if v]
 
 
-def _trafilatura_author(tree: etree._Element) -> list[str]:
-    """trafilatura's search of the visible markup for an author (its XPaths over bylines)."""
-    try:
-        from trafilatura.metadata import extract_author
-
-        found = extract_author(tree)
-    except Exception:  # noqa: BLE001 -- a guess that fails is no guess
-        return []
-    return found.split("; ") if found else []
-
-
 def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> list[str]:
     """Person names from the first source that gives some the page also shows its readers:
     JSON-LD, author meta tags, itemprop/rel=author, byline elements (class "author"), then
-    a line that opens with "By"/"Von"/"Par", then trafilatura's byline search. A name only in
+    a line that opens with "By"/"Von"/"Par". (trafilatura's byline search as a further
+    source was measured: +1.5 points exact, +1.2 points invented on the tuning half; dropped.) A name only in
     the page's machine data (a CMS account, a default "admin") is not the byline."""
     shown = name_key(visible_text(tree.find("body"))) if tree.find("body") is not None else ""
     ld_authors = ld.authors()
@@ -205,7 +195,6 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
         (lambda: microdata_authors(tree), True),
         (lambda: byline_authors(tree, exclude), False),
         (lambda: byline_lines(tree, exclude), False),
-        (lambda: _trafilatura_author(tree), True),
     ):
         authors = [a for a in clean_authors(source(), exclude, handles) if name_key(a) in shown]
         if authors:

@@ -117,6 +117,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
         parts = [p for p in _AUTHOR_SPLIT.split(value) if p.strip()]
         if len(parts) >= 3 and all(len(p.split()) == 1 for p in parts):
             continue  # "Kirche und Leben, Münster, Germany": a place and an organisation, not people
+        before = len(names)
         for part in parts:
             part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|")
             part = part if _SUFFIX_DOT.search(part) else part.strip(" .")
@@ -132,6 +133,8 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 continue
             if len(words) == 1 and len(part) <= INITIALS_MAX_CHARS:
                 continue
+            if _ROLE.search(part) and len(names) > before:
+                break  # "Nada Tawfik, BBC News, New York": after the outlet come places, not people
             if not 1 <= len(words) <= NAME_MAX_WORDS or any(c.isdigit() for c in part) or _ROLE.search(part):
                 continue
             if not any(c.isalpha() for c in part) or "/" in part or _DOMAIN.search(part):
