@@ -90,6 +90,9 @@ def _partial_patterns(lang: str | None) -> tuple[re.Pattern, ...]:
     )
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+YEAR_LOOKBACK = 40  # characters before a year where its day and month name are looked for
+
 _CJK = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2019年6月24日 (ja, zh)
 _NUMERIC = re.compile(
     r"(?<![\d.:/-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
@@ -165,11 +168,14 @@ def visible_dates(
         lang = py3langid.classify(text[:LANGUAGE_SAMPLE])[0] if text.strip() else None
     day_first, month_first = _patterns(lang)
     names = month_names(lang)
-    for pattern in (day_first, month_first):
-        for m in pattern.finditer(text):
-            iso = _valid(int(m["y"]), names.get(m["m"].lower().rstrip("."), 0), int(m["d"]))
-            if iso:
-                found.append(VisibleDate(iso, m.start(), m.group(0)))
+    seen: set[int] = set()
+    for year in _YEAR.finditer(text):  # month names are only looked for just before a year
+        for pattern in (day_first, month_first):
+            for m in pattern.finditer(text, max(0, year.start() - YEAR_LOOKBACK), year.end()):
+                iso = _valid(int(m["y"]), names.get(m["m"].lower().rstrip("."), 0), int(m["d"]))
+                if iso and m.start() not in seen:
+                    seen.add(m.start())
+                    found.append(VisibleDate(iso, m.start(), m.group(0)))
     for m in _CJK.finditer(text):
         iso = _valid(int(m[1]), int(m[2]), int(m[3]))
         if iso:
@@ -189,8 +195,10 @@ def visible_dates(
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))
     partial = []
+    around = (0, len(text)) if headline is None else (
+        max(0, headline - HEADLINE_BEFORE_CHARS), headline + HEADLINE_AFTER_CHARS)
     for pattern in _partial_patterns(lang):
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(text, *around):
             month = int(m["m"]) if m["m"].isdigit() else names.get(m["m"].lower().rstrip("."), 0)
             if 1 <= month <= 12 and 1 <= int(m["d"]) <= 31:
                 partial.append((month, int(m["d"]), m.start()))

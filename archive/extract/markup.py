@@ -147,6 +147,9 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
     if body is None:
         return []
     for el in body.iter(*_BYLINE_TAGS):
+        first = next((t for t in el.itertext() if t.strip()), "")  # cheap test before the whole text
+        if not BY_PREFIX.match(first):
+            continue
         text = visible_text(el)
         if not 3 < len(text) <= BYLINE_MAX_CHARS or not BY_PREFIX.match(text):
             continue

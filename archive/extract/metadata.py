@@ -185,7 +185,14 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
     a line that opens with "By"/"Von"/"Par". (trafilatura's byline search as a further
     source was measured: +1.5 points exact, +1.2 points invented on the tuning half; dropped.) A name only in
     the page's machine data (a CMS account, a default "admin") is not the byline."""
-    shown = name_key(visible_text(tree.find("body"))) if tree.find("body") is not None else ""
+    body = tree.find("body")
+    shown_text: list[str] = []
+
+    def shown(name: str) -> bool:
+        if not shown_text:
+            shown_text.append(name_key(visible_text(body)) if body is not None else "")
+        return name_key(name) in shown_text[0]
+
     ld_authors = ld.authors()
     if ld_authors and not clean_authors(ld_authors, exclude, handles=True):
         return []  # JSON-LD naming only an agency or the site means: no person to find
@@ -196,7 +203,7 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
         (lambda: byline_authors(tree, exclude), False),
         (lambda: byline_lines(tree, exclude), False),
     ):
-        authors = [a for a in clean_authors(source(), exclude, handles) if name_key(a) in shown]
+        authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
         if authors:
             return authors
     return []
