@@ -1,14 +1,20 @@
-"""Article metadata from a parsed page: the page's own structured data first, guesses last.
+"""Article metadata from a parsed page: what the page shows its readers, backed by its own
+structured data; machine data the page never shows is not trusted on its own.
 
-Order of evidence, per field:
-- JSON-LD (schema.org `NewsArticle`/`Article`/`BlogPosting`/..., inside `@graph` lists too,
-  `@id` references resolved; `jsonld`), then Open Graph / `article:*` / other common `<meta>`
-  tags, then microdata (`itemprop`), then visible markup (`<time datetime>` in the article,
-  the byline; `markup`), then the URL (`/2019/11/18/`), and htmldate's markup-only search as
-  the last resort for the date. No free-text date guessing: an undated page gets None.
-- Dates keep the page's timezone; a date without a time stays a date ("2019-11-18").
-- Titles lose a trailing/leading site name ("Headline | Site"); authors are person names
-  (`names`).
+- Date (`dates.publication_date`): a structured date (JSON-LD `datePublished`, `<meta>`
+  published tags, `<time>`) that the page also shows; else a dateline the page shows
+  ("Veröffentlicht am 31. Mai 2012", "Stand: 21.01.2022", the date next to the headline, in
+  the page's language); else the URL path; else a news article's or blog post's JSON-LD date;
+  else htmldate's guess when the page shows that date. Last-modified dates are kept apart
+  (`modified`); copyright years, comments, footers and calendar widgets never date a page.
+  A structured date keeps its timezone; a shown date is a day ("2019-11-18").
+- Authors (`_authors`): persons from JSON-LD, author meta tags, itemprop/rel=author, byline
+  elements and "By/Von/Par" lines, kept only when the visible text names them; cleaned by
+  `names.clean_authors` (no desks, roles, dates or handles with "@"; organisations are not
+  persons; several authors kept apart).
+- Title (`_title`): the heading the page shows that best matches a title it declares
+  (JSON-LD headline, og:title, twitter:title, <title>), without a kicker line; else the
+  declared title without its site name ("Headline | Site").
 """
 from __future__ import annotations
 
