@@ -6,8 +6,9 @@ fail differently, then cleans the result; each stage is a module of this package
 1. `blocks`: trafilatura in precision mode (`favor_precision`, `fast`: its own algorithm
    only) gives the primary paragraphs; readability-lxml gives a second opinion.
 2. Choose a base (`extract_paragraphs`, here): trafilatura's output, unless it is tiny
-   beside readability's (it latched on to a notice or a teaser), then readability's;
-   trafilatura's balanced mode is the last resort.
+   beside readability's (it latched on to a notice or a teaser); then trafilatura's
+   balanced mode when readability reads something else (a reply instead of a forum's first
+   post), else readability's; trafilatura's balanced mode is the last resort.
 3. `gaps`: fill gaps. Readability paragraphs missing from the base are added where
    readability places them, after the base's first paragraph, when they read like prose
    (>= 20 tokens, sentence punctuation, few links, not a photo caption, not repeated). This
@@ -28,8 +29,9 @@ fail differently, then cleans the result; each stage is a module of this package
    newsletter, copyright) and runs of bare links to other stories at either end.
 
 Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
-(title, authors, dates, site: `jsonld`, `markup`, `names`), `hints` (captions, links and
-headline variants of the page, and the furniture patterns steps 3 and 4 share).
+(title, authors, dates, site: `jsonld`, `markup`, `names`, `dates`: what the page shows its
+readers wins over machine data it never shows), `hints` (captions, links and headline
+variants of the page, and the furniture patterns steps 3 and 4 share).
 
 Measured by `benchmarks/extraction.py` on the article-extraction-benchmark.
 """
@@ -39,11 +41,11 @@ import py3langid
 from lxml import etree
 
 from archive.models import Article
-from archive.text import normalize_url, token_count
+from archive.text import normalize_url, shingles, token_count
 
 from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
 from .edges import clean_edges
-from .gaps import fill_gaps
+from .gaps import AGREEMENT, fill_gaps
 from .hints import PageHints, is_headline, page_hints
 from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
@@ -63,16 +65,26 @@ SHORT_TEXT_WORDS = 25  # below this (tokens), the page's declared language is th
 MIN_LANGUAGE_WORDS = 3  # with no declared language, a guess from this few tokens beats none
 
 
+def _agree(inner: list[Block], outer: list[Block]) -> bool:
+    """At least AGREEMENT of `inner`'s shingles are in `outer`: both read the same text."""
+    grams = set().union(*(shingles(b.text) for b in inner))
+    outer_grams = set().union(*(shingles(b.text) for b in outer))
+    return bool(grams) and len(grams & outer_grams) >= AGREEMENT * len(grams)
+
+
 def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) -> list[str]:
     """The article body of a parsed page as clean paragraphs (steps 1-4 of the module docstring)."""
     primary = trafilatura_candidate(tree, url, favor_precision=True, fast=True)
     second = readability_candidate(tree)
-    if block_tokens(primary) >= max(MIN_WORDS, BASE_RATIO * block_tokens(second)):
+    enough = max(MIN_WORDS, BASE_RATIO * block_tokens(second))
+    if block_tokens(primary) >= enough:
         base = primary
+    elif block_tokens(balanced := trafilatura_candidate(tree, url)) >= enough and not _agree(second, balanced):
+        base = balanced  # precision mode cut too much, and readability reads something else (a reply)
     elif block_tokens(second) >= MIN_WORDS:
         base, second = second, []
     else:
-        base = trafilatura_candidate(tree, url) or primary or second
+        base = balanced or primary or second
         second = []
     paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
     return clean_edges(paragraphs, hints)

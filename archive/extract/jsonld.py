@@ -149,12 +149,18 @@ class JsonLd:
         names = []
         for item in raw if isinstance(raw, list) else [raw]:
             item = self._resolve(item)
-            if isinstance(item, dict) and schema_types(item) & ORG_TYPES:
+            if isinstance(item, dict) and schema_types(item) & ORG_TYPES and "Person" not in schema_types(item):
                 continue
             name = first_str(item)
             if name:
                 names.append(name)
         return names
+
+    def publisher_is_person(self) -> bool:
+        """True when the article's publisher is a person (a personal blog): its name is then
+        the author's, not a site name to keep out of the bylines."""
+        publisher = self._resolve(self.article.get("publisher")) if self.article else None
+        return isinstance(publisher, dict) and "Person" in schema_types(publisher)
 
     def site_name(self) -> str | None:
         """The publisher's name, else the WebSite object's."""

@@ -15,7 +15,7 @@ from archive.text import clean_text, normalize_date
 from .names import BY_PREFIX, clean_authors
 
 __all__ = ["meta_tags", "first_meta", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
-           "html_lang", "MAX_AUTHORS"]
+           "byline_lines", "html_lang", "MAX_AUTHORS"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
 AUTHOR_MAX_CHARS = 100  # a longer "author" element holds a biography, not a name
@@ -82,6 +82,13 @@ def time_in_article(tree: etree._Element) -> str | None:
     return dates.pop() if len(dates) == 1 else None
 
 
+# reviews and comments carry their own authors (a product's reviewers, a thread's posters)
+_REVIEW_ANCESTOR = (
+    "ancestor::*[contains(@itemtype, 'Review') or contains(@itemtype, 'Comment') "
+    "or contains(@class, 'comment') or contains(@class, 'review')]"
+)
+
+
 def microdata_authors(tree: etree._Element) -> list[str]:
     """itemprop="author" / rel="author" inside the article (else the page), first few only:
     lists of other stories carry their own authors further down."""
@@ -89,6 +96,7 @@ def microdata_authors(tree: etree._Element) -> list[str]:
     found = scope.xpath(".//*[@itemprop='author'] | .//a[@rel='author']") or (
         tree.xpath("//*[@itemprop='author'] | //a[@rel='author']") if scope is not tree else []
     )
+    found = [el for el in found if not el.xpath(_REVIEW_ANCESTOR)]
     values = []
     for el in found[:MAX_AUTHORS]:
         names = el.xpath(".//*[@itemprop='name']")
@@ -122,6 +130,32 @@ def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
         else:
             continue
         names = clean_authors(texts, exclude)
+        if names:
+            return names
+    return []
+
+
+_BYLINE_TAGS = ("p", "div", "span", "address", "em", "strong", "b", "i", "small", "li", "h4", "h5", "h6", "td")
+_AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$")
+_ELSEWHERE_ANCESTOR = "ancestor::*[self::footer or self::aside or self::nav or contains(@class, 'comment')]"
+
+
+def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
+    """A short line that opens with "By", "Von", "Par", "Written by:" ... and names someone:
+    "Von Claudia Lindner", "VON MORITZ GATHMANN am 21. April 2020" (the date is cut off)."""
+    body = tree.find("body")
+    if body is None:
+        return []
+    for el in body.iter(*_BYLINE_TAGS):
+        first = next((t for t in el.itertext() if t.strip()), "")  # cheap test before the whole text
+        if not BY_PREFIX.match(first):
+            continue
+        text = visible_text(el)
+        if not 3 < len(text) <= BYLINE_MAX_CHARS or not BY_PREFIX.match(text):
+            continue
+        if el.xpath(_ELSEWHERE_ANCESTOR):
+            continue
+        names = clean_authors([_AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
         if names:
             return names
     return []

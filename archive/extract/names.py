@@ -64,7 +64,12 @@ def clean_title(title: str | None, site_names: list[str], headline: str | None =
 
 # --------------------------------------------------------------------------- authors
 
-BY_PREFIX = re.compile(r"^\s*(?:by|written by|words by|story by|posted by|von|por|par|di|door|av|af)\b[:\s]*", re.IGNORECASE)
+BY_PREFIX = re.compile(
+    r"^\s*(?:(?:written|words|story|posted|published|veröffentlicht|erstellt|eingestellt|geschrieben|verfasst|"
+    r"gepostet|publié|écrit|publicado|escrito|scritto)\s+)?(?:by|von|por|par|di|door|av|af)\b[:\s]*"
+    r"|^\s*(?:autor(?:in)?(?:/in)?|author|verfasser(?:in)?|text)\s*:\s*",
+    re.IGNORECASE,
+)
 # "and" in a few languages (lowercase only: "E." is an initial), list punctuation, and a full
 # stop after a word (not after an initial): "Finian Cunningham. Sputnik International"
 _AUTHOR_SPLIT = re.compile(r"\s*(?:[,;&|]|(?<=\w\w)\.\s)\s*|\s+(?:and|AND|And|und|y|e|et)\s+")
@@ -80,33 +85,66 @@ _THE = re.compile(r"^(the|la|le|el|il|der|die|das)\s", re.IGNORECASE)  # "The Ru
 _ROLE = re.compile(
     r"\b(staff|writer|reporter|editor|editors|correspondent|contributor|columnist|news|agency|desk|"
     r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
-    r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online)\b",
+    r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online|"
+    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|experte|text|fotos?)\b",
     re.IGNORECASE,
 )
 
 
-def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = ()) -> list[str]:
-    """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"]."""
+_LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author)\s*:\s*", re.IGNORECASE)
+_SUFFIX_DOT = re.compile(r"\b(jr|sr|dr|\w)\.$", re.IGNORECASE)  # "Perry Bacon Jr.", "John A."
+_CONJUNCTIONS = frozenset("and und et y e".split())
+_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
+
+
+def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), handles: bool = False) -> list[str]:
+    """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"].
+
+    With `handles` (the values come from markup that says "this is the author": JSON-LD,
+    rel=author, itemprop=author, an author meta tag), a single lowercase user name is a name
+    too, kept as written; in free byline text it is not."""
     names: list[str] = []
     seen: set[str] = set()
     for value in values:
         if not value or "http" in value or "@" in value:
             continue
         value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
-        for part in _AUTHOR_SPLIT.split(value):
-            part = _BY_INSIDE.sub("", BY_PREFIX.sub("", part)).strip(" .:-–—|")
+        inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
+        if len(value.split()) > 1 and any(
+            w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in inner
+        ):
+            continue  # "Bundesministerium für Wirtschaft und Klimaschutz": a name, not a list of names
+        parts = [p for p in _AUTHOR_SPLIT.split(value) if p.strip()]
+        if len(parts) >= 3 and all(len(p.split()) == 1 for p in parts):
+            continue  # "Kirche und Leben, Münster, Germany": a place and an organisation, not people
+        before = len(names)
+        for part in parts:
+            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|")
+            part = part if _SUFFIX_DOT.search(part) else part.strip(" .")
             part = " ".join(w for w in part.split() if w.lower().strip(".,") not in _CALENDAR_WORDS)
             words = part.split()
+            half = len(words) // 2
+            if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
+                part, words = " ".join(words[:half]), words[:half]  # "Kristen Falc'hon Kristen Falc'hon"
+            if handles and len(words) == 1 and _HANDLE.match(part) and not _ROLE.search(part.replace("_", " ")):
+                if name_key(part) not in seen and not names_match(part, exclude):
+                    seen.add(name_key(part))
+                    names.append(part)
+                continue
             if len(words) == 1 and len(part) <= INITIALS_MAX_CHARS:
                 continue
+            if _ROLE.search(part) and len(names) > before:
+                break  # "Nada Tawfik, BBC News, New York": after the outlet come places, not people
             if not 1 <= len(words) <= NAME_MAX_WORDS or any(c.isdigit() for c in part) or _ROLE.search(part):
                 continue
             if not any(c.isalpha() for c in part) or "/" in part or _DOMAIN.search(part):
                 continue
             if _THE.match(part) or " - " in part or names_match(part, exclude):
                 continue
-            if any(w[0].islower() and w not in _PARTICLES for w in part.split()):
-                continue  # "defense ministries": names are capitalised, particles aside
+            lower = [] if handles else [w for w in part.split() if w[0].islower() and w not in _PARTICLES]
+            if lower or part[0].islower():
+                continue  # "defense ministries": names are capitalised, particles aside (in author
+                # markup a surname typed in lowercase, "Mobasir hassan", is still a name)
             if part.isupper() or part.islower():
                 part = part.title()
             if name_key(part) not in seen:

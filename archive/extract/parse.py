@@ -50,4 +50,5 @@ def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
         raise ExtractionError(f"not parseable as HTML: {exc}") from None
     if tree is None:
         raise ExtractionError("not parseable as HTML")
+    etree.strip_elements(tree, "rt", "rp", with_tail=True)  # ruby annotations: pronunciation, not text
     return tree
