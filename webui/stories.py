@@ -146,7 +146,7 @@ def date_facets(published: list[str | None]) -> dict:
 
 def story_refs(store, ids: list[str]) -> dict[str, dict | None]:
     """article id -> {"id", "size", "first_published"} of its story (None before it is placed)."""
-    found = store.stories_of(ids) if ids else {}
+    found = store.stories_of(ids) if ids and store is not None else {}
     return {a: found.get(a) for a in ids}
 
 

@@ -6,11 +6,12 @@ import json
 
 import click
 
+from archive.store import Store
 from indexer.embed import ModelError
 from indexer.generations import IndexNotFound
 from indexer.search import SearchEngine, SearchError
 
-from .. import present
+from .. import present, stories
 
 
 def _presented(settings, response: dict) -> dict:
@@ -34,8 +35,11 @@ def _presented(settings, response: dict) -> dict:
 def search(settings, query, k, page, since, until, source, lang, as_json):
     """Search the archive with a question in plain words."""
     try:
-        response = SearchEngine(settings).search(query, k=k, page=page, since=since, until=until,
-                                                 source=source, lang=lang)
+        params = dict(query=query, k=k, page=page, since=since, until=until, source=source, lang=lang)
+        # the API's fields: each hit's story and the result set's date facets
+        archive = settings.data_dir / "archive.sqlite"
+        store = Store(settings.data_dir) if archive.exists() else None  # never creates an archive
+        response = stories.search(SearchEngine(settings), params, "none", store)
     except (SearchError, IndexNotFound, ModelError) as exc:
         raise click.ClickException(str(exc)) from None
     response = _presented(settings, response)
