@@ -36,7 +36,8 @@ from archive.ingest import Ingester, ingest_source
 from archive.store import Store
 ingester = Ingester(Store(sys.argv[2]))
 ingest_source(ingester, sys.argv[3])
-print(json.dumps({"tally": dict(ingester.tally), "said": [f.reason for f in ingester.failures][:2],
+print(json.dumps({"tally": dict(ingester.tally), "said": ([f.reason for f in ingester.failures]
+                                           + getattr(ingester, "notes", []))[:2],
                   "module": __import__("archive").__file__}))
 """
 
