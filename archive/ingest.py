@@ -107,7 +107,7 @@ def own_site(article: Article, capture: Capture) -> str | None:
         return None
     article.canonical_url = normalize_url(capture.url)  # None for a file: the store keeps its url
     message = f"canonical URL {claimed} refused: not the site of {capture.url}"
-    log.warning(message)
+    log.info("%s: %s", capture.origin or capture.url, message)  # the CLI prints Ingester.notes
     return message
 
 
