@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .config import DEFAULT_MAX_PAGE_CHARS, Settings
+from .config import DEFAULT_MAX_EXTRACT_BYTES, Settings
 from .fetch import Fetcher, FetchError, FetchResult
 from .ingest import SAVED as OUTCOMES, Ingester
 from .sources import Discovery, Source, discover, load_sources
@@ -116,7 +116,7 @@ def crawl(settings: Settings, report: CrawlReport, *, only: Sequence[str] = (), 
     try:
         store = Store(settings.data_dir)
         _Crawl(store, fetcher, sources, report, max(1, workers), log or (lambda message: None),
-               settings.max_page_chars).run()
+               settings.max_extract_bytes).run()
     except (sqlite3.Error, OSError) as exc:
         report.fatal = f"storage failed: {exc}"
     finally:
@@ -137,10 +137,10 @@ class _Task:
 
 class _Crawl:
     def __init__(self, store: Store, fetcher: Fetcher, sources: list[Source], report: CrawlReport,
-                 workers: int, log: Log, max_page_chars: int = DEFAULT_MAX_PAGE_CHARS):
+                 workers: int, log: Log, max_extract_bytes: int = DEFAULT_MAX_EXTRACT_BYTES):
         self.store, self.fetcher, self.sources = store, fetcher, sources
         self.report, self.workers, self.log = report, workers, log
-        self.ingester = Ingester(store, max_page_chars=max_page_chars)
+        self.ingester = Ingester(store, max_extract_bytes=max_extract_bytes)
         self.source_ids: dict[int, int] = {}
         self.spans: list[float] = []  # request start and end times (list.append is thread-safe)
 

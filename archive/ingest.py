@@ -12,11 +12,11 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from .config import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGE_CHARS
+from .config import DEFAULT_MAX_BYTES, DEFAULT_MAX_EXTRACT_BYTES
 from .decode import DecodeError, decode_bytes
 from .extract import ExtractionError, detect_language, extract_article
 from .inputs import InputError, iter_source
@@ -35,7 +35,7 @@ SAVED = tuple(STATUS_TO_OUTCOME.values())  # a page that became (or matched) an 
 OUTCOMES = (*SAVED, "failed")
 log = logging.getLogger(__name__)
 _HTML_SIGNS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
-_NOT_TEXT = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_NOT_TEXT = re.compile(rb"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class IngestError(ValueError):
@@ -65,20 +65,22 @@ def decode(capture: Capture) -> str:
         raise IngestError(str(exc)) from None
 
 
-def cap_page(html: str, max_chars: int) -> str:
-    """A page's HTML within `max_chars`: scripts, styles and SVG dropped first, then cut at
-    the last tag before the cap (lxml closes what the cut leaves open). Extraction's time
-    and memory grow with the page; an article's text is a small part of any real page."""
-    if len(html) <= max_chars:
-        return html
-    html = _NOT_TEXT.sub("", html)
-    if len(html) <= max_chars:
-        return html
-    cut = html.rfind("<", 0, max_chars)
-    return html[:cut if cut > 0 else max_chars]
+def cap_page(capture: Capture, max_bytes: int) -> Capture:
+    """The capture with its HTML within `max_bytes` for extraction: scripts, styles and SVG
+    dropped first, then cut at the last tag before the cap (lxml closes what the cut leaves
+    open; a cut at an ASCII '<' never splits a character). Extraction's time and memory grow
+    with the page; an article's text is a small part of any real page."""
+    body = capture.body
+    if len(body) <= max_bytes or capture.content_type.startswith("text/plain"):
+        return capture
+    body = _NOT_TEXT.sub(b"", body)
+    if len(body) > max_bytes:
+        cut = body.rfind(b"<", 0, max_bytes)
+        body = body[:cut if cut > 0 else max_bytes]
+    return replace(capture, body=body)
 
 
-def parse_capture(capture: Capture, max_chars: int = DEFAULT_MAX_PAGE_CHARS) -> Article:
+def parse_capture(capture: Capture) -> Article:
     text = decode(capture)
     if capture.content_type.startswith("text/plain"):
         try:
@@ -90,7 +92,7 @@ def parse_capture(capture: Capture, max_chars: int = DEFAULT_MAX_PAGE_CHARS) -> 
     if not _HTML_SIGNS.search(capture.body[:65536]):
         raise IngestError("not HTML")
     try:
-        article = extract_article(cap_page(text, max_chars), url=capture.url)
+        article = extract_article(text, url=capture.url)
     except ExtractionError as exc:
         raise IngestError(f"empty extraction: {exc}") from None
     if not article.paragraphs:
@@ -111,10 +113,10 @@ def own_site(article: Article, capture: Capture) -> str | None:
     return message
 
 
-def parse(capture: Capture, max_chars: int = DEFAULT_MAX_PAGE_CHARS) -> Article:
+def parse(capture: Capture) -> Article:
     """parse_capture, with any unexpected parser failure turned into a ParserError."""
     try:
-        return parse_capture(capture, max_chars)
+        return parse_capture(capture)
     except IngestError:
         raise
     except Exception as exc:  # noqa: BLE001 - an extractor bug on one page must not stop the run
@@ -124,9 +126,9 @@ def parse(capture: Capture, max_chars: int = DEFAULT_MAX_PAGE_CHARS) -> Article:
 class Ingester:
     """Stores each capture raw, parses it, saves the article, and keeps the tally."""
 
-    def __init__(self, store: Store, source_id: int | None = None, max_page_chars: int = DEFAULT_MAX_PAGE_CHARS):
+    def __init__(self, store: Store, source_id: int | None = None, max_extract_bytes: int = DEFAULT_MAX_EXTRACT_BYTES):
         self.store = store
-        self.max_page_chars = max_page_chars
+        self.max_extract_bytes = max_extract_bytes
         self.source_id = source_id
         self.tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
         self.failures: list[Outcome] = []
@@ -146,7 +148,7 @@ class Ingester:
         source_id = source_id if source_id is not None else self.source_id
         origin = capture.origin or capture.url or ""
         try:
-            article = parse(capture, self.max_page_chars)
+            article = parse(cap_page(capture, self.max_extract_bytes))  # the store keeps it whole
         except IngestError as exc:
             return self.fail(origin, str(exc))
         refused = own_site(article, capture)

@@ -139,15 +139,18 @@ def test_inflate_member_reads_members_one_by_one(tmp_path):
 
 
 def test_a_huge_page_is_cut_before_extraction_and_still_gives_its_article(tmp_path):
-    html = "<html><body><script>" + "x" * 50_000 + "</script><article>" + f"<p>{WORDS}</p>" * 5000 + "</article></body></html>"
-    capped = cap_page(html, 100_000)
-    assert len(capped) <= 100_000 and "<script>" not in capped and capped.startswith("<html><body><article><p>")
-    assert cap_page("<p>short</p>", 100) == "<p>short</p>"
-    ingester = Ingester(Store(tmp_path / "data"), max_page_chars=100_000)
-    outcome = ingester.ingest(Capture(url="https://big.example/a", body=html.encode()))
+    html = ("<html><body><script>" + "x" * 50_000 + "</script><article>" + f"<p>{WORDS}</p>" * 5000
+            + "</article></body></html>").encode()
+    capped = cap_page(Capture(url="https://big.example/a", body=html), 100_000).body
+    assert len(capped) <= 100_000 and b"<script>" not in capped and capped.startswith(b"<html><body><article><p>")
+    small = Capture(url=None, body=b"<p>short</p>")
+    assert cap_page(small, 100) is small
+    ingester = Ingester(Store(tmp_path / "data"), max_extract_bytes=100_000)
+    outcome = ingester.ingest(Capture(url="https://big.example/a", body=html))
     assert outcome.status == "added"
     paragraphs = ingester.store.get_article(outcome.article_id)["paragraphs"]
     assert WORDS in paragraphs[0] and len(" ".join(paragraphs)) < 100_000
+    assert ingester.store.read_capture(1).body == html  # the raw capture is kept whole, for a re-parse
 
 
 # -- every source reported ---------------------------------------------------------------

@@ -23,7 +23,7 @@ def ingest(settings: Settings, sources: tuple[str, ...], url: str | None) -> Non
     if url and len(sources) != 1:
         raise click.UsageError("--url names the origin of exactly one file")
     store = Store(settings.data_dir)
-    ingester = Ingester(store, max_page_chars=settings.max_page_chars)
+    ingester = Ingester(store, max_extract_bytes=settings.max_extract_bytes)
     with Fetcher(user_agent=settings.user_agent, timeout=settings.fetch_timeout,
                  max_bytes=settings.max_bytes, min_delay=settings.fetch_delay) as fetcher:
         for source in sources:
