@@ -13,6 +13,7 @@ from pathlib import Path
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive; news archive crawler)"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # news pages are ~0.1-2 MB; past 10 MB it is not an article
+DEFAULT_MAX_EXTRACT_BYTES = 1_000_000  # of a page's HTML, extracted; measured by benchmarks/hostile.py
 DEFAULT_FETCH_TIMEOUT = 20.0          # seconds: a slow news site answers well within this
 DEFAULT_FETCH_DELAY = 1.0             # seconds between two requests to one host: a polite crawler's pace
 ENV_PREFIX = "NEWSARCHIVE_"
@@ -37,6 +38,8 @@ class Settings:
     approximate_above: int = _setting(100_000, "Passage count above which the vector index is IVF (approximate), not exact.")
     passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
     max_bytes: int = _setting(DEFAULT_MAX_BYTES, "Size cap for any fetched page or read file, in bytes.")
+    max_extract_bytes: int = _setting(DEFAULT_MAX_EXTRACT_BYTES, "Bytes of a page's HTML that extraction reads "
+                                   "(scripts and styles dropped first, the rest cut): bounds a huge page's time and memory.")
     fetch_timeout: float = _setting(DEFAULT_FETCH_TIMEOUT, "Seconds before a fetch gives up.")
     fetch_delay: float = _setting(DEFAULT_FETCH_DELAY, "Least seconds between two requests to one host (a "
                                   "source's `rate` or the site's Crawl-delay can ask for more).")

@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .config import Settings
+from .config import DEFAULT_MAX_EXTRACT_BYTES, Settings
 from .fetch import Fetcher, FetchError, FetchResult
 from .ingest import SAVED as OUTCOMES, Ingester
 from .sources import Discovery, Source, discover, load_sources
@@ -115,7 +115,8 @@ def crawl(settings: Settings, report: CrawlReport, *, only: Sequence[str] = (), 
     store = None
     try:
         store = Store(settings.data_dir)
-        _Crawl(store, fetcher, sources, report, max(1, workers), log or (lambda message: None)).run()
+        _Crawl(store, fetcher, sources, report, max(1, workers), log or (lambda message: None),
+               settings.max_extract_bytes).run()
     except (sqlite3.Error, OSError) as exc:
         report.fatal = f"storage failed: {exc}"
     finally:
@@ -136,10 +137,10 @@ class _Task:
 
 class _Crawl:
     def __init__(self, store: Store, fetcher: Fetcher, sources: list[Source], report: CrawlReport,
-                 workers: int, log: Log):
+                 workers: int, log: Log, max_extract_bytes: int = DEFAULT_MAX_EXTRACT_BYTES):
         self.store, self.fetcher, self.sources = store, fetcher, sources
         self.report, self.workers, self.log = report, workers, log
-        self.ingester = Ingester(store)
+        self.ingester = Ingester(store, max_extract_bytes=max_extract_bytes)
         self.source_ids: dict[int, int] = {}
         self.spans: list[float] = []  # request start and end times (list.append is thread-safe)
 

@@ -8,20 +8,23 @@ The command line, the nightly crawl, the benchmarks and the tests all go through
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from .config import DEFAULT_MAX_BYTES
+from .config import DEFAULT_MAX_BYTES, DEFAULT_MAX_EXTRACT_BYTES
 from .decode import DecodeError, decode_bytes
 from .extract import ExtractionError, detect_language, extract_article
 from .inputs import InputError, iter_source
 from .models import Article, Capture
 from .plaintext import parse_text_article
+from .sites import same_site
 from .store import Store
+from .text import normalize_url
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -30,7 +33,9 @@ if TYPE_CHECKING:
 STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
 SAVED = tuple(STATUS_TO_OUTCOME.values())  # a page that became (or matched) an article
 OUTCOMES = (*SAVED, "failed")
+log = logging.getLogger(__name__)
 _HTML_SIGNS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
+_NOT_TEXT = re.compile(rb"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class IngestError(ValueError):
@@ -60,6 +65,21 @@ def decode(capture: Capture) -> str:
         raise IngestError(str(exc)) from None
 
 
+def cap_page(capture: Capture, max_bytes: int) -> Capture:
+    """The capture with its HTML within `max_bytes` for extraction: scripts, styles and SVG
+    dropped first, then cut at the last tag before the cap (lxml closes what the cut leaves
+    open; a cut at an ASCII '<' never splits a character). Extraction's time and memory grow
+    with the page; an article's text is a small part of any real page."""
+    body = capture.body
+    if len(body) <= max_bytes or capture.content_type.startswith("text/plain"):
+        return capture
+    body = _NOT_TEXT.sub(b"", body)
+    if len(body) > max_bytes:
+        cut = body.rfind(b"<", 0, max_bytes)
+        body = body[:cut if cut > 0 else max_bytes]
+    return replace(capture, body=body)
+
+
 def parse_capture(capture: Capture) -> Article:
     text = decode(capture)
     if capture.content_type.startswith("text/plain"):
@@ -80,6 +100,19 @@ def parse_capture(capture: Capture) -> Article:
     return article
 
 
+def own_site(article: Article, capture: Capture) -> str | None:
+    """An article belongs to the site that served it: a canonical URL (or og:url) outside
+    the registrable domain of the capture's URL is dropped, and the page keeps its own URL
+    (a local file: its file identity). Returns the refusal's message, or None."""
+    claimed = article.canonical_url
+    if not claimed or claimed == article.url or same_site(claimed, capture.url):
+        return None
+    article.canonical_url = normalize_url(capture.url)  # None for a file: the store keeps its url
+    message = f"canonical URL {claimed} refused: not the site of {capture.url}"
+    log.info("%s: %s", capture.origin or capture.url, message)  # the CLI prints Ingester.notes
+    return message
+
+
 def parse(capture: Capture) -> Article:
     """parse_capture, with any unexpected parser failure turned into a ParserError."""
     try:
@@ -93,11 +126,13 @@ def parse(capture: Capture) -> Article:
 class Ingester:
     """Stores each capture raw, parses it, saves the article, and keeps the tally."""
 
-    def __init__(self, store: Store, source_id: int | None = None):
+    def __init__(self, store: Store, source_id: int | None = None, max_extract_bytes: int = DEFAULT_MAX_EXTRACT_BYTES):
         self.store = store
+        self.max_extract_bytes = max_extract_bytes
         self.source_id = source_id
         self.tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
         self.failures: list[Outcome] = []
+        self.notes: list[str] = []  # what was refused but not failed (a foreign canonical URL)
 
     def ingest(self, capture: Capture, source_id: int | None = None, language: str | None = None) -> Outcome:
         """Store (what came from the web: before parsing, so it can be re-parsed later), parse, save."""
@@ -113,9 +148,12 @@ class Ingester:
         source_id = source_id if source_id is not None else self.source_id
         origin = capture.origin or capture.url or ""
         try:
-            article = parse(capture)
+            article = parse(cap_page(capture, self.max_extract_bytes))  # the store keeps it whole
         except IngestError as exc:
             return self.fail(origin, str(exc))
+        refused = own_site(article, capture)
+        if refused:
+            self.notes.append(f"{origin}: {refused}")
         if capture_id is None:
             capture_id = self.store.add_capture(capture, source_id)
         if language and not article.language:

@@ -6,8 +6,11 @@ read: one bad file or record is reported and the rest go on.
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import io
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,19 +55,66 @@ def iter_source(source: str, url: str | None = None, max_bytes: int = DEFAULT_MA
     if source.startswith(("http://", "https://")):
         yield fetch_url(source, fetcher)
         return
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p))
-        if not files:
-            yield InputError(source, "no supported files (.html, .htm, .html.gz, .txt, .warc, .warc.gz) in directory")
-        for file in files:
-            yield from iter_file(file, None, max_bytes)
-    elif path.is_file():
-        yield from iter_file(path, url, max_bytes)
-    elif "://" in source:
+    if "://" in source:
         yield InputError(source, "unsupported URL scheme (only http and https)")
+        return
+    path = Path(source)
+    kind = file_kind(path)
+    if kind == "dir":
+        yield from iter_dir(path, max_bytes)
+    elif kind == "file":
+        yield from iter_file(path, url, max_bytes)
     else:
-        yield InputError(source, "no such file or directory")
+        yield InputError(source, kind)
+
+
+def file_kind(path: Path) -> str:
+    """'dir', 'file', or why the path is neither (never opened: a FIFO would block)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop: skipped"
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            return "broken symlink: its target does not exist"
+        return describe(exc) if exc.errno != errno.ENOENT else "no such file or directory"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), not a file: skipped"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file: skipped"
+    return "not a regular file (socket or other special file): skipped"
+
+
+def iter_dir(path: Path, max_bytes: int) -> Iterator[Capture | InputError]:
+    """Every supported file under a directory, sorted; special files and broken links with
+    a supported name are reported, not opened (symlinked directories are not followed)."""
+    found = False
+    for item in sorted(p for p in path.rglob("*") if kind_of(p)):
+        kind = file_kind(item)
+        if kind == "dir":
+            continue
+        found = True
+        if kind == "file":
+            yield from iter_file(item, None, max_bytes)
+        else:
+            yield InputError(str(item), kind)
+    if not found:
+        yield InputError(str(path), "no supported files (.html, .htm, .html.gz, .txt, .warc, .warc.gz) in directory")
+
+
+def source_location(source: str) -> str:
+    """The full path of a local source for the operator's records (as given when it cannot
+    be resolved: a symlink loop); a URL as it is."""
+    if "://" in source:
+        return source
+    try:
+        return str(Path(source).resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(source)
 
 
 def iter_file(path: Path, url: str | None, max_bytes: int) -> Iterator[Capture | InputError]:
@@ -115,6 +165,15 @@ def iter_warc(path: Path, max_bytes: int) -> Iterator[Capture | InputError]:
     except OSError as exc:
         yield InputError(str(path), describe(exc))
         return
+    found = False
+    for item in _warc_items(path, gzipped, max_bytes):
+        found = True
+        yield item
+    if not found:
+        yield InputError(str(path), "empty archive: no HTML response records")
+
+
+def _warc_items(path: Path, gzipped: bool, max_bytes: int) -> Iterator[Capture | InputError]:
     if not gzipped:
         yield from _records(path, open(path, "rb"), 0, max_bytes)
         return
@@ -142,25 +201,14 @@ def _records(path: Path, stream, base: int, max_bytes: int) -> Iterator[Capture 
 def gzip_members(path: Path, limit: int,
                  chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
     """(offset, decompressed bytes, None) per gzip member, or (offset, None, error) for one
-    that cannot be read, after which reading resumes at the next member header."""
+    that cannot be read, after which reading resumes at the next member header. Inflates
+    at most a chunk per step, so a member past `limit` stops before memory grows."""
     with open(path, "rb") as stream:
         start = 0
         while True:
             stream.seek(start)
-            inflater = zlib.decompressobj(31)
-            parts, size, consumed = [], 0, 0
             try:
-                while not inflater.eof:
-                    block = stream.read(chunk)
-                    if not block:
-                        if consumed:
-                            raise EOFError("truncated gzip member")
-                        return
-                    parts.append(inflater.decompress(block))
-                    size += len(parts[-1])
-                    if size > limit:
-                        raise ValueError(f"record over the size cap ({limit} bytes)")
-                    consumed += len(block) - (len(inflater.unused_data) if inflater.eof else 0)
+                data, consumed = inflate_member(stream, limit, chunk)
             except (zlib.error, EOFError, ValueError) as exc:
                 yield start, None, exc
                 resume = next_gzip_member(path, start + 1)
@@ -168,8 +216,33 @@ def gzip_members(path: Path, limit: int,
                     return
                 start = resume
                 continue
-            yield start, b"".join(parts), None
+            if data is None:
+                return
+            yield start, data, None
             start += consumed
+
+
+def inflate_member(stream, limit: int, chunk: int = CHUNK) -> tuple[bytes | None, int]:
+    """One gzip member from the stream's position: (bytes, compressed length), or (None, 0)
+    at the end of the file. Raises ValueError past `limit` bytes, EOFError when truncated."""
+    inflater = zlib.decompressobj(31)
+    parts: list[bytes] = []
+    size = read = 0
+    pending = b""
+    while not inflater.eof:
+        if not pending:
+            pending = stream.read(chunk)
+            if not pending:
+                if read:
+                    raise EOFError("truncated gzip member")
+                return None, 0
+            read += len(pending)
+        parts.append(inflater.decompress(pending, min(chunk, limit - size + 1)))
+        pending = inflater.unconsumed_tail
+        size += len(parts[-1])
+        if size > limit:
+            raise ValueError(f"record over the size cap ({limit} bytes)")
+    return b"".join(parts), read - len(inflater.unused_data)
 
 
 def warc_capture(record: ArcWarcRecord, max_bytes: int) -> Capture | InputError | None:

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .ingest import SAVED, STATUS_TO_OUTCOME, IngestError, ParserError, parse
+from .config import DEFAULT_MAX_EXTRACT_BYTES
+from .ingest import SAVED, STATUS_TO_OUTCOME, IngestError, ParserError, cap_page, own_site, parse
 from .store import Store, article_id
 
 
@@ -41,7 +42,8 @@ def reparse(store: Store, report: ReparseReport, log: Callable[[str], None] | No
         origin = row["url"] or f"capture {row['capture_id']}"
         try:
             capture = store.read_capture(row["capture_id"])
-            article = parse(capture)
+            article = parse(cap_page(capture, DEFAULT_MAX_EXTRACT_BYTES))
+            own_site(article, capture)  # the same rule as ingest: a foreign canonical URL is refused
         except ParserError as exc:
             report.failures.append((origin, str(exc)))
             continue

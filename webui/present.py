@@ -27,6 +27,14 @@ def highlight(text: str, spans: list[tuple[int, int, str | None]]) -> str:
     return "".join(out)
 
 
+def public_url(url: str | None) -> str | None:
+    """A URL as visitors may see it: a local file's `file:` URL keeps its file name only
+    (file:///seed.txt), never the server's directory; the store and the CLI keep the path."""
+    if not url or not url.lower().startswith("file:"):
+        return url
+    return "file:///" + url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
 def article_url(article_id: str) -> str:
     """The stored copy of an article."""
     return url_for("pages.article", ident=article_id)
@@ -56,7 +64,7 @@ def text_fragment_url(url: str | None, text: str, words: int = FRAGMENT_WORDS) -
 
 def hit(result: dict) -> dict:
     """One engine hit as pages and the API show it (the OpenAPI `SearchResult`)."""
-    article = result["article"]
+    article = {**result["article"], "url": public_url(result["article"].get("url"))}
     return {
         "rank": result["rank"],
         "score": result["score"],
@@ -66,7 +74,7 @@ def hit(result: dict) -> dict:
         "passage_id": result["passage_id"],
         "article": article,
         "cite_url": cite_url(article["id"], result["paragraph"]),
-        "original_url": text_fragment_url(article["url"], result["text"]),
+        "original_url": text_fragment_url(article["url"], result["text"]),  # public_url'd above
         "scores": result["scores"],
         **({"more_reports": result["more_reports"]} if "more_reports" in result else {}),  # group=story
     }

@@ -86,8 +86,8 @@ def article_data(ident: str) -> dict:
         "source": article["source"],
         "site_name": article["site_name"],
         "domain": article["domain"],
-        "url": article["url"] or article["canonical_url"],
-        "canonical_url": article["canonical_url"],
+        "url": present.public_url(article["url"] or article["canonical_url"]),
+        "canonical_url": present.public_url(article["canonical_url"]),
         "description": article["description"],
         "partial": article["partial"],
         "duplicate_of": article["duplicate_of"],
@@ -96,7 +96,7 @@ def article_data(ident: str) -> dict:
         "archive_url": present.article_url(ident),
         "paragraphs": [{"position": n, "text": text, "cite_url": present.cite_url(ident, n)}
                        for n, text in enumerate(article["paragraphs"])],
-        "duplicates": [{"id": d["id"], "title": d["title"], "url": d["canonical_url"],
+        "duplicates": [{"id": d["id"], "title": d["title"], "url": present.public_url(d["canonical_url"]),
                         "source": d["site_name"] or d["domain"], "published": d["published"],
                         "archive_url": present.article_url(d["id"])} for d in article["duplicates"]],
     }

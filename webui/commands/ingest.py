@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from archive.config import Settings
 from archive.fetch import Fetcher
 from archive.ingest import Ingester, ingest_source
+from archive.inputs import source_location
 from archive.store import Store
 
 from ..progress import progress_bar
@@ -23,16 +23,16 @@ def ingest(settings: Settings, sources: tuple[str, ...], url: str | None) -> Non
     if url and len(sources) != 1:
         raise click.UsageError("--url names the origin of exactly one file")
     store = Store(settings.data_dir)
-    ingester = Ingester(store)
+    ingester = Ingester(store, max_extract_bytes=settings.max_extract_bytes)
     with Fetcher(user_agent=settings.user_agent, timeout=settings.fetch_timeout,
                  max_bytes=settings.max_bytes, min_delay=settings.fetch_delay) as fetcher:
         for source in sources:
-            is_url = "://" in source
-            ingester.source_id = store.source_id(source if is_url else str(Path(source).resolve()),
-                                                 "url" if is_url else "file")
+            ingester.source_id = store.source_id(source_location(source), "url" if "://" in source else "file")
             with progress_bar(source, "doc") as advance:
                 ingest_source(ingester, source, url=url, max_bytes=settings.max_bytes, fetcher=fetcher,
                               progress=advance)
+    for note in ingester.notes:
+        click.echo(f"note: {note}", err=True)
     for failure in ingester.failures:
         click.echo(f"failed: {failure.origin}: {failure.reason}", err=True)
     click.echo(ingester.summary())
