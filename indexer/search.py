@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archive.config import Settings
 
-from . import generations, keyword, late, passages
+from . import answers, generations, keyword, late, passages
 from .embed import Embedder
 from .question import topic_of
 from .token_store import TokenStore, store_path as token_store_path
@@ -28,6 +28,8 @@ CANDIDATES = 200         # per retriever, at least (measured: 200 beat 100 on de
 # Late interaction then carries most of the weight: from 3 to 10 (and alone) it gave the same
 # dev figures (hit@1 0.77, hit@5 0.95, MRR 0.83 vs 0.81 without it).
 WEIGHTS = {"vector": 0.7, "keyword": 0.3, "late": 5.0}
+# The answer-type match (indexer/answers.py): weight of the signal for each kind of question.
+ANSWER_WEIGHTS = dict.fromkeys(answers.KINDS, 0.0)
 ARTICLE_WEIGHT = 0.5
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -124,7 +126,15 @@ class SearchEngine:
         matcher = None
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
-        fused = score_fusion(signals, WEIGHTS, {"keyword": 0.0})
+        weights = WEIGHTS
+        if any(ANSWER_WEIGHTS.values()):
+            with self._lock:
+                found = answers.fetch(gen.conn, list({r["embed_hash"] for r in rows.values()}))
+            match, weight = answers.match_scores(
+                query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
+            if weight:
+                signals["answer"], weights = match, {**WEIGHTS, "answer": weight}
+        fused = score_fusion(signals, weights, {"keyword": 0.0, "answer": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
         order = sorted(fused, key=lambda i: (-fused[i], i))
