@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archive.config import Settings
 
-from . import answers, generations, keyword, late, passages
+from . import answers, generations, keyword, late, passages, within
 from .embed import Embedder
 from .question import topic_of
 from .token_store import TokenStore, store_path as token_store_path
@@ -30,6 +30,8 @@ CANDIDATES = 200         # per retriever, at least (measured: 200 beat 100 on de
 WEIGHTS = {"vector": 0.7, "keyword": 0.3, "late": 5.0}
 # The answer-type match (indexer/answers.py): weight of the signal for each kind of question.
 ANSWER_WEIGHTS = dict.fromkeys(answers.KINDS, 0.0)
+# Within an article, passages holding the wanted kind of answer come first among its best N; 0: off.
+ANSWERS_FIRST = 0
 ARTICLE_WEIGHT = 0.5
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -142,6 +144,9 @@ class SearchEngine:
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
+        if ANSWERS_FIRST and "answer" in signals:
+            candidates = within.answers_first(candidates, lambda c: c["row"]["article_id"],
+                                              lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
         candidates = collapse(candidates, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
         start = (page - 1) * k
         terms = keyword.query_terms(query)

@@ -1,0 +1,11 @@
+"""Within an article: the passages holding the wanted kind of answer come first."""
+from __future__ import annotations
+
+from indexer import within
+
+
+def test_answers_first_reorders_inside_each_article_only():
+    ranked = [("a", 1, False), ("b", 2, True), ("a", 3, False), ("a", 4, True), ("b", 5, False), ("a", 6, True)]
+    out = within.answers_first(ranked, lambda c: c[0], lambda c: c[2], top=3)
+    assert [c[0] for c in out] == [c[0] for c in ranked]  # each article keeps its places
+    assert [c[1] for c in out] == [4, 2, 1, 3, 5, 6]      # passage 6 is past the article's top 3
