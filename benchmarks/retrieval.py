@@ -34,9 +34,11 @@ SEED_NEEDLES = ("forced to use similar weapons", "ready to use the same ammuniti
 TYPE_ALIASES = {"number": "quantity"}  # the dev file's "number" is the new set's "quantity"
 
 
-def first_hit(results: list[dict], needles) -> int | None:
+def first_hit(results: list[dict], needles, with_more: bool = False) -> int | None:
+    """Rank of the first result holding a needle (with_more: in its text or its "more from this
+    article" passages)."""
     for hit in results:
-        text = normalise(hit["text"])
+        text = normalise(" ".join([hit["text"], *(m["text"] for m in hit.get("more", ()) if with_more)]))
         if any(normalise(n) in text for n in needles):
             return hit["rank"]
     return None
@@ -71,40 +73,20 @@ def article_rank(results: list[dict], key: str) -> int | None:
     return None
 
 
-def with_more(results: list[dict], per_article: int, more: int, k: int) -> list[dict]:
-    """Results as cards: the first `per_article` passages of an article are cards, its next
-    `more` passages are folded into the text of its last card ("more from this article");
-    the first k cards, ranked anew."""
-    cards, shown = [], {}
-    for hit in results:
-        article = hit["article"]["id"]
-        count = shown.get(article, 0)
-        shown[article] = count + 1
-        if count < per_article:
-            cards.append(dict(hit))
-        elif count < per_article + more:
-            last = next(c for c in reversed(cards) if c["article"]["id"] == article)
-            last["text"] += "\n" + hit["text"]
-    return [dict(card, rank=n) for n, card in enumerate(cards[:k], start=1)]
-
-
-def evaluate(engine, questions: list[dict], k: int = 10, more: int = 0, per_article: int = 2) -> dict:
-    """Per question: the rank of the first passage holding the needle and of the question's
-    article (both within the top k results); their summary over all the questions given.
-    With `more`, the engine must return per_article + more passages of an article, and hits
-    count in the "more from this article" passages of a card too (see with_more)."""
-    ranks, article_ranks = [], []
+def evaluate(engine, questions: list[dict], k: int = 10) -> dict:
+    """Per question: the rank of the first passage holding the needle (also counting the "more
+    from this article" passages under each card) and of the question's article, all within
+    the top k results; their summary over all the questions given."""
+    ranks, article_ranks, more_ranks = [], [], []
     for q in questions:
-        if more:
-            results = with_more(engine.search(q["query"], k=min(100, k * (1 + more)))["results"],
-                                per_article, more, k)
-        else:
-            results = engine.search(q["query"], k=k)["results"]
+        results = engine.search(q["query"], k=k)["results"]
         ranks.append(first_hit(results, [q["needle"]]))
+        more_ranks.append(first_hit(results, [q["needle"]], with_more=True))
         article_ranks.append(article_rank(results, article_key(q)) if "url" in q else None)
     summary = summarise(ranks, article_ranks if any("url" in q for q in questions) else None)
     summary["ranks"] = {q["id"]: r for q, r in zip(questions, ranks)}
     summary["article_ranks"] = {q["id"]: r for q, r in zip(questions, article_ranks)}
+    summary["more_ranks"] = {q["id"]: r for q, r in zip(questions, more_ranks)}
     return summary
 
 
@@ -164,8 +146,6 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--split", choices=("tuning", "held", "both"), default="both")
     parser.add_argument("--per-article", type=int, help="passages of one article on a page (the collapse)")
-    parser.add_argument("--more", type=int, default=0,
-                        help="count hits in up to MORE further passages folded under an article's card")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=JSON",
                         help="override a ranking constant of indexer.MODULE for this run")
     parser.add_argument("--verbose", action="store_true", help="print each question's rank")
@@ -181,16 +161,13 @@ def main() -> None:
     if not (data_dir / "archive.sqlite").exists():
         print("ingest:", ingest_all(data_dir))
     settings = Settings.load(data_dir, passages_per_article=args.per_article)
-    per_article = settings.passages_per_article
-    if args.more:
-        settings = Settings.load(data_dir, passages_per_article=per_article + args.more)
     report = build_index(settings)
     print(report.summary())
     engine = SearchEngine(settings)
     questions = load_questions(args.questions)
     if args.split != "both":
         questions = [q for q in questions if q.get("split") == args.split]
-    result = evaluate(engine, questions, more=args.more, per_article=per_article)
+    result = evaluate(engine, questions)
     table = breakdown(questions, result)
     seed = engine.search(SEED_QUERY, k=50)
     seed_rank = first_hit(seed["results"], SEED_NEEDLES)
@@ -199,11 +176,17 @@ def main() -> None:
             print(f"  {result['ranks'][q['id']]!s:>4} {result['article_ranks'][q['id']]!s:>4}  {q['id']} "
                   f"{q.get('split', '')[:4]} {q.get('type', '')[:8]:8} {q['query']}")
     print_table(table)
+    for half in table:
+        ids = [q["id"] for q in questions if q.get("split", "all") == half]
+        with_more = summarise([result["more_ranks"][i] for i in ids])
+        table[half]["all"]["with_more"] = {m: round(v, 3) for m, v in with_more.items() if m != "questions"}
+        print(f"{half}: counting the 'more from this article' passages under each card: hit@1 "
+              f"{with_more['hit_at_1']:.3f}  hit@5 {with_more['hit_at_5']:.3f}  MRR@10 {with_more['mrr_at_10']:.3f}")
     print(f"seed question {SEED_QUERY!r}: Shoigu passage at rank {seed_rank}")
     summary = {half: kinds["all"] for half, kinds in table.items()}
     summary["by_type"] = {half: {kind: {m: round(v, 3) for m, v in s.items()} for kind, s in kinds.items()
                                  if kind != "all"} for half, kinds in table.items()}
-    summary.update(seed_rank=seed_rank, model=settings.model, per_article=per_article, more=args.more,
+    summary.update(seed_rank=seed_rank, model=settings.model, per_article=settings.passages_per_article,
                    overrides=args.set, seconds=round(time.perf_counter() - started, 1))
     print(json.dumps(summary))
     if not args.data_dir:

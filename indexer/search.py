@@ -32,6 +32,8 @@ WEIGHTS = {"vector": 0.7, "keyword": 0.3, "late": 5.0}
 ANSWER_WEIGHTS = dict.fromkeys(answers.KINDS, 0.0)
 # Within an article, passages holding the wanted kind of answer come first among its best N; 0: off.
 ANSWERS_FIRST = 0
+# "More from this article": the article's next passages the collapse left out, under its last card.
+MORE_PER_ARTICLE = 3
 ARTICLE_WEIGHT = 0.5
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -147,11 +149,16 @@ class SearchEngine:
         if ANSWERS_FIRST and "answer" in signals:
             candidates = within.answers_first(candidates, lambda c: c["row"]["article_id"],
                                               lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
-        candidates = collapse(candidates, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
+        ranked = candidates
+        candidates = collapse(ranked, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
+        within.fold_more(ranked, candidates, lambda c: c["row"]["article_id"], MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
         results = [self._result(start + n + 1, c, terms, signals, matcher)
                    for n, c in enumerate(candidates[start:start + k])]
+        for result, c in zip(results, candidates[start:start + k]):
+            result["more"] = [{"passage_id": m["id"], "paragraph": m["row"]["position"], "text": m["row"]["text"]}
+                              for m in c.get("more", ())]
         return {
             "query": query,
             "request": {"q": query, "k": k, "page": page, "since": since, "until": until,

@@ -27,3 +27,17 @@ def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
         for spot, candidate in zip(spots, head):
             ordered[spot] = candidate
     return ordered
+
+
+def fold_more(ranked: list, kept: list, article_of, more: int) -> None:
+    """"More from this article": each article's last kept candidate (a dict) gets, under
+    "more", the article's next `more` candidates that the collapse left out, best first."""
+    shown = {id(c) for c in kept}
+    last = {article_of(c): c for c in kept}
+    for candidate in ranked:
+        owner = last.get(article_of(candidate))
+        if id(candidate) in shown or owner is None:
+            continue
+        extra = owner.setdefault("more", [])
+        if len(extra) < more:
+            extra.append(candidate)

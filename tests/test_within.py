@@ -9,3 +9,13 @@ def test_answers_first_reorders_inside_each_article_only():
     out = within.answers_first(ranked, lambda c: c[0], lambda c: c[2], top=3)
     assert [c[0] for c in out] == [c[0] for c in ranked]  # each article keeps its places
     assert [c[1] for c in out] == [4, 2, 1, 3, 5, 6]      # passage 6 is past the article's top 3
+
+
+def test_fold_more_puts_the_collapsed_passages_under_the_articles_last_card():
+    from indexer.fusion import collapse
+    ranked = [{"a": "x", "n": 1}, {"a": "x", "n": 2}, {"a": "y", "n": 3}, {"a": "x", "n": 4}, {"a": "x", "n": 5},
+              {"a": "x", "n": 6}]
+    kept = collapse(ranked, lambda c: c["a"], 2)
+    within.fold_more(ranked, kept, lambda c: c["a"], 2)
+    assert [c["n"] for c in kept] == [1, 2, 3]
+    assert [m["n"] for m in kept[1]["more"]] == [4, 5] and "more" not in kept[0] and "more" not in kept[2]
