@@ -41,3 +41,17 @@ def fold_more(ranked: list, kept: list, article_of, more: int) -> None:
         extra = owner.setdefault("more", [])
         if len(extra) < more:
             extra.append(candidate)
+
+
+def reorder_within(candidates: list, article_of, score) -> list:
+    """Each article keeps the places its passages hold in the ranking; its passages fill them
+    best first by `score` (e.g. the fusion with the answer type): the answer type chooses the
+    passage inside the article and leaves the ranking of articles as it was."""
+    places: dict = {}
+    for place, candidate in enumerate(candidates):
+        places.setdefault(article_of(candidate), []).append(place)
+    ordered = list(candidates)
+    for spots in places.values():
+        for spot, candidate in zip(spots, sorted((candidates[p] for p in spots), key=lambda c: -score(c))):
+            ordered[spot] = candidate
+    return ordered

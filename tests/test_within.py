@@ -19,3 +19,9 @@ def test_fold_more_puts_the_collapsed_passages_under_the_articles_last_card():
     within.fold_more(ranked, kept, lambda c: c["a"], 2)
     assert [c["n"] for c in kept] == [1, 2, 3]
     assert [m["n"] for m in kept[1]["more"]] == [4, 5] and "more" not in kept[0] and "more" not in kept[2]
+
+
+def test_reorder_within_keeps_the_articles_places():
+    ranked = [("a", 1, 0.1), ("b", 2, 0.5), ("a", 3, 0.9), ("b", 4, 0.7)]
+    out = within.reorder_within(ranked, lambda c: c[0], lambda c: c[2])
+    assert [c[1] for c in out] == [3, 4, 1, 2]
