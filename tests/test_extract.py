@@ -16,7 +16,7 @@ from archive.extract import (
     fill_gaps,
     parse_html,
 )
-from archive.extract_meta import clean_authors, clean_title
+from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
 
@@ -113,11 +113,12 @@ def test_truncated_article_is_completed_from_second_extractor(bench):
 
 
 @needs_benchmark
-def test_real_page_jsonld_date_keeps_its_timezone(bench):
-    # SlashGear: JSON-LD says -06:00 while its article:published_time claims +00:00
+def test_real_page_shown_dateline_beats_a_structured_date_it_contradicts(bench):
+    # SlashGear: JSON-LD says 2019-11-20T04:31:13-06:00, article:published_time another
+    # zone, and the byline under the headline shows "Chris Davies - Nov 19, 2019"
     p = bench_page(bench, "06ee193d")
     article = extract_article(p["html"], url=p["url"])
-    assert article.published == "2019-11-20T04:31:13-06:00"
+    assert article.published == "2019-11-19"
     assert article.authors == ["Chris Davies"]
     assert article.site_name == "SlashGear"
     assert article.canonical_url.startswith("https://www.slashgear.com/")
@@ -181,11 +182,12 @@ def test_jsonld_graph_author_list_and_timezone():
         ],
     }
     head = ld(graph) + '<meta property="article:published_time" content="2020-01-01T00:00:00Z">'
-    article = extract_article(page(head, ARTICLE), url="https://ex.com/news/library")
+    body = ARTICLE.replace("</h1>", "</h1><p>Ana Lima, Ben Ortiz, Cara Diaz · 11 July 2023</p>")
+    article = extract_article(page(head, body), url="https://ex.com/news/library")
     assert article.published == "2023-07-11T09:30:00+02:00"
     assert article.modified == "2023-07-12T08:00:00+02:00"
     assert article.authors == ["Ana Lima", "Ben Ortiz", "Cara Diaz"]
-    assert article.title == "Library hours expanded after long debate"
+    assert article.title == "Library hours expanded"  # the headline the page shows, not the declared variant
     assert article.site_name == "Example Times"
     assert article.partial is False
 
@@ -198,7 +200,27 @@ def test_author_string_and_object_forms():
         ([{"name": "Dana Wu"}, {"name": "dana wu"}], ["Dana Wu"]),
     ]:
         head = ld({"@type": "Article", "headline": "Library hours", "author": author})
-        assert extract_article(page(head, ARTICLE)).authors == expected, author
+        shown = ARTICLE.replace("</h1>", "</h1><p>Dana Wu and Eli Park</p>")
+        assert extract_article(page(head, shown)).authors == expected, author
+
+
+def test_author_only_in_machine_data_is_not_the_byline():
+    # a CMS account or a default user in JSON-LD or <meta name=author> that the page never shows
+    head = ld({"@type": "Article", "headline": "Library hours", "author": "Super Editor"})
+    assert extract_article(page(head, ARTICLE)).authors == []
+    head = '<meta name="author" content="Jens Webmaster">'
+    assert extract_article(page(head, ARTICLE)).authors == []
+
+
+def test_byline_line_names_and_handles():
+    shown = ARTICLE.replace("</h1>", "</h1><p>Von Claudia Lindner am 21. April 2020</p>")
+    assert extract_article(page("", shown, lang="de")).authors == ["Claudia Lindner"]
+    head = '<meta name="author" content="gnaddrig">'  # a blogger's user name, shown as written
+    shown = ARTICLE.replace("</h1>", "</h1><p>Posted by gnaddrig</p>")
+    assert extract_article(page(head, shown)).authors == ["gnaddrig"]
+    # an organisation or a desk is not a person
+    shown = ARTICLE.replace("</h1>", "</h1><p>Von Redaktion</p>")
+    assert extract_article(page("", shown, lang="de")).authors == []
 
 
 def test_byline_and_microdata_authors_when_no_structured_data():
@@ -219,7 +241,8 @@ def test_open_graph_only_page():
         '<meta name="author" content="By Farah Khan">'
         '<meta property="og:description" content="Evening hours at all branches.">'
     )
-    article = extract_article(page(head, ARTICLE), url="https://town.example.com/x")
+    body = ARTICLE.replace("</h1>", "</h1><p class='byline'>Farah Khan</p>")
+    article = extract_article(page(head, body), url="https://town.example.com/x")
     assert article.title == "Library hours expanded"
     assert article.site_name == "Town Crier"
     assert article.canonical_url == "https://town.example.com/news/library?id=7"
@@ -244,7 +267,22 @@ def test_time_element_in_article_and_meta_dates():
     body = ARTICLE.replace("<h1>", '<time datetime="2022-05-04T10:00:00-04:00">May 4</time><h1>')
     assert extract_article(page("", body)).published == "2022-05-04T10:00:00-04:00"
     head = '<meta name="parsely-pub-date" content="2022-05-04">'
-    assert extract_article(page(head, ARTICLE)).published == "2022-05-04"
+    shown = ARTICLE.replace("</h1>", "</h1><p>Veröffentlicht am 4. Mai 2022</p>")
+    assert extract_article(page(head, shown, lang="de")).published == "2022-05-04"
+
+
+def test_structured_date_the_page_never_shows_is_not_trusted():
+    # shop and service pages carry machine dates for pages the reader sees undated
+    head = '<meta property="article:published_time" content="2019-11-14T13:51:06+00:00">'
+    assert extract_article(page(head, ARTICLE)).published is None
+
+
+def test_dateline_in_the_pages_language_and_last_modified_kept_apart():
+    body = ARTICLE.replace("</h1>", "</h1><p>Stand: 21.01.2022</p>") + "<footer>© 2023 Stadt</footer>"
+    assert extract_article(page("", body, lang="de")).published == "2022-01-21"
+    body = ARTICLE.replace("</h1>", "</h1><p>31. Mai 2012</p>") + (
+        "<div class='comments'><p>Kommentar vom 2. Juni 2012</p></div>")
+    assert extract_article(page("", body, lang="de")).published == "2012-05-31"
 
 
 def test_title_site_suffix_and_prefix_stripped():
@@ -268,7 +306,8 @@ def test_related_stories_in_jsonld_are_not_the_article():
                                        "datePublished": "2019-01-01", "author": "Zed Zee"}}]}
     own = {"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Library hours expanded",
                                                "datePublished": "2020-02-02", "author": "Ana Lima"}}
-    article = extract_article(page(ld(related) + ld(own), ARTICLE))
+    body = ARTICLE.replace("</h1>", "</h1><p>Ana Lima, Feb. 2, 2020</p>")
+    article = extract_article(page(ld(related) + ld(own), body))
     assert (article.title, article.published, article.authors) == ("Library hours expanded", "2020-02-02", ["Ana Lima"])
 
 
@@ -484,3 +523,34 @@ def test_clean_authors():
     assert clean_authors(["https://facebook.com/someone", "@handle", "Reuters"]) == []
     assert clean_authors(["Troy L. Smith, Cleveland.com", "TROY L. SMITH"]) == ["Troy L. Smith"]
     assert clean_authors(["Jo Park, Town Crier"], exclude=["Town Crier"]) == ["Jo Park"]
+
+
+def test_structured_date_confirmed_by_a_dateline_without_its_year():
+    head = '<meta property="article:published_time" content="2019-11-19T10:32:00+01:00">'
+    shown = ARTICLE.replace("</h1>", "</h1><p>19. Nov., 10:32 Uhr</p>")
+    assert extract_article(page(head, shown, lang="de")).published == "2019-11-19T10:32:00+01:00"
+
+
+def test_author_cleaning_keeps_suffixes_and_drops_places_and_repeats():
+    assert clean_authors(["By Perry Bacon Jr."]) == ["Perry Bacon Jr."]
+    assert clean_authors(["Kirche und Leben, Münster, Germany"]) == []
+    assert clean_authors(["Kristen Falc'hon Kristen Falc'hon"]) == ["Kristen Falc'hon"]
+    assert clean_authors(["Mobasir hassan"], handles=True) == ["Mobasir hassan"]
+    assert clean_authors(["Bundesministerium für Wirtschaft und Klimaschutz"], handles=True) == []
+
+
+def test_title_is_the_shown_headline_without_its_kicker():
+    head = '<meta property="og:title" content="Nach Corona-Lockerungen: Autohäuser rechnen mit langsamem Anlaufen | MDR.DE">'
+    body = ARTICLE.replace(
+        "<h1>Library hours expanded</h1>",
+        '<h1><span class="dachzeile">Nach Corona-Lockerungen</span> '
+        '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
+    )
+    assert extract_article(page(head, body, lang="de")).title == "Autohäuser rechnen mit langsamem Anlaufen"
+
+
+def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():
+    assert clean_authors(["By Nada Tawfik, BBC News, New York"]) == ["Nada Tawfik"]
+    assert clean_authors(["Redaktion, Anna Schmidt"]) == ["Anna Schmidt"]
+    reviews = ARTICLE + '<div itemscope itemtype="https://schema.org/Review"><span itemprop="author">Georg N.</span></div>'
+    assert extract_article(page("", reviews)).authors == []

@@ -13,7 +13,7 @@ from flask import Flask
 
 from archive.config import Settings
 
-from . import api, errors, pages, resources, templating
+from . import admission, api, errors, pages, resources, sample_cli, templating
 
 SECURITY_HEADERS = {
     # No inline script or style anywhere; the pages need nothing but their own stylesheet.
@@ -40,7 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # keep the order the views build (query first, results, paging)
 
     resources.init_app(app, explicit=set(test_config or ()))
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # a GET-only API: big bodies are refused (413)
+        app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].max_request_body_size
+    admission.init_app(app)
     templating.init_app(app)
+    sample_cli.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

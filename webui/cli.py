@@ -1,18 +1,23 @@
 """The `newsarchive` command. It lives in the outermost package because it drives every
-layer: archive (ingest, sources), indexer (index, search, update) and the web server."""
+layer: archive (ingest, sources), indexer (index, search, update) and the web server.
+Each job's subcommands live in webui/commands/ (indexer/cli.py's index and search move
+there too); this module is the group, serve/run, and the registration."""
 from __future__ import annotations
 
 import click
 
-from archive.cli import ingest
 from archive.config import Settings
-from archive.sources_cli import sources
 from indexer.build import build_index
-from indexer.cli import index, search
 from indexer.update import update as update_archive
-from indexer.update_cli import reindex, update
 
 from . import server
+from .commands.config import config
+from .commands.index import index
+from .commands.ingest import ingest
+from .sample_cli import offer_sample, sample_command
+from .commands.search import search
+from .commands.sources import sources
+from .commands.update import reindex, update
 
 
 @click.group()
@@ -70,10 +75,13 @@ def run(settings, host, port, threads, model_threads, fetch_first):
     # network) are reported and the run goes on with what the archive holds.
     if fetch_first:
         click.echo(f"fetching new articles for {settings.data_dir} ...")
+        report = None
         try:
-            click.echo(update_archive(settings, index=False).format())
+            report = update_archive(settings, index=False)
+            click.echo(report.format())
         except Exception as exc:  # noqa: BLE001 - report, then serve what exists
             click.echo(f"fetching failed: {exc}", err=True)
+        offer_sample(settings, report)  # empty archive and no network: the bundled sample
     # Step 2: index whatever the archive holds. A failure must not keep search down: the
     # previous index generation (if any) stays live and is served.
     click.echo(f"indexing the archive in {settings.data_dir} ...")
@@ -87,7 +95,7 @@ def run(settings, host, port, threads, model_threads, fetch_first):
 
 for command in (ingest, index, search, serve, run):
     main.add_command(command)
-for command in (update, reindex, sources):
+for command in (update, reindex, sources, config, sample_command):
     main.add_command(command)
 
 

@@ -61,9 +61,9 @@ SCHEMAS = {
         "original_url": {**NULLABLE_STRING, "description": "The original page, landing on the quoted words (#:~:text=)."},
         "scores": _ref("Scores"),
         "more": {"type": "array", "description": "More from this article: its next passages that the page's "
-                 "limit per article left out, best first (cite them as /articles/<id>#p<paragraph>).",
+                 "limit per article left out, best first.",
                  "items": _object({"passage_id": {"type": "integer"}, "paragraph": {"type": "integer", "minimum": 0},
-                                   "text": {"type": "string"}})},
+                                   "text": {"type": "string"}, "cite_url": {"type": "string"}})},
     }),
     "SearchRequest": _object({
         "q": {"type": "string"}, "k": {"type": "integer"}, "page": {"type": "integer"},

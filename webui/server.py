@@ -3,11 +3,13 @@ process: OpenMP threads of several requests fight each other on a small machine,
 thread each (the default) answers faster overall (see DESIGN.md)."""
 from __future__ import annotations
 
+import json
 import os
 
 from archive.config import Settings
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+SPARE_THREADS = 4  # worker threads searches can never hold: health and pages answer under load
 
 
 def limit_threads(count: int = 1) -> None:
@@ -28,10 +30,55 @@ def limit_threads(count: int = 1) -> None:
         pass
 
 
-def make_server(app, host: str = "127.0.0.1", port: int = 8000, threads: int = 4):
-    """A waitress server bound to host:port (port 0 picks a free one); call .run() to serve."""
+def worker_threads(app, threads: int) -> int:
+    """Waitress threads: every admitted search (running or waiting, see admission.py) plus
+    spares, so requests beyond the queue reach the app and get a fast 503 instead of
+    queueing inside waitress where /api/health would wait behind them."""
+    admission = app.extensions.get("newsarchive.admission")
+    return (admission.capacity if admission else threads) + SPARE_THREADS
+
+
+def _json_error_channel():
+    """Waitress answers malformed, oversized (413) and header-heavy (431) requests itself,
+    before the app sees them; this gives those replies the API's JSON error shape and the
+    security headers too."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    from .app import SECURITY_HEADERS
+
+    class JsonErrorTask(ErrorTask):
+        def execute(self):
+            error = self.request.error
+            code = "_".join(error.reason.lower().split())
+            body = json.dumps({"error": {"code": code, "message": error.body or error.reason, "param": None}})
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.response_headers.extend(SECURITY_HEADERS.items())
+            self.set_close_on_finish()
+            self.content_length = len(body.encode())
+            self.write(body.encode())
+
+    class JsonErrorChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    return JsonErrorChannel
+
+
+def make_server(app, host: str = "127.0.0.1", port: int = 8000, threads: int = 4, settings: Settings | None = None):
+    """A waitress server bound to host:port (port 0 picks a free one); call .run() to serve.
+    Its limits (connections, idle timeout, body and header sizes) come from `settings`."""
     from waitress import create_server
-    return create_server(app, host=host, port=port, threads=threads, ident="newsarchive")
+    settings = settings or app.config.get("SETTINGS") or Settings()
+    server = create_server(
+        app, host=host, port=port, threads=worker_threads(app, threads), ident="newsarchive",
+        connection_limit=settings.connection_limit, channel_timeout=settings.channel_timeout,
+        # idle channels are only looked for every cleanup_interval seconds (default 30)
+        cleanup_interval=max(1, min(30, settings.channel_timeout // 2 or 1)),
+        max_request_body_size=settings.max_request_body_size,
+        max_request_header_size=settings.max_request_header_size)
+    server.channel_class = _json_error_channel()
+    return server
 
 
 def server_url(server) -> str:
@@ -49,7 +96,7 @@ def serve(settings: Settings, host: str, port: int, threads: int = 4, model_thre
     from .resources import get
 
     limit_threads(model_threads)
-    app = create_app({"SETTINGS": settings})
+    app = create_app({"SETTINGS": settings, "SEARCH_THREADS": threads})
     with app.app_context():
         try:
             get().warm_up()

@@ -1,0 +1,288 @@
+"""Dates a page shows its readers: "31. Mai 2012", "May 31, 2012", "31/05/2012", "2012-05-31".
+
+`visible_dates` finds every full date (day, month and year) in the page's visible text, in
+document order, with its distance from the headline, in the page's own language (month names
+from babel's locale data) and English. Dates inside comments, footers, sidebars, navigation
+and calendar widgets are left out: they date other things. A year alone (a copyright line)
+is never a date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from lxml import etree
+
+from archive.text import clean_text, normalize_date
+
+__all__ = ["VisibleDate", "visible_dates", "month_names"]
+
+# elements whose dates belong to something else than the article
+_ELSEWHERE_TAGS = frozenset("footer nav select option button".split())
+# a class or id word naming such a part ("comment-list", "widget_calendar", "site-footer");
+# words that only contain one ("has-sidebar", "elementor-widget-post-info") do not count
+_ELSEWHERE_HINT = re.compile(
+    r"^(?:(?:site|main|page|global|region|block|wp|widget|module|box)[-_]+)?"
+    r"(comment|kommentar|repl(y|ies)|calendar|kalender|datepicker|sidebar|related|footer|copyright|"
+    r"breadcrumb|cookie|newsletter|recent|popular|trending)",
+    re.IGNORECASE,
+)
+_LANGUAGES = ("en",)
+LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
+CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
+CONTEXT_WORDS = 4  # ... and how many of them  # month names always read besides the page's own language
+
+
+@dataclass
+class VisibleDate:
+    iso: str  # YYYY-MM-DD
+    offset: int  # characters into the page's visible text
+    text: str  # as written
+    before: str = ""  # the words just before it ("Veröffentlicht am", "Updated:")
+
+
+@lru_cache(maxsize=64)
+def month_names(lang: str | None) -> dict[str, int]:
+    """Lowercased month names and abbreviations (with and without a final '.') -> month,
+    for `lang` (babel's CLDR data, formatting and stand-alone forms) and English."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import get_month_names
+
+    names: dict[str, int] = {}
+    for code in dict.fromkeys([*(c for c in [lang] if c), *_LANGUAGES]):
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for month, name in get_month_names(width, context, code).items():
+                    name = name.lower().rstrip(".")
+                    if len(name) >= 3 and not name[0].isdigit():
+                        names.setdefault(name, month)
+    names.setdefault("sept", 9)
+    return names
+
+
+@lru_cache(maxsize=64)
+def _patterns(lang: str | None) -> tuple[re.Pattern, re.Pattern]:
+    months = "|".join(sorted(map(re.escape, month_names(lang)), key=len, reverse=True))
+    day_first = re.compile(
+        rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+|-)?(?P<m>{months})\.?,?\s*(?:de\s+|-)?"
+        rf"(?P<y>(?:19|20)\d\d)\b",
+        re.IGNORECASE,
+    )
+    month_first = re.compile(
+        rf"\b(?P<m>{months})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE
+    )
+    return day_first, month_first
+
+
+@lru_cache(maxsize=64)
+def _partial_patterns(lang: str | None) -> tuple[re.Pattern, ...]:
+    months = "|".join(sorted(map(re.escape, month_names(lang)), key=len, reverse=True))
+    return (
+        re.compile(rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+)?(?P<m>{months})\b", re.IGNORECASE),
+        re.compile(rf"\b(?P<m>{months})\.?\s+(?P<d>[0-3]?\d)\b(?!\s*[.:]\d)", re.IGNORECASE),
+        re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?!\d)"),
+    )
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+YEAR_LOOKBACK = 40  # characters before a year where its day and month name are looked for
+
+_CJK = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2019年6月24日 (ja, zh)
+_NUMERIC = re.compile(
+    r"(?<![\d.:/-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
+    r"|(?P<a>[0-3]?\d)(?P<sep>[./-])\s?(?P<b>[0-3]?\d)(?P=sep)\s?(?P<y2>(?:19|20)\d\d|\d\d))(?![\d:/-]|\.\d)"
+)
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int | None, list[VisibleDate]]:
+    """The page's visible text, the (start, end) spans of its parts that belong elsewhere
+    (comments, footers, widgets), where the first <h1> starts (None without one), and the
+    dates of its `<time datetime>` elements that show some text (a shown "May 4" is that date)."""
+    parts: list[str] = []
+    skipped: list[tuple[int, int]] = []
+    times: list[VisibleDate] = []
+    size = 0
+    headline = None
+
+    def add(text: str | None) -> None:
+        nonlocal size
+        if text:
+            parts.append(text)
+            size += len(text)
+
+    h1 = next(tree.iter("h1"), None)
+    holds_headline = set(h1.iterancestors()) if h1 is not None else set()
+
+    def walk(el: etree._Element, elsewhere: bool) -> None:
+        nonlocal headline
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag or tag in ("script", "style", "noscript", "template", "head"):
+            return
+        words = f"{el.get('class', '')} {el.get('id', '')}".split()
+        inside = elsewhere or (el not in holds_headline and (
+            tag in _ELSEWHERE_TAGS or any(_ELSEWHERE_HINT.match(w) for w in words)))
+        start = size
+        if el is h1:
+            headline = size
+        if tag == "time" and el.get("datetime") and "".join(el.itertext()).strip():
+            iso = normalize_date(el.get("datetime"))
+            if iso:
+                times.append(VisibleDate(iso[:10], size, clean_text("".join(el.itertext()))))
+        add(" ")
+        add(el.text)
+        for child in el:
+            walk(child, inside)
+            add(child.tail)
+        add(" ")
+        if inside and not elsewhere:
+            skipped.append((start, size))
+
+    body = tree.find("body")
+    walk(body if body is not None else tree, False)
+    return "".join(parts), skipped, headline, times
+
+
+def visible_dates(
+    tree: etree._Element, lang: str | None = None
+) -> tuple[list[VisibleDate], int | None, list[tuple[int, int, int]]]:
+    """Full dates in the page's visible text outside comments, footers and widgets, in
+    document order; the offset of the headline (<h1>) in the same text, if any; and the
+    (month, day, offset) of dates shown without their year ("19. Nov.", "Nov 19", "19.11.")."""
+    text, skipped, headline, found = _visible_text(tree)
+    if not lang:  # undeclared: the language of the text itself
+        import py3langid
+
+        lang = py3langid.classify(text[:LANGUAGE_SAMPLE])[0] if text.strip() else None
+    day_first, month_first = _patterns(lang)
+    names = month_names(lang)
+    seen: set[int] = set()
+    for year in _YEAR.finditer(text):  # month names are only looked for just before a year
+        for pattern in (day_first, month_first):
+            for m in pattern.finditer(text, max(0, year.start() - YEAR_LOOKBACK), year.end()):
+                iso = _valid(int(m["y"]), names.get(m["m"].lower().rstrip("."), 0), int(m["d"]))
+                if iso and m.start() not in seen:
+                    seen.add(m.start())
+                    found.append(VisibleDate(iso, m.start(), m.group(0)))
+    for m in _CJK.finditer(text):
+        iso = _valid(int(m[1]), int(m[2]), int(m[3]))
+        if iso:
+            found.append(VisibleDate(iso, m.start(), m.group(0)))
+    for m in _NUMERIC.finditer(text):
+        if m["y1"]:
+            iso = _valid(int(m["y1"]), int(m["m1"]), int(m["d1"]))
+        else:
+            a, b, year = int(m["a"]), int(m["b"]), int(m["y2"])
+            year += 2000 if year < 100 and m["sep"] == "." else 0
+            if year < 100:
+                continue  # 05/06/07: too ambiguous
+            # day first, as most of the world writes it; month first in English with "/" (US)
+            # or where day first is no date ("01.21.2020")
+            us = lang == "en" and m["sep"] == "/"
+            iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
+        if iso:
+            found.append(VisibleDate(iso, m.start(), m.group(0)))
+    partial = []
+    around = (0, len(text)) if headline is None else (
+        max(0, headline - HEADLINE_BEFORE_CHARS), headline + HEADLINE_AFTER_CHARS)
+    for pattern in _partial_patterns(lang):
+        for m in pattern.finditer(text, *around):
+            month = int(m["m"]) if m["m"].isdigit() else names.get(m["m"].lower().rstrip("."), 0)
+            if 1 <= month <= 12 and 1 <= int(m["d"]) <= 31:
+                partial.append((month, int(m["d"]), m.start()))
+    partial = [p for p in partial if not any(s <= p[2] < e for s, e in skipped)]
+    found = [d for d in found if not any(s <= d.offset < e for s, e in skipped)]
+    for d in found:
+        d.before = " ".join(text[max(0, d.offset - CONTEXT_CHARS) : d.offset].split()[-CONTEXT_WORDS:])
+    found.sort(key=lambda d: d.offset)
+    return found, headline, partial
+
+
+# --------------------------------------------------------------------------- choosing
+
+# words that introduce a publication date ("Veröffentlicht am", "Stand:", "Posted on"): a
+# dateline wherever it sits in the article
+_PUBLISHED_WORDS = re.compile(
+    r"(datum|date|stand|ver[öo]ffentlicht|erstver[öo]ffentlichung|publiziert|erschienen|erstellt|published|"
+    r"posted|publié|mis en ligne|publicado|pubblicato|gepubliceerd|opublikowano|written)"
+    r"[:\s]*(am|on|le|el|il|den|vom)?[:\s]*$",
+    re.IGNORECASE,
+)
+# a weekday right before it ("Freitag, 5. Oktober 2013"): a dateline when near the headline
+# (in running text "am Montag (30. Oktober)" dates an event)
+_WEEKDAY = re.compile(
+    r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|"
+    r"viernes|sábado|domingo),?\s*$",
+    re.IGNORECASE,
+)
+# ... and words that introduce a later change: used only when nothing else dates the page
+_MODIFIED_WORDS = re.compile(
+    r"(aktualisiert|geändert|updated|modified|mis à jour|actualizado|aggiornato|bijgewerkt|zuletzt|last)"
+    r"\W*(am|on|le|el|il|:)?\W*$",
+    re.IGNORECASE,
+)
+HEADLINE_AFTER_CHARS = 1500  # a date this far below the headline still reads as its dateline
+HEADLINE_BEFORE_CHARS = 1000  # ... and this far above it (a kicker line, a section bar)
+
+
+def publication_date(
+    tree: etree._Element, lang: str | None, structured: list[str], url_date: str | None, guess=None,
+    declared: str | None = None,
+) -> str | None:
+    """The publication date the page shows, from the most trustworthy evidence:
+
+    1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
+       shows on the same day (anywhere, or near the headline without its year): returned as
+       it is written (time and timezone kept);
+    2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), or by
+       a weekday near the headline ("Freitag, 5. Oktober 2013");
+    3. the shown date nearest the headline, within a few lines of it;
+    4. the date in the URL path;
+    5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
+       only dated writing carries), even when the page's own rendering of it is not found;
+    6. `guess()` (htmldate's search), only when the page shows that date.
+    Dates from 2 to 4 and 6 are days ("2012-05-31").
+    A structured date the page never shows is not trusted (shop and service pages carry
+    machine dates for pages the reader sees undated); nor is a year alone (a copyright line)
+    or a date in comments, footers, sidebars or calendar widgets.
+    """
+    shown, headline, partial = visible_dates(tree, lang)
+    if headline is not None:
+        for d in shown:
+            d.offset -= headline
+    low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
+    days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
+    for value in structured:
+        if any(d.iso == value[:10] for d in shown):
+            return value
+    for value in structured:  # "19. Nov." near the headline, the year left out
+        if (int(value[5:7]), int(value[8:10])) in days_near and not any(d.iso[5:] == value[5:10] for d in shown):
+            return value
+    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
+    introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
+    introduced += [d for d in near if _WEEKDAY.search(d.before)]
+    if introduced:
+        return min(introduced, key=lambda d: abs(d.offset)).iso
+    if near:
+        return min(near, key=lambda d: abs(d.offset)).iso
+    if url_date:
+        return url_date[:10]
+    if declared:
+        return declared
+    found = guess() if guess else None
+    if found and any(d.iso == found[:10] for d in shown):
+        return found[:10]
+    return None
