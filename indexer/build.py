@@ -23,7 +23,7 @@ from archive.config import Settings
 from archive.locks import exclusive
 from archive.store import Store
 
-from . import generations, passages
+from . import answers, generations, passages
 from .blobstore import EmbeddingCache
 from .chunk import chunk_article, context_text, text_hash
 from .embed import Encoder, make_encoder
@@ -82,7 +82,14 @@ def article_row(article: dict) -> dict:
     return {"article_id": article["id"], "content_hash": article["content_hash"], "title": article["title"],
             "url": article["url"], "canonical_url": article["canonical_url"], "source": article["source"],
             "domain": article["domain"], "published": article["published"],
-            "language": (article["language"] or "").lower() or None}
+            "language": (article["language"] or _detected_language(article) or "").lower() or None}
+
+
+def _detected_language(article: dict) -> str | None:
+    """An article archived without a language (another source, an older archive) gets it here,
+    so that every result says its language."""
+    from archive.extract import detect_language
+    return detect_language(article.get("paragraphs") or [], None)
 
 
 def build_index(settings: Settings, embedder: Encoder | None = None, full: bool = False,
@@ -116,7 +123,8 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
         report.added = len(to_add) - report.updated
         if live is not None and not to_add and not to_remove \
                 and meta.get("kind") == vector_kind(settings, meta["passages"]) \
-                and (not with_tokens or token_store_ready(settings.data_dir)):
+                and (not with_tokens or token_store_ready(settings.data_dir)) \
+                and (not answers.available() or _answers_ready(live)):
             report.generation = live.name
             report.passages_total = meta["passages"]
             report.seconds = time.perf_counter() - started
@@ -153,6 +161,11 @@ def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path
         return encoded
     finally:
         store.close()
+
+
+def _answers_ready(folder: Path) -> bool:
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        return answers.ready(conn)
 
 
 def vector_kind(settings: Settings, passages_total: int) -> str:
@@ -207,6 +220,7 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
         index.add(np.asarray([r["id"] for r in old], np.int64), old_vectors)
     index.add(np.asarray(new_ids, dtype=np.int64), vectors)
     index.save(folder / "vectors.faiss")
+    answers.add_missing(conn, cache)  # entities and numbers of new passages (spaCy, cached)
     keywords.finish()
     conn.commit()
     conn.close()

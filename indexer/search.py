@@ -17,7 +17,7 @@ import numpy as np
 
 from archive.config import Settings
 
-from . import generations, keyword, late, passages
+from . import answers, generations, keyword, late, passages, within
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
 from .keyword import KeywordIndex, open_keyword_index
@@ -35,6 +35,21 @@ DEPTH_PER_HIT = 4        # candidates per hit shown, deeper pages: collapsing pe
 # Late interaction then carries most of the weight: from 3 to 10 (and alone) it gave the same
 # dev figures (hit@1 0.77, hit@5 0.95, MRR 0.83 vs 0.81 without it).
 WEIGHTS = {"vector": 0.7, "keyword": 0.3, "late": 5.0}
+# The answer-type match (indexer/answers.py): weight of the signal for each kind of question.
+# Measured on the tuning half (155 questions), the same weight for every kind: 0 / 0.5 / 1 / 2 / 4
+# gave hit@1 .555/.555/.561/.568/.574, hit@5 .684/.710/.723/.735/.748, article nDCG@10
+# .914/.915/.918/.916/.913; no kind lost as it grew (who, where, why, quantity gained most).
+# 2: the middle of the range; past it the article ranking started to fall (at 4).
+ANSWER_WEIGHTS = dict.fromkeys(answers.KINDS, 2.0)
+# Within an article, passages holding the wanted kind of answer come first among its best N
+# (indexer/within.py); 0: off. Tuning half at weight 2: N=5 hit@1 .574 hit@5 .755; N=10 .574/.761.
+ANSWERS_FIRST = 5
+# The answer type only orders the passages inside each article; articles rank without it, so
+# the ranking of articles is the one before answer types (tuning half: hit@1 .568 hit@5 .755,
+# article nDCG .914 = before; in the fusion for articles too: .574 / .755 / .916).
+ANSWER_WITHIN_ARTICLES = True
+# "More from this article": the article's next passages the collapse left out, under its last card.
+MORE_PER_ARTICLE = 3
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -147,19 +162,41 @@ class SearchEngine:
         matcher = None
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
-        fused = score_fusion(signals, WEIGHTS, {"keyword": 0.0})
+        weights = WEIGHTS
+        if any(ANSWER_WEIGHTS.values()):
+            found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))
+            match, weight = answers.match_scores(
+                query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
+            if weight:
+                signals["answer"], weights = match, {**WEIGHTS, "answer": weight}
+        fused = score_fusion(signals, weights, {"keyword": 0.0, "answer": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows},
                                      lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
-        order = sorted(fused, key=lambda i: (-fused[i], i))
+        ranking = fused
+        if ANSWER_WITHIN_ARTICLES and "answer" in signals:  # articles ranked without the answer type
+            ranking = score_fusion({n: v for n, v in signals.items() if n != "answer"}, WEIGHTS, {"keyword": 0.0})
+            ranking = with_article_context({i: v for i, v in ranking.items() if i in rows},
+                                           lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
+        order = sorted(ranking, key=lambda i: (-ranking[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i],
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
+        if ranking is not fused:  # the answer type picks the passages inside each article
+            candidates = within.reorder_within(candidates, lambda c: c["row"]["article_id"], lambda c: c["fused"])
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
-        candidates = collapse(candidates, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
+        if ANSWERS_FIRST and "answer" in signals:
+            candidates = within.answers_first(candidates, lambda c: c["row"]["article_id"],
+                                              lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
+        ranked = candidates
+        candidates = collapse(ranked, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
+        within.fold_more(ranked, candidates, lambda c: c["row"]["article_id"], MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
         results = [self._result(start + n + 1, c, terms, signals, matcher)
                    for n, c in enumerate(candidates[start:start + k])]
+        for result, c in zip(results, candidates[start:start + k]):
+            result["more"] = [{"passage_id": m["id"], "paragraph": m["row"]["position"], "text": m["row"]["text"]}
+                              for m in c.get("more", ())]
         return {
             "query": query,
             "request": {"q": query, "k": k, "page": page, "since": since, "until": until,

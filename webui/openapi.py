@@ -82,6 +82,10 @@ SCHEMAS = {
         "cite_url": {"type": "string", "description": "The paragraph in the stored copy: /articles/<id>#p<n>."},
         "original_url": {**NULLABLE_STRING, "description": "The original page, landing on the quoted words (#:~:text=)."},
         "scores": _ref("Scores"),
+        "more": {"type": "array", "description": "More from this article: its next passages that the page's "
+                 "limit per article left out, best first.",
+                 "items": _object({"passage_id": {"type": "integer"}, "paragraph": {"type": "integer", "minimum": 0},
+                                   "text": {"type": "string"}, "cite_url": {"type": "string"}})},
     }, required=["rank", "score", "text", "highlighted", "paragraph", "passage_id", "article", "cite_url",
                  "original_url", "scores"]),
     "SearchRequest": _object({

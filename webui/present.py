@@ -77,6 +77,7 @@ def hit(result: dict) -> dict:
         "original_url": text_fragment_url(article["url"], result["text"]),  # public_url'd above
         "scores": result["scores"],
         **({"more_reports": result["more_reports"]} if "more_reports" in result else {}),  # group=story
+        "more": [{**m, "cite_url": cite_url(article["id"], m["paragraph"])} for m in result.get("more", ())],
     }
 
 

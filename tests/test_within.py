@@ -1,0 +1,27 @@
+"""Within an article: the passages holding the wanted kind of answer come first."""
+from __future__ import annotations
+
+from indexer import within
+
+
+def test_answers_first_reorders_inside_each_article_only():
+    ranked = [("a", 1, False), ("b", 2, True), ("a", 3, False), ("a", 4, True), ("b", 5, False), ("a", 6, True)]
+    out = within.answers_first(ranked, lambda c: c[0], lambda c: c[2], top=3)
+    assert [c[0] for c in out] == [c[0] for c in ranked]  # each article keeps its places
+    assert [c[1] for c in out] == [4, 2, 1, 3, 5, 6]      # passage 6 is past the article's top 3
+
+
+def test_fold_more_puts_the_collapsed_passages_under_the_articles_last_card():
+    from indexer.fusion import collapse
+    ranked = [{"a": "x", "n": 1}, {"a": "x", "n": 2}, {"a": "y", "n": 3}, {"a": "x", "n": 4}, {"a": "x", "n": 5},
+              {"a": "x", "n": 6}]
+    kept = collapse(ranked, lambda c: c["a"], 2)
+    within.fold_more(ranked, kept, lambda c: c["a"], 2)
+    assert [c["n"] for c in kept] == [1, 2, 3]
+    assert [m["n"] for m in kept[1]["more"]] == [4, 5] and "more" not in kept[0] and "more" not in kept[2]
+
+
+def test_reorder_within_keeps_the_articles_places():
+    ranked = [("a", 1, 0.1), ("b", 2, 0.5), ("a", 3, 0.9), ("b", 4, 0.7)]
+    out = within.reorder_within(ranked, lambda c: c[0], lambda c: c[2])
+    assert [c[1] for c in out] == [3, 4, 1, 2]
