@@ -3,7 +3,7 @@ late stage's time a query, the decoded vectors' cosine to the originals, MaxSim 
 int8, and retrieval quality (hit@1, hit@5, MRR@10) on the dev questions and the tuning and
 held halves of benchmarks/data/retrieval-questions.jsonl.
 
-    .venv/bin/python benchmarks/late_codecs.py [--data-dir DIR] [--codecs int8,residual-2bit,...]
+    .venv/bin/python benchmarks/late_codecs.py [--data-dir DIR] [--codecs int8,residual-2bit,...] [--reuse]
 
 The archive (pages.warc.gz + the seed) is ingested and indexed once with the int8 store, as the
 product builds it (kept in --data-dir). Each other codec is then written into the same token
@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--codecs", default="int8,residual-2bit,residual-1bit,pq-64,pq-32")
+    parser.add_argument("--reuse", action="store_true", help="use the codebooks an earlier run learnt")
     args = parser.parse_args()
 
     from archive.config import Settings
@@ -75,14 +76,14 @@ def main() -> None:
 
     results, late_by_codec = {}, {}
     for name in [c.strip() for c in args.codecs.split(",") if c.strip()]:
-        codec = new_codec(name, dimension)
+        codec = (store.latest_codec(model, name, dimension) if args.reuse else None) or new_codec(name, dimension)
         t0 = time.perf_counter()
         if codec.needs_training:  # build_index's rule: TRAIN_PASSAGES passages drawn with seed 0
             rng = np.random.default_rng(0)
             picks = rng.choice(len(hashes), min(len(hashes), TRAIN_PASSAGES), replace=False)
             codec.train(np.vstack([originals[hashes[i]] for i in sorted(picks)]))
             key = store.save_codec(model, codec)
-        else:
+        else:  # int8, or a codebook learnt by an earlier run (--reuse)
             key = codec.store_key(model)
         train_s = time.perf_counter() - t0
         t0 = time.perf_counter()
