@@ -23,12 +23,12 @@ COSINE_BOUNDS = {"int8": (0.999, 0.998), "residual-2bit": (0.95, 0.90), "residua
 
 
 @pytest.fixture(scope="module")
-def real_tokens(indexed_archive, embedder):
-    """The model's own content-token vectors of 300 passages of the shared pages: 240 to learn
+def real_tokens(ingested_archive, embedder):
+    """The model's own content-token vectors of 300 paragraphs of the shared pages: 240 to learn
     a codebook from, 60 to judge it on."""
-    folder = generations.require_current(indexed_archive)
-    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
-        texts = [r[0] for r in conn.execute("SELECT text FROM passages ORDER BY id")]
+    store = Store(ingested_archive)
+    texts = [p for ident in sorted(store.indexable_articles())
+             for p in store.get_article(ident)["paragraphs"] if len(p.split()) >= 12]
     picked = [texts[i] for i in np.random.default_rng(3).choice(len(texts), 300, replace=False)]
     tokens = embedder.encode_tokens(picked)
     return tokens[:240], tokens[240:], picked[240:]
