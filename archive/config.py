@@ -29,12 +29,12 @@ class Settings:
     reranker: str = _setting("", "Optional CrossEncoder model name or path that reorders the top hits.")
     late_interaction: bool = _setting(True, "Rescore candidates by matching the query's words token by token "
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
-    token_codec: str = _setting("residual-2bit", "How late interaction's token vectors are stored: residual-2bit "
-                                "(a centroid id learnt at the first build plus a 2-bit residual a dimension: 98 bytes "
-                                "a token, ~3.7 KB a passage; same hit@5 as int8 on the dev questions and both halves), "
-                                "int8 (386 bytes a token, ~15 KB a passage), residual-1bit (50 bytes), pq-64 / pq-32 "
-                                "(product quantisation, 64 / 32 bytes). A change re-encodes every passage's tokens "
-                                "on the next `newsarchive index`.")
+    token_codec: str = _setting("pq-64", "How late interaction's token vectors are stored: pq-64 (product "
+                                "quantisation learnt at the first build: 64 bytes a token, ~2.4 KB a passage; hit@5 "
+                                "as int8 on the dev questions and both halves of the question set), int8 (386 bytes "
+                                "a token, ~15 KB a passage), residual-2bit / residual-1bit (a centroid id plus a 2- "
+                                "or 1-bit residual a dimension: 98 / 50 bytes), pq-32 (32 bytes). A change "
+                                "re-encodes every passage's tokens on the next `newsarchive index`.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, torch-fp32, torch-bf16, onnx (= onnx-int8), onnx-int8 or onnx-fp32.")
