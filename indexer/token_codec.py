@@ -73,11 +73,13 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 def maxsim_stacked(query_tokens: np.ndarray, ids: list[int], counts: np.ndarray, tokens: np.ndarray,
                    blobs: dict) -> dict[int, float]:
-    """MaxSim of passages whose decoded tokens are stacked in `tokens` (counts[i] rows for ids[i]):
-    one product with the query, the best match per passage by segment."""
+    """MaxSim of passages whose decoded tokens are stacked in `tokens` (counts[i] rows for ids[i]),
+    not necessarily unit length (each row's similarities are divided by its norm: cheaper than
+    normalising the rows): one product with the query, the best match per passage by segment."""
     found: dict[int, float] = {}
     if ids and len(query_tokens):
         similarities = tokens @ np.ascontiguousarray(query_tokens, dtype=np.float32).T
+        similarities /= np.sqrt(np.maximum(np.einsum("ij,ij->i", tokens, tokens), 1e-24))[:, None]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         best = np.maximum.reduceat(similarities, starts, axis=0)
         found = dict(zip(ids, best.mean(axis=1).tolist()))
@@ -142,7 +144,7 @@ class _CodebookCodec:
         return self._encode(tokens).tobytes() if len(tokens) else b""
 
     def decode(self, blob: bytes) -> np.ndarray:
-        return self._decode(self._codes(blob))
+        return _unit(self._decode(self._codes(blob)))
 
     def scores(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> dict[int, float]:
         ids = [i for i, blob in blobs.items() if len(blob) >= self.token_bytes]
@@ -152,10 +154,11 @@ class _CodebookCodec:
         codes = np.frombuffer(b"".join(blobs[i] for i in ids), dtype=np.uint8).reshape(-1, self.token_bytes)
         return maxsim_stacked(query_tokens, ids, counts, self._decode(codes), blobs)
 
-    def _encode(self, tokens: np.ndarray) -> np.ndarray:
+    def _decode(self, codes: np.ndarray) -> np.ndarray:
+        """The token vectors of stacked codes, not yet renormalised."""
         raise NotImplementedError
 
-    def _decode(self, codes: np.ndarray) -> np.ndarray:
+    def _encode(self, tokens: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -245,7 +248,6 @@ class ResidualCodec(_CodebookCodec):
         rows = (codes[:, 2:] + self._offsets).ravel()  # the byte values as rows of the table
         vectors = np.take(table, rows, axis=0).reshape(len(codes), self.dimension)
         vectors += np.take(self.centroids, ids, axis=0)
-        vectors *= (1.0 / np.sqrt(np.maximum(np.einsum("ij,ij->i", vectors, vectors), 1e-24)))[:, None]
         return vectors
 
     def state(self) -> bytes:
@@ -294,7 +296,7 @@ class PqCodec(_CodebookCodec):
     def _decode(self, codes: np.ndarray) -> np.ndarray:
         if not len(codes):
             return np.zeros((0, self.dimension), np.float32)
-        return _unit(self.pq.decode(np.ascontiguousarray(codes)))
+        return self.pq.decode(np.ascontiguousarray(codes))
 
     def state(self) -> bytes:
         import faiss
