@@ -15,12 +15,14 @@ from indexer.search import SearchEngine
 from indexer.token_codec import TOKEN_CODECS, codec_name, new_codec
 from indexer.token_store import TokenStore, store_path
 
-# Cosine of a decoded token vector to the original, measured on the 181 pages (3212 passages,
-# codebooks learnt from 2000; mean / 1st percentile): residual-2bit 0.948 / 0.766, residual-1bit
-# 0.891 / 0.614, pq-64 0.902 / 0.876, pq-32 0.790 / 0.718. Here a codebook learns from 240
-# paragraphs and is judged on 60 others: a margin below.
-COSINE_BOUNDS = {"int8": (0.999, 0.995), "residual-2bit": (0.92, 0.70), "residual-1bit": (0.86, 0.55),
-                 "pq-64": (0.86, 0.80), "pq-32": (0.74, 0.62)}
+# Cosine of a decoded token vector to the original (mean / 1st percentile). Measured on the 181
+# pages (3212 passages, codebooks learnt from 2000): residual-2bit 0.948 / 0.766, residual-1bit
+# 0.891 / 0.614, pq-64 0.902 / 0.876, pq-32 0.790 / 0.718. Measured here, a codebook learnt from
+# 240 paragraphs and judged on 60 others (residual's 1024 centroids fit its few vectors less
+# well): residual-2bit 0.895 / 0.660, residual-1bit 0.797 / 0.455, pq-64 0.899 / 0.858, pq-32
+# 0.784 / 0.687. The bounds leave a margin below these.
+COSINE_BOUNDS = {"int8": (0.999, 0.995), "residual-2bit": (0.87, 0.60), "residual-1bit": (0.76, 0.40),
+                 "pq-64": (0.87, 0.82), "pq-32": (0.75, 0.64)}
 
 
 @pytest.fixture(scope="module")
