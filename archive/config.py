@@ -30,12 +30,21 @@ class Settings:
     reranker: str = _setting("", "Optional CrossEncoder model name or path that reorders the top hits.")
     late_interaction: bool = _setting(True, "Rescore candidates by matching the query's words token by token "
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
+    token_codec: str = _setting("pq-64", "How late interaction's token vectors are stored: pq-64 (product "
+                                "quantisation learnt at the first build: 64 bytes a token, ~2.4 KB a passage; hit@5 "
+                                "as int8 on the dev questions and both halves of the question set), int8 (386 bytes "
+                                "a token, ~15 KB a passage), residual-2bit / residual-1bit (a centroid id plus a 2- "
+                                "or 1-bit residual a dimension: 98 / 50 bytes), pq-32 (32 bytes). A change "
+                                "re-encodes every passage's tokens on the next `newsarchive index`.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, torch-fp32, torch-bf16, onnx (= onnx-int8), onnx-int8 or onnx-fp32.")
     onnx_cache: str = _setting("", "Folder for the ONNX backends' exported models (empty: "
                                "$XDG_CACHE_HOME/newsarchive/onnx, else ~/.cache/newsarchive/onnx).")
     approximate_above: int = _setting(100_000, "Passage count above which the vector index is IVF (approximate), not exact.")
+    compress_vectors_above: int = _setting(1_000_000, "Passage count above which the vector index holds 8-bit "
+                                           "quantised vectors (IVF-SQ8: a quarter of IVF's memory, 384 bytes a "
+                                           "vector); 0 below approximate_above never.")
     passages_per_article: int = _setting(2, "At most this many passages of one article on a results page.")
     max_bytes: int = _setting(DEFAULT_MAX_BYTES, "Size cap for any fetched page or read file, in bytes.")
     max_extract_bytes: int = _setting(DEFAULT_MAX_EXTRACT_BYTES, "Bytes of a page's HTML that extraction reads "

@@ -41,7 +41,7 @@ import numpy as np
 
 from common import DEV, ROOT, SEEDS, WARC, ingest_all, load_questions
 
-FORMAT = 4  # 2: IVF above approximate_above, token vectors; 3-4: tokens in the shared store
+FORMAT = 5  # 2: IVF above approximate_above, token vectors; 3-4: tokens in the shared store; 5: token codecs
 SEED_QUERY = "who threatened retaliation"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newsarchive-query-bench"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -111,17 +111,20 @@ def base_corpus(cache: Path) -> dict:
     rows = conn.execute("SELECT id, article_id, position, title, text, embed_hash FROM passages"
                         " ORDER BY article_id, position").fetchall()
     conn.close()
-    tokens = {}
+    tokens, codec = {}, None
+    token_key = meta.get("token_key", meta["model"])
     if meta.get("late_interaction"):
         from indexer.token_store import TokenStore, store_path
         store = TokenStore(store_path(data_dir), readonly=True)
-        tokens = store.get_many(meta["model"], [r[5] for r in rows])
+        tokens = store.get_many(token_key, [r[5] for r in rows])
+        codec = store.codec(token_key, meta["dimension"])
         store.close()
     index = load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"])
     vectors = index.vectors(np.asarray([r[0] for r in rows], np.int64))
     digest = hashlib.sha1("".join(r[5] for r in rows).encode()).hexdigest()[:12]
     return {"articles": articles, "passages": rows, "vectors": vectors, "meta": meta, "fingerprint": digest,
-            "tokens": [tokens[r[5]] for r in rows] if tokens else None, "data_dir": data_dir}
+            "tokens": [tokens[r[5]] for r in rows] if tokens else None, "data_dir": data_dir,
+            "token_key": token_key, "token_codec": codec}
 
 
 def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
@@ -149,10 +152,12 @@ def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
 
 
 def scaled_key(base: dict, n: int, noise: float, seed: int) -> dict:
+    from archive.config import Settings
     from indexer.vectors import IVF_PROBES, IVF_TRAIN_PER_LIST
     return {"format": FORMAT, "passages": n, "noise": noise, "seed": seed, "base": base["fingerprint"],
             "model": base["meta"]["model"], "ivf_probes": IVF_PROBES, "ivf_train_per_list": IVF_TRAIN_PER_LIST,
-            "late_interaction": base["tokens"] is not None}
+            "late_interaction": base["tokens"] is not None, "token_key": base["token_key"],
+            "compress_vectors_above": Settings().compress_vectors_above}
 
 
 def cached_generation(data_dir: Path, key: dict) -> bool:
@@ -180,12 +185,17 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     from indexer.token_store import TokenStore, store_path
     tokens = TokenStore(store_path(data_dir))  # the shared store, as build_index keeps it
     tokens.conn.execute("PRAGMA synchronous=OFF")
+    token_key = base["token_key"]
+    if base["token_codec"] is not None and base["token_codec"].name != "int8":
+        tokens.save_codec(base["meta"]["model"], base["token_codec"])  # the base's codebook, same key
     conn = passages.connect(folder / "passages.sqlite")
     keyword.open_keyword_index(conn, writable=True)  # its table, filled in one statement below
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     timings = {"rows_s": 0.0, "vectors_s": 0.0}
-    kind = "ivf" if n > approximate_above else "flat"
+    from archive.config import Settings
+    from indexer.build import vector_kind
+    kind = vector_kind(Settings(approximate_above=approximate_above), n)  # the product's rule by size
     index = new_vector_index(kind, base_vectors.shape[1], lists=ivf_lists(n))
     if index.needs_training:  # cells learnt from noisy copies like the ones the index will hold
         t0 = time.perf_counter()
@@ -242,7 +252,7 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
             conn.executemany("INSERT INTO passages(id, article_id, position, title, text, embed_hash)"
                              " VALUES (?,?,?,?,?,?)", passage_batch)
         if token_batch:
-            tokens.put_many(base["meta"]["model"], token_batch)
+            tokens.put_many(token_key, token_batch)
         article_count += len(article_batch)
         copy += 1
         timings["rows_s"] += time.perf_counter() - t0
@@ -311,9 +321,10 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         engine.search(q, k=10)
         total.append(time.perf_counter() - t0)
     gen = engine.generation()
+    conn, _ = gen.reader()
     for q in queries:
         t0 = time.perf_counter()
-        hits = keyword.search(gen.conn, q, depth)
+        hits = keyword.search(conn, q, depth)
         t1 = time.perf_counter()
         v = embedder.encode_query(q)
         t2 = time.perf_counter()
@@ -322,8 +333,7 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
             tokens = embedder.encode_query_tokens(q)  # tokens come in the dense query's batch)
             union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
-            with engine._lock:
-                rows = passages.fetch_passages(gen.conn, union)  # search has them already
+            rows = passages.fetch_passages(conn, union)  # search has them already
             t4 = time.perf_counter()
             engine._late_scores(gen, q, tokens, rows)
             late_s.append(time.perf_counter() - t4)
@@ -332,7 +342,7 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         vec.append(t3 - t2)
         kw_hits.append(len(hits))
         vectors.append(v)
-    exact, plain_times = keyword_exactness(gen.conn, queries, depth)
+    exact, plain_times = keyword_exactness(conn, queries, depth)
     return {"engine": engine, "query_vectors": np.vstack(vectors), "first_query_s": round(first_query_s, 3),
             "hybrid": percentiles(total), "keyword": percentiles(kw), "embed_query": percentiles(enc),
             "vector": percentiles(vec), "late_interaction": percentiles(late_s) if late_s else None,
@@ -389,6 +399,65 @@ def measure_recall(vectors_index, queries: np.ndarray, depth: int) -> dict:
         hits = [len(set(ids[i][:10].tolist()) & set(exact[i].tolist())) / 10 for i in range(len(queries))]
         result[label] = round(float(np.mean(hits)), 4)
     return result
+
+
+def sqlite_bytes(path: Path) -> dict[str, int]:
+    """Bytes on disk of each table and index of a SQLite file (its dbstat pages)."""
+    import sqlite3
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
+    finally:
+        conn.close()
+
+
+def storage(data_dir: Path) -> dict:
+    """Bytes per passage of each component, on disk and held in memory by a serving process:
+    the vector index (FAISS keeps it all in memory), the token vectors (a shared SQLite store
+    read per query: only the codec's codebook stays in memory, rows come from the page cache or
+    disk), the keyword index and the passages (SQLite: mapped and cached pages, not held)."""
+    from indexer import generations
+    from indexer.token_store import store_path
+    folder = generations.current(data_dir)
+    meta = generations.read_meta(folder)
+    n = meta["passages"]
+    tables = sqlite_bytes(folder / "passages.sqlite")
+    keyword = sum(v for k, v in tables.items() if k.startswith("passages_fts"))
+    tokens_file = store_path(data_dir)
+    tokens = sum(f.stat().st_size for f in tokens_file.parent.glob(tokens_file.name + "*")) if tokens_file.exists() else 0
+    codebook = 0
+    if tokens_file.exists() and meta.get("token_key", "").count("#"):
+        codebook = sqlite_bytes(tokens_file).get("token_codebooks", 0)
+    vectors = (folder / "vectors.faiss").stat().st_size
+    disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - keyword}
+    memory = {"vectors": vectors, "tokens": codebook, "keyword": 0, "passages": 0}
+    return {"passages": n, "kind": meta["kind"], "token_codec": meta.get("token_codec", "int8"),
+            "disk_bytes": disk, "memory_bytes": memory,
+            "disk_per_passage": {k: round(v / n, 1) for k, v in disk.items()} | {"all": round(sum(disk.values()) / n, 1)},
+            "memory_per_passage": {k: round(v / n, 1) for k, v in memory.items()} | {"all": round(sum(memory.values()) / n, 1)}}
+
+
+def print_storage(found: dict) -> None:
+    d, m = found["disk_per_passage"], found["memory_per_passage"]
+    print(f"    bytes a passage ({found['kind']} vectors, {found['token_codec']} tokens): on disk "
+          + ", ".join(f"{k} {v:,.0f}" for k, v in d.items())
+          + "; held in memory " + ", ".join(f"{k} {v:,.0f}" for k, v in m.items()))
+
+
+def print_projection(found: dict, rss_mb: float | None) -> None:
+    """Storage at 10M and 100M passages from the per-passage sizes measured at the largest size
+    (fixed parts, such as a codebook, counted per passage there: an over-estimate)."""
+    n = found["passages"]
+    print(f"\nprojection from the {n:,} passages measured (linear in passages; RSS: measured RSS minus the"
+          f" vector index, plus the projected vector index):")
+    print(f"  {'passages':>12} {'vectors GB':>11} {'tokens GB':>10} {'keyword GB':>11} {'passages GB':>12}"
+          f" {'disk GB':>8} {'RSS GB':>7}")
+    for target in (n, 10_000_000, 100_000_000):
+        scale = target / n
+        disk = {k: v * scale / 1e9 for k, v in found["disk_bytes"].items()}
+        rss = None if rss_mb is None else (rss_mb * 1e6 - found["memory_bytes"]["vectors"]) / 1e9 + disk["vectors"]
+        print(f"  {target:>12,} {disk['vectors']:11.2f} {disk['tokens']:10.2f} {disk['keyword']:11.2f}"
+              f" {disk['passages']:12.2f} {sum(disk.values()):8.2f} {rss if rss is not None else float('nan'):7.2f}")
 
 
 def measure_http(data_dir: Path, queries: list[str], clients: int, threads: int) -> dict:
@@ -521,6 +590,7 @@ def main() -> None:
         figures["kind"] = gen.meta["kind"]
         figures.update(measure_recall(gen.vectors, vectors, CANDIDATES))
         figures["process_rss_mb"] = rss_mb()["rss_mb"]
+        figures["storage"] = storage(data_dir)
         del engine, gen
         h, kw, e, v = figures["hybrid"], figures["keyword"], figures["embed_query"], figures["vector"]
         print(f"  in process ({figures['kind']}): hybrid p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, p99 {h['p99_ms']} ms;"
@@ -535,6 +605,7 @@ def main() -> None:
               f" p95 {figures['keyword_unpruned']['p95_ms']} ms")
         print(f"    recall@10 against exact search: {figures['recall_at_10']} (k={CANDIDATES}, as search asks),"
               f" {figures['recall_at_10_k10']} (k=10)")
+        print_storage(figures["storage"])
         if not args.no_http:
             figures["http"] = measure_http(data_dir, queries, args.clients, args.server_threads)
             hh = figures["http"]
@@ -549,6 +620,10 @@ def main() -> None:
             figures["build"] = build
         results[name] = figures
 
+    if results:
+        largest = results[size_name(max(sizes))]
+        server_rss = largest.get("http", {}).get("server_rss_mb") or largest["process_rss_mb"]
+        print_projection(largest["storage"], server_rss)
     one_m = results.get("1m")
     summary = {"benchmark": "query", "queries": len(queries), "model_load_s": round(model_load_s, 2),
                "backend": settings.embed_backend, "noise": args.noise,

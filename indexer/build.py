@@ -30,6 +30,7 @@ from .embed import Encoder, make_encoder
 from .embed_cache import Progress, encode_cached, encode_tokens_packed
 from .keyword import open_keyword_index
 from .story_build import update_stories
+from .token_codec import TRAIN_PASSAGES, new_codec
 from .token_store import TokenStore, store_path as token_store_path, store_ready as token_store_ready
 from .vectors import VectorIndex, ivf_lists, load_vector_index, new_vector_index
 
@@ -123,7 +124,8 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
         report.added = len(to_add) - report.updated
         if live is not None and not to_add and not to_remove \
                 and meta.get("kind") == vector_kind(settings, meta["passages"]) \
-                and (not with_tokens or token_store_ready(settings.data_dir)) \
+                and (not with_tokens or (token_store_ready(settings.data_dir)
+                                         and meta.get("token_codec", "int8") == settings.token_codec)) \
                 and (not answers.available() or _answers_ready(live)):
             report.generation = live.name
             report.passages_total = meta["passages"]
@@ -147,18 +149,39 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
 
 
 def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path,
-                        progress: Progress | None) -> int:
+                        progress: Progress | None) -> tuple[int, str]:
     """Token vectors for every passage of the new generation that the shared store lacks
-    (new passages; all of them after the store was lost); returns the texts encoded. The
-    store never deletes, so it is the token vectors' cache. The model sees the passage
+    (new passages; all of them after the store was lost or the codec changed), in the
+    `token_codec` setting's layout; returns the texts encoded and the key the rows are under.
+    A codec with a codebook learns one first, from a sample of the passages (indexer.token_codec).
+    The store never deletes, so it is the token vectors' cache. The model sees the passage
     alone, not its title: measured better for token matching."""
     store = TokenStore(token_store_path(settings.data_dir))
     try:
-        missing = store.missing(settings.model, passages_db)
+        codec = store.latest_codec(settings.model, settings.token_codec, embedder.dimension)
+        encoded = 0
+        if codec is None:  # no codebook yet: learn it from a sample, whose vectors are kept
+            codec = new_codec(settings.token_codec, embedder.dimension)
+            everything = store.missing(f"{settings.model}#{codec.name}@", passages_db)  # a key no row has
+            if not everything:
+                return 0, ""  # nothing to learn from (and nothing to store)
+            rng = np.random.default_rng(0)
+            picks = sorted(rng.choice(len(everything), min(len(everything), TRAIN_PASSAGES), replace=False).tolist())
+            sample = [everything[i] for i in picks]
+            vectors = embedder.encode_tokens([text for _, text in sample])
+            encoded += len(sample)
+            codec.train(np.vstack(vectors + [np.zeros((0, embedder.dimension), np.float32)]))
+            key = store.save_codec(settings.model, codec)
+            store.put_many(key, [(h, codec.encode(v)) for (h, _), v in zip(sample, vectors)])
+            if progress:
+                progress(len(sample))
+        key = codec.store_key(settings.model)
+        missing = store.missing(key, passages_db)
         texts = [text for _, text in missing]
-        blobs, encoded = encode_tokens_packed(embedder, texts, [text_hash(t) for t in texts], on_batch=progress)
-        store.put_many(settings.model, [(h, blob) for (h, _), blob in zip(missing, blobs)])
-        return encoded
+        blobs, count = encode_tokens_packed(embedder, texts, [text_hash(t) for t in texts], on_batch=progress,
+                                            pack=codec.encode)
+        store.put_many(key, [(h, blob) for (h, _), blob in zip(missing, blobs)])
+        return encoded + count, key
     finally:
         store.close()
 
@@ -169,8 +192,11 @@ def _answers_ready(folder: Path) -> bool:
 
 
 def vector_kind(settings: Settings, passages_total: int) -> str:
-    """Exact search while small; IVF past `approximate_above` (older generations may be HNSW:
-    the next build moves them over)."""
+    """Exact search while small; IVF past `approximate_above`; IVF over 8-bit vectors past
+    `compress_vectors_above` (older generations may be HNSW: the next build moves them over)."""
+    if passages_total > max(settings.compress_vectors_above, settings.approximate_above) \
+            and settings.compress_vectors_above > 0:
+        return "ivf-sq8"
     return "ivf" if passages_total > settings.approximate_above else "flat"
 
 
@@ -201,9 +227,11 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     report.passages_added = len(new_ids)
     t1 = clock()
     vectors, report.embedded = encode_cached(embedder, cache, new_texts, new_hashes, on_batch=progress)
+    token_meta = {}
     if with_tokens:
         conn.commit()
-        report.tokens_embedded = _add_missing_tokens(settings, embedder, folder / "passages.sqlite", progress)
+        report.tokens_embedded, key = _add_missing_tokens(settings, embedder, folder / "passages.sqlite", progress)
+        token_meta = {"token_codec": settings.token_codec, "token_key": key}
     t2 = clock()
     dimension = embedder.dimension
     total, articles = passages.counts(conn)
@@ -231,7 +259,7 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     generations.write_meta(folder, {
         "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,
         "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **token_meta})
 
 
 def _reuse_vector_index(live: Path | None, kind: str, total: int, removed: list[int]) -> VectorIndex | None:
@@ -243,7 +271,7 @@ def _reuse_vector_index(live: Path | None, kind: str, total: int, removed: list[
     if meta.get("kind") != kind:
         return None
     index = load_vector_index(live / "vectors.faiss", meta["dimension"], kind)
-    if kind == "ivf" and ivf_lists(total) > 2 * index.lists:
+    if kind.startswith("ivf") and ivf_lists(total) > 2 * index.lists:
         return None  # grown well past the cells it learnt: learn them anew
     index.remove(np.asarray(removed, dtype=np.int64))
     return index

@@ -28,11 +28,13 @@ def encode_cached(encoder: Encoder, cache: BlobStore | None, texts: list[str], h
 
 
 def encode_tokens_packed(encoder: Encoder, texts: list[str], hashes: list[str],
-                         on_batch: Progress | None = None) -> tuple[list[bytes], int]:
-    """Packed content-token vectors (see indexer.late) of `texts`, each distinct text (by
-    hash) encoded once; and how many texts the model saw. The token store is their cache."""
+                         on_batch: Progress | None = None,
+                         pack: Callable[[np.ndarray], bytes] = late.pack) -> tuple[list[bytes], int]:
+    """Packed content-token vectors (`pack`: indexer.late's int8, or a token codec's encode) of
+    `texts`, each distinct text (by hash) encoded once; and how many texts the model saw. The
+    token store is their cache."""
     found, encoded = _encode_missing(encoder, None, "", texts, hashes,
-                                     lambda batch: [late.pack(t) for t in encoder.encode_tokens(batch)], on_batch)
+                                     lambda batch: [pack(t) for t in encoder.encode_tokens(batch)], on_batch)
     return [found[h] for h in hashes], encoded
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from archive.config import Settings
 
-from . import answers, generations, keyword, late, passages, within
+from . import answers, generations, keyword, passages, within
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
 from .keyword import KeywordIndex, open_keyword_index
@@ -218,16 +218,18 @@ class SearchEngine:
         """Late-interaction scores of the candidates (passage id -> row), and a function giving
         the words of a passage that matched the query's words (for the highlight)."""
         store = self._token_store()
-        by_hash = store.get_many(gen.meta["model"], list({r["embed_hash"] for r in rows.values()})) if store else {}
+        key = gen.meta.get("token_key", gen.meta["model"])  # generations from before codecs: int8 by model
+        codec = store.codec(key, gen.meta["dimension"]) if store and key else None
+        by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()})) if codec else {}
         blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
         words = self.embedder.matched_words(query, query_tokens)
 
         def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
             if passage_id not in blobs:
                 return []
-            return words(text, late.unpack(blobs[passage_id], gen.meta["dimension"]))
+            return words(text, codec.decode(blobs[passage_id]))
 
-        return late.scores(query_tokens, blobs, gen.meta["dimension"]), matched
+        return (codec.scores(query_tokens, blobs) if codec else dict.fromkeys(rows, 0.0)), matched
 
     def _token_store(self) -> TokenStore | None:
         with self._lock:

@@ -11,10 +11,17 @@ generation, re-uses what is here; a lost store is re-encoded by the model.
 """
 from __future__ import annotations
 
+import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import generations
 from .blobstore import TOKEN_VECTORS, BlobStore, table_exists
+from .token_codec import TokenCodec, codec_name, new_codec
+
+# Codebooks of the compact token codecs (indexer.token_codec), by the store key their rows use.
+CODEBOOKS_SCHEMA = ("CREATE TABLE IF NOT EXISTS token_codebooks (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
+                    " codec TEXT NOT NULL, state BLOB NOT NULL, created TEXT NOT NULL)")
 
 
 def store_path(data_dir: Path) -> Path:
@@ -31,6 +38,54 @@ class TokenStore(BlobStore):
 
     def __init__(self, path: Path, readonly: bool = False):
         super().__init__(path, TOKEN_VECTORS, readonly=readonly)
+        if not readonly:
+            self.conn.execute(CODEBOOKS_SCHEMA)
+        self._codecs: dict[tuple[str, int], TokenCodec] = {}
+
+    def codec(self, key: str, dimension: int) -> TokenCodec:
+        """The codec whose rows are stored under `key` (its codebook read once); ValueError if lost."""
+        found = self._codecs.get((key, dimension))
+        if found is None:
+            found = new_codec(codec_name(key), dimension)
+            if found.needs_training:
+                state = self._codebook("SELECT state FROM token_codebooks WHERE key=?", (key,))
+                if state is None:
+                    raise ValueError(f"token store {self.path} has no codebook {key}: rebuild the index")
+                found.load_state(state)
+            self._codecs[(key, dimension)] = found
+        return found
+
+    def latest_codec(self, model: str, name: str, dimension: int) -> TokenCodec | None:
+        """The newest codebook learnt for this model and codec (None: none yet, train one)."""
+        codec = new_codec(name, dimension)
+        if not codec.needs_training:
+            return codec
+        state = self._codebook("SELECT state FROM token_codebooks WHERE model=? AND codec=?"
+                               " ORDER BY created DESC, rowid DESC LIMIT 1", (model, name))
+        if state is None:
+            return None
+        try:
+            codec.load_state(state)
+        except ValueError:  # learnt for another dimension: learn anew
+            return None
+        return codec
+
+    def save_codec(self, model: str, codec: TokenCodec) -> str:
+        """Keep a newly learnt codebook; returns the key its rows go under."""
+        key = codec.store_key(model)
+        with self._lock, self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO token_codebooks(key, model, codec, state, created)"
+                              " VALUES (?,?,?,?,?)", (key, model, codec.name, codec.state(),
+                                                     datetime.now(timezone.utc).isoformat(timespec="microseconds")))
+        return key
+
+    def _codebook(self, sql: str, params: tuple) -> bytes | None:
+        with self._lock:
+            try:
+                row = self.conn.execute(sql, params).fetchone()
+            except sqlite3.OperationalError:  # a store from before codecs: no codebooks
+                return None
+        return None if row is None else row[0]
 
     def missing(self, model: str, passages_db: Path) -> list[tuple[str, str]]:
         """(hash, text) of the passages in a generation's database that have no tokens here."""

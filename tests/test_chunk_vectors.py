@@ -65,7 +65,7 @@ def test_text_fragment_links_to_the_quoted_words():
     assert text_fragment_url("file:///x.txt", "a b") == "file:///x.txt"
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf", "ivf-sq8"])
 def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_path):
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(3000, 32)).astype(np.float32)

@@ -2,13 +2,14 @@
 swapped atomically, and clear errors."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from archive.config import Settings
 from archive.models import Article
 from archive.store import Store
-from indexer import generations, late, passages
+from indexer import generations, passages
 from indexer.build import build_index
 from indexer.search import SearchEngine
 from indexer.token_store import TokenStore, store_path as token_store_path
@@ -29,14 +30,16 @@ def test_the_archive_is_fully_indexed(indexed_archive):
     assert meta["passages"] > 1500
 
 
-def token_vectors(data_dir) -> tuple[list[str], dict[str, bytes]]:
+def token_vectors(data_dir) -> tuple[list[str], dict[str, np.ndarray]]:
     """The live generation's passage hashes, and the shared store's token vectors for them."""
     folder = generations.require_current(data_dir)
     with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
         hashes = [r[0] for r in conn.execute("SELECT embed_hash FROM passages")]
+    meta = generations.read_meta(folder)
     store = TokenStore(token_store_path(data_dir), readonly=True)
-    try:
-        return hashes, store.get_many("all-MiniLM-L6-v2", hashes)
+    try:  # decoded by the generation's token codec (indexer.token_codec)
+        codec = store.codec(meta["token_key"], meta["dimension"])
+        return hashes, {h: codec.decode(b) for h, b in store.get_many(meta["token_key"], hashes).items()}
     finally:
         store.close()
 
@@ -45,7 +48,7 @@ def test_every_passage_has_its_token_vectors(indexed_archive):
     assert generations.read_meta(generations.require_current(indexed_archive))["late_interaction"] is True
     hashes, blobs = token_vectors(indexed_archive)
     assert set(blobs) == set(hashes)
-    sizes = [len(late.unpack(b, 384)) for b in blobs.values()]
+    sizes = [len(tokens) for tokens in blobs.values()]
     assert min(sizes) >= 1 and 10 < sum(sizes) / len(sizes) < 120  # content tokens only
 
 
