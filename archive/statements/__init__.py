@@ -1,0 +1,119 @@
+"""Who said what: statements in an article's paragraphs, attributed to their speakers.
+
+    extract_statements(paragraphs, title, language) -> list[Statement]
+
+Pure and deterministic: the same paragraphs, title and language give the same statements, so
+callers may cache the result under the article's content hash. English is parsed with spaCy
+(see `nlp.py` for the pipeline map); a language without a pipeline gives []. For many
+articles at once, `extract_many` batches them through `nlp.pipe`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .extract import collect_names, raw_statements
+from .lexicon import PERSON_PRONOUNS
+from .nlp import get_nlp, pipe_lock
+from .speakers import ORG_NOUNS, Names
+
+__all__ = ["Statement", "extract_statements", "extract_many"]
+
+
+@dataclass(frozen=True)
+class Statement:
+    paragraph: int  # index into the article's paragraphs (where the statement starts)
+    speaker: str | None  # resolved full name (or organisation); None when it cannot be told
+    speaker_as_written: str | None  # the words that name the speaker here ("he", "Shoigu")
+    role: str | None  # "Russian Defense Minister", when the article gives one
+    text: str  # the quotation, or the reported content
+    cue: str | None  # the reporting verb's lemma, or "according to"
+    kind: str  # "direct" (in quote marks) or "reported"
+    start: int  # character span of the statement in its first paragraph
+    end: int
+    end_paragraph: int  # last paragraph of a quote that spans paragraphs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def extract_statements(paragraphs: list[str], title: str | None = None,
+                       language: str | None = None) -> list[Statement]:
+    return extract_many([(paragraphs, title, language)])[0]
+
+
+def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
+    """[(paragraphs, title, language), ...] -> one list of statements per article."""
+    articles = [(list(p or []), t, lang) for p, t, lang in articles]
+    results: list[list[Statement]] = [[] for _ in articles]
+    by_nlp: dict[int, tuple[object, list[int]]] = {}
+    for i, (paragraphs, _title, lang) in enumerate(articles):
+        nlp = get_nlp(lang)
+        if nlp is not None and paragraphs:
+            by_nlp.setdefault(id(nlp), (nlp, []))[1].append(i)
+    for nlp, indices in by_nlp.values():
+        texts = []
+        for i in indices:
+            paragraphs, title, _ = articles[i]
+            texts.append(title or "")
+            texts.extend(paragraphs)
+        with pipe_lock:
+            docs = list(nlp.pipe(texts, batch_size=batch_size))
+        pos = 0
+        for i in indices:
+            paragraphs, title, _ = articles[i]
+            title_doc, para_docs = docs[pos], docs[pos + 1:pos + 1 + len(paragraphs)]
+            pos += 1 + len(paragraphs)
+            results[i] = _statements(para_docs, paragraphs, title_doc if title else None)
+    return results
+
+
+def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
+    names = collect_names(docs, title_doc)
+    mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
+                      for p, doc in enumerate(docs) for ent in doc.ents
+                      if ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
+    out, m = [], 0
+    last: str | None = None
+    since: set[str] = set()
+    for f in raw_statements(docs, paragraphs):
+        cue = f["cue"]
+        sp = cue.speaker if cue is not None else None
+        here = (f["paragraph"], docs[cue.paragraph][sp.token_i].idx) if sp is not None else (f["paragraph"], f["start"])
+        while m < len(mentions) and mentions[m][:2] < here:
+            name = mentions[m][2]
+            if name != last:
+                since.add(name)
+            m += 1
+        speaker, role = _resolve(sp, names, last, since)
+        if speaker and (sp.kind in ("PERSON", "PRON") or speaker in names.full):
+            last, since = speaker, set()
+        if speaker and role is None:
+            role = names.roles.get(speaker)
+        out.append(Statement(paragraph=f["paragraph"], speaker=speaker,
+                             speaker_as_written=sp.as_written if sp is not None else None, role=role,
+                             text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
+                             start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
+    return out
+
+
+def _resolve(sp, names: Names, last: str | None, since: set[str]) -> tuple[str | None, str | None]:
+    if sp is None:
+        return None, None
+    if sp.kind == "PRON":
+        if sp.as_written.lower() not in PERSON_PRONOUNS:
+            return None, None
+        candidates = ({last} if last else set()) | since
+        return (candidates.pop(), None) if len(candidates) == 1 else (None, None)
+    if sp.kind == "PERSON":
+        return names.resolve(sp.name), sp.role
+    if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
+        return names.resolve(sp.name), sp.role
+    phrase = sp.role or sp.as_written
+    person = names.by_role(phrase)
+    if person:
+        return person, names.roles.get(person)
+    return names.org_for(phrase) if _org_like(phrase) else None, None
+
+
+def _org_like(phrase: str) -> bool:
+    return bool(phrase.split()) and phrase.lower().split()[-1] in ORG_NOUNS
