@@ -9,7 +9,7 @@ articles at once, `extract_many` batches them through `nlp.pipe`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .extract import collect_names, raw_statements
 from .lexicon import PERSON_PRONOUNS
@@ -78,7 +78,7 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     for f in raw_statements(docs, paragraphs):
         cue = f["cue"]
         sp = cue.speaker if cue is not None else None
-        here = (f["paragraph"], docs[cue.paragraph][sp.token_i].idx) if sp is not None else (f["paragraph"], f["start"])
+        here = (cue.paragraph, docs[cue.paragraph][sp.token_i].idx) if sp is not None else (f["paragraph"], f["start"])
         while m < len(mentions) and mentions[m][:2] < here:
             name = mentions[m][2]
             if name != last:
@@ -90,9 +90,32 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
         if speaker and role is None:
             role = names.roles.get(speaker)
         out.append(Statement(paragraph=f["paragraph"], speaker=speaker,
-                             speaker_as_written=sp.as_written if sp is not None else None, role=role,
+                             speaker_as_written=sp.as_written if sp is not None and not f["continued"] else None, role=role,
                              text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
                              start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
+    return _inherit(out, paragraphs)
+
+
+def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Statement]:
+    """An unattributed quote takes the speaker of an attributed quote in the same paragraph (the
+    one before it, else the one after), or, when its paragraph opens with it and has no cue, of
+    the quote that closed the paragraph before."""
+    out = list(statements)
+    for i, s in enumerate(out):
+        if s.kind != "direct" or s.cue is not None:
+            continue
+        same = [t for t in out if t.paragraph == s.paragraph and t.kind == "direct" and t.speaker]
+        before = [t for t in same if t.start < s.start]
+        source = before[-1] if before else next((t for t in same if t.start > s.start), None)
+        if source is None and not any(t.paragraph == s.paragraph and t is not s for t in out) \
+                and paragraphs[s.paragraph].lstrip()[:1] in "“\"«„":
+            prev = [t for t in out if t.end_paragraph == s.paragraph - 1]
+            if prev and prev[-1].kind == "direct" and prev[-1].speaker \
+                    and not paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’").count(" ") > 6:
+                source = prev[-1]
+        if source is not None:
+            out[i] = replace(s, speaker=source.speaker, role=source.role, cue=None,
+                             speaker_as_written=None)
     return out
 
 

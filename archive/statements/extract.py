@@ -35,7 +35,7 @@ def _subject(verb):
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
-        if verb.dep_ in CLIMB_DEPS and verb.head is not verb and verb.head.pos_ in ("VERB", "AUX"):
+        if verb.dep_ in CLIMB_DEPS and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
             verb = verb.head
             seen += 1
             continue
@@ -176,10 +176,9 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
         cue = _attribute(parts, docs, paragraphs, quotes, cues_by_para)
         if cue is not None:
             used.add((cue.paragraph, cue.token.i))
-        first = parts[0]
-        found.append(dict(paragraph=first.paragraph, end_paragraph=parts[-1].paragraph, text=text,
-                          start=first.start, end=first.end if len(parts) == 1 else len(paragraphs[first.paragraph]),
-                          cue=cue, kind="direct"))
+        for n, q in enumerate(parts):  # each paragraph of a spanning quote is its own statement
+            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph, text=q.text(paragraphs),
+                              start=q.start, end=q.end, cue=cue, kind="direct", continued=n > 0))
     for p, cues in cues_by_para.items():
         for cue in cues:
             if (p, cue.token.i) in used or _inside(quotes, p, cue.char):
@@ -192,7 +191,7 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
                    if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
                 continue
             found.append(dict(paragraph=p, end_paragraph=p, text=text, start=start, end=end,
-                              cue=cue, kind="reported"))
+                              cue=cue, kind="reported", continued=False))
     found.sort(key=lambda f: (f["paragraph"], f["cue"].char if f["cue"] else f["start"]))
     return found
 

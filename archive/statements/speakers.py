@@ -18,6 +18,7 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
              "military", "party", "commission", "court", "council", "committee", "union", "bank",
              "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service"}
+HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
 
@@ -48,10 +49,19 @@ def _entity_in(tokens, head, labels=NAME_LABELS):
     ids = {t.i for t in tokens}
     ents = [e for e in tokens[0].doc.ents if e.label_ in labels and all(t.i in ids for t in e)
             and e.text[:1].isupper()]
-    persons = [e for e in ents if e.label_ == "PERSON"]
+    persons = [e for e in ents if e.label_ == "PERSON" and not _dependent(e.root, head)]
     others = [e for e in ents if e.start <= head.i < e.end
               or (head.lower_ in ORG_NOUNS and e.label_ == "ORG")]
     return (persons or others or [None])[-1]
+
+
+def _dependent(tok, head) -> bool:
+    """A name that only qualifies the head ("Trump's advisers", "a friend of Smith")."""
+    while tok.i != head.i and tok.head.i != tok.i:
+        if tok.dep_ in ("poss", "pobj"):
+            return True
+        tok = tok.head
+    return False
 
 
 def clean_name(text: str) -> str:
@@ -93,8 +103,9 @@ def _role_text(tokens, ent) -> str | None:
                 and not any(t.ent_type_ == "PERSON" for t in words):
             doc = ent.doc
             text = clean_name(doc[words[0].i:words[-1].i + 1].text)
-            if text and text.lower() not in ("mr", "mrs", "ms", "dr"):
-                return re.sub(r"^(?:mr|mrs|ms|dr)\.?$", "", text) or None
+            text = HONORIFIC.sub("", text).strip(_TRIM)
+            if text and any(c.isalpha() for c in text):
+                return text
     return None
 
 
