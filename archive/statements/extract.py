@@ -204,6 +204,8 @@ def collect_names(docs, title_doc=None) -> Names:
                 names.add_person(clean_name(ent.text))
             elif ent.label_ == "ORG":
                 name = clean_name(ent.text)
+                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
+                    names.other_full.append(name)
                 if name not in names.orgs:
                     names.orgs.append(name)
     for doc in docs:

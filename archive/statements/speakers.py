@@ -116,6 +116,8 @@ class Names:
     full: list[str] = field(default_factory=list)  # PERSON names, longest forms, in order seen
     roles: dict[str, str] = field(default_factory=dict)  # full name -> role
     orgs: list[str] = field(default_factory=list)
+    # multi-word proper names the small model tagged as something else ("Olaf Scholz" as ORG)
+    other_full: list[str] = field(default_factory=list)
 
     def add_person(self, name: str) -> None:
         if len(name.split()) >= 2 and name not in self.full:
@@ -126,8 +128,10 @@ class Names:
         words = name.split()
         if not words:
             return name
-        matches = [f for f in self.full if f != name and len(f.split()) > len(words)
-                   and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
+        def ending(pool):
+            return [f for f in pool if f != name and len(f.split()) > len(words)
+                    and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
+        matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else [])
         if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
             return name
         return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name

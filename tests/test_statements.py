@@ -1,0 +1,119 @@
+"""Who said what, with the real spaCy pipeline on real text (the seed and news-style paragraphs)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive.statements import Statement, extract_many, extract_statements
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = next((f for d in (ROOT.parent / "shared", ROOT.parent.parent / "shared")
+             for f in sorted((d / "seeds").glob("*.txt")) if d.exists()), None)
+
+
+def run(*paragraphs: str, title: str | None = None, language: str | None = "en") -> list[Statement]:
+    return extract_statements(list(paragraphs), title, language)
+
+
+def by_text(statements: list[Statement], fragment: str) -> Statement:
+    hits = [s for s in statements if fragment in s.text]
+    assert hits, f"no statement contains {fragment!r}: {[s.text for s in statements]}"
+    return hits[0]
+
+
+@pytest.fixture(scope="module")
+def seed() -> list[Statement]:
+    if SEED is None:
+        pytest.skip("the shared seed article is not here")
+    from archive.plaintext import parse_text_article
+
+    article = parse_text_article(SEED.read_text(encoding="utf-8"))
+    return extract_statements(article.paragraphs, article.title, article.language)
+
+
+def test_seed_shoigu_threat_with_his_role(seed):
+    s = by_text(seed, "as a response, the Russian armed forces will be forced to use similar weapons")
+    assert (s.speaker, s.role, s.kind) == ("Sergei Shoigu", "Russian Defense Minister", "direct")
+    assert by_text(seed, "Neither we, nor the Americans").speaker == "Sergei Shoigu"
+    assert by_text(seed, "are much more effective than American ones").speaker == "Sergei Shoigu"
+
+
+def test_seed_other_quotes(seed):
+    assert by_text(seed, "reserves of single munitions").speaker == "Antony Blinken"
+    ally = by_text(seed, "Every ally I’ve talked to")
+    assert (ally.speaker, ally.speaker_as_written) == ("Antony Blinken", "the US secretary of state")
+    trump = by_text(seed, "Joe Biden shouldn’t drag us")
+    assert (trump.speaker, trump.speaker_as_written, trump.cue) == ("Donald Trump", "Trump", "say")
+
+
+def test_speaker_after_quote_inverted_with_title():
+    s = by_text(run("“The bridge will reopen in March, a month earlier than planned,” said Transport "
+                    "Secretary Grant Shapps."), "bridge will reopen")
+    assert (s.speaker, s.role, s.kind, s.cue) == ("Grant Shapps", "Transport Secretary", "direct", "say")
+    assert s.text == "The bridge will reopen in March, a month earlier than planned,"
+
+
+def test_speaker_before_quote_with_apposition():
+    text = "The mayor, Jane Hollis, said: “We will rebuild every school that the flood destroyed.”"
+    s = by_text(run(text), "We will rebuild")
+    assert (s.speaker, s.role) == ("Jane Hollis", "mayor")
+    assert text[s.start:s.end] == s.text
+
+
+def test_surname_resolves_to_the_full_name():
+    s = by_text(run("Chancellor Olaf Scholz visited Kyiv on Tuesday with a package of air defences.",
+                    "“Germany stands with Ukraine for as long as it takes,” Scholz told reporters."), "Germany stands")
+    assert (s.speaker, s.speaker_as_written, s.paragraph, s.cue) == ("Olaf Scholz", "Scholz", 1, "tell")
+
+
+def test_pronoun_resolved_only_when_one_person_can_be_meant():
+    one = run("Angela Merkel met union leaders in Berlin on Monday.",
+              "“We cannot wait any longer for a deal on wages,” she said.")
+    assert by_text(one, "cannot wait").speaker == "Angela Merkel"
+    two = run("Angela Merkel met Emmanuel Macron in Berlin on Monday.",
+              "“We cannot wait any longer for a deal on wages,” she said.")
+    s = by_text(two, "cannot wait")
+    assert (s.speaker, s.speaker_as_written) == (None, "she")
+
+
+def test_quote_spanning_paragraphs_keeps_its_speaker():
+    statements = run("Maria Lopez, a nurse at the hospital, said: “The first thing we did was count "
+                     "the survivors, and then we started clearing the roof.",
+                     "“Nobody slept for three days, and nobody complained about it.”",
+                     "The hospital reopened in June.")
+    first, second = by_text(statements, "count the survivors"), by_text(statements, "Nobody slept")
+    assert (first.paragraph, second.paragraph) == (0, 1)
+    assert first.speaker == second.speaker == "Maria Lopez"
+    assert second.speaker_as_written is None  # the continuation names nobody
+
+
+def test_reported_speech():
+    s = by_text(run("Amnesty International said that the trial had been unfair from the very start."),
+                "trial had been unfair")
+    assert (s.speaker, s.kind, s.cue) == ("Amnesty International", "reported", "say")
+    k = by_text(run("According to Pentagon spokesman John Kirby, the drills will continue through the end "
+                    "of the month."), "drills will continue")
+    assert (k.speaker, k.role, k.cue, k.kind) == ("John Kirby", "Pentagon spokesman", "according to", "reported")
+    w = by_text(run("Officials warned that hospitals in the region would run out of oxygen within a week."),
+                "run out of oxygen")
+    assert (w.speaker, w.cue) == (None, "warn")  # an unnamed source stays unnamed
+
+
+def test_scare_quotes_are_not_statements():
+    assert run("The company called the plan a “win-win” for everyone involved.") == []
+
+
+def test_other_languages_are_skipped():
+    german = "„Wir werden jede Schule wieder aufbauen“, sagte Bürgermeisterin Jane Hollis."
+    assert run(german, language="de") == []
+    assert run(german, language="de-AT") == []
+
+
+def test_deterministic_and_batched_like_single():
+    article = ("Angela Merkel met union leaders in Berlin on Monday.",
+               "“We cannot wait any longer for a deal on wages,” she said.")
+    other = ("“The bridge will reopen in March,” said Transport Secretary Grant Shapps.",)
+    assert run(*article) == run(*article)
+    batched = extract_many([(list(article), None, "en"), ([], None, "en"), (list(other), "A title", None)])
+    assert batched == [run(*article), [], run(*other, title="A title")]
