@@ -71,7 +71,10 @@ def test_pronoun_resolved_only_when_one_person_can_be_meant():
     one = run("Angela Merkel met union leaders in Berlin on Monday.",
               "“We cannot wait any longer for a deal on wages,” she said.")
     assert by_text(one, "cannot wait").speaker == "Angela Merkel"
-    two = run("Angela Merkel met Emmanuel Macron in Berlin on Monday.",
+    assert by_text(run("Angela Merkel met Emmanuel Macron in Berlin on Monday.",
+                       "“We cannot wait any longer for a deal on wages,” she said."),
+                   "cannot wait").speaker == "Angela Merkel"  # the subject, not the object
+    two = run("Angela Merkel arrived in Berlin on Monday, and Emmanuel Macron flew in from Paris.",
               "“We cannot wait any longer for a deal on wages,” she said.")
     s = by_text(two, "cannot wait")
     assert (s.speaker, s.speaker_as_written) == (None, "she")

@@ -69,9 +69,12 @@ def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
 
 def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     names = collect_names(docs, title_doc)
+    # people who could be "he"/"she": those named as the subject of a clause (the preferred
+    # antecedent); names in objects, possessives or inside quotes do not compete
     mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
                       for p, doc in enumerate(docs) for ent in doc.ents
-                      if ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
+                      if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
+                      and _is_subject(ent.root))
     out, m = [], 0
     last: str | None = None
     since: set[str] = set()
@@ -119,6 +122,16 @@ def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Stateme
     return out
 
 
+def _is_subject(tok) -> bool:
+    for _ in range(3):
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            return True
+        if tok.dep_ not in ("appos", "compound", "conj") or tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
 def _resolve(sp, names: Names, last: str | None, since: set[str]) -> tuple[str | None, str | None]:
     if sp is None:
         return None, None
@@ -132,6 +145,9 @@ def _resolve(sp, names: Names, last: str | None, since: set[str]) -> tuple[str |
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
         return names.resolve(sp.name), sp.role
     phrase = sp.role or sp.as_written
+    resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
+    if resolved != phrase and resolved in names.full:
+        return resolved, names.roles.get(resolved)
     person = names.by_role(phrase)
     if person:
         return person, names.roles.get(person)

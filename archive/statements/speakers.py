@@ -64,8 +64,10 @@ def _dependent(tok, head) -> bool:
     return False
 
 
-def clean_name(text: str) -> str:
+def clean_name(text: str, drop_article: bool = True) -> str:
     text = re.sub(r"['’]s$", "", text.strip(_TRIM))
+    if drop_article:
+        text = re.sub(r"^(?:the|The)\s+", "", text)
     return " ".join(text.split())
 
 
@@ -77,7 +79,7 @@ def speaker_of(head) -> Speaker | None:
     tokens = _noun_phrase(head)
     if not tokens:
         return None
-    written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text)
+    written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
     ent = _entity_in(tokens, head)
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
@@ -131,7 +133,8 @@ class Names:
         def ending(pool):
             return [f for f in pool if f != name and len(f.split()) > len(words)
                     and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
-        matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else [])
+        matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else []) \
+            or (ending(self.orgs) if len(words) == 1 else [])
         if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
             return name
         return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name
