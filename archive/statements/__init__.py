@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from .extract import collect_names, raw_statements
 from .lexicon import PERSON_PRONOUNS
 from .nlp import get_nlp, pipe_lock
-from .speakers import ORG_NOUNS, Names
+from .speakers import ORG_NOUNS, Names, clean_name
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
 
@@ -75,9 +75,14 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
                       for p, doc in enumerate(docs) for ent in doc.ents
                       if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
                       and _is_subject(ent.root))
-    out, m = [], 0
+    org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
+                          for p, doc in enumerate(docs) for ent in doc.ents
+                          if ent.label_ == "ORG" and _is_subject(ent.root))
+    out, m, om = [], 0, 0
     last: str | None = None
     since: set[str] = set()
+    last_org: str | None = None
+    orgs_since: set[str] = set()
     for f in raw_statements(docs, paragraphs):
         cue = f["cue"]
         sp = cue.speaker if cue is not None else None
@@ -87,8 +92,19 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             if name != last:
                 since.add(name)
             m += 1
+        while om < len(org_mentions) and org_mentions[om][:2] < here:
+            if org_mentions[om][2] != last_org:
+                orgs_since.add(org_mentions[om][2])
+            om += 1
         speaker, role = _resolve(sp, names, last, since)
-        if speaker and (sp.kind in ("PERSON", "PRON") or speaker in names.full):
+        if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
+            # "it": the one organisation that can be meant (named as a subject since the last one)
+            candidates = ({last_org} if last_org else set()) | orgs_since
+            speaker = candidates.pop() if len(candidates) == 1 else None
+        elif speaker and sp is not None and sp.kind == "ORG":
+            last_org, orgs_since = speaker, set()
+        if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
+                        or sp.kind == "PERSON" or speaker in names.full):
             last, since = speaker, set()
         if speaker and role is None:
             role = names.roles.get(speaker)
@@ -148,6 +164,8 @@ def _resolve(sp, names: Names, last: str | None, since: set[str]) -> tuple[str |
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
     if resolved != phrase and resolved in names.full:
         return resolved, names.roles.get(resolved)
+    if sp.as_written[:1].isupper() and names.org_named(clean_name(sp.as_written)):
+        return names.org_named(clean_name(sp.as_written)), None
     person = names.by_role(phrase)
     if person:
         return person, names.roles.get(person)

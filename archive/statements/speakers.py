@@ -130,6 +130,12 @@ class Names:
         words = name.split()
         if not words:
             return name
+        if len(words) >= 3:  # "Browns DL Sheldon Richardson" -> "Sheldon Richardson" named elsewhere
+            tails = [f for f in self.full if len(f.split()) >= 2 and len(f) < len(name)
+                     and name.lower().endswith(" " + f.lower())]
+            if tails:
+                return max(tails, key=len)
+
         def ending(pool):
             return [f for f in pool if f != name and len(f.split()) > len(words)
                     and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
@@ -138,6 +144,13 @@ class Names:
         if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
             return name
         return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name
+
+    def org_named(self, name: str) -> str | None:
+        """An organisation named in the article that begins or ends with these words ("Amnesty")."""
+        low = name.lower()
+        hits = {o for o in self.orgs if o.lower() == low or o.lower().startswith(low + " ")
+                or o.lower().endswith(" " + low)}
+        return max(hits, key=len) if hits and len({h.split()[0] for h in hits}) == 1 else None
 
     def by_role(self, phrase: str) -> str | None:
         """The one person given this role ("US secretary of state" -> Antony Blinken)."""
