@@ -9,8 +9,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -18,6 +17,7 @@ import feedparser
 from lxml import etree
 
 from .fetch import FetchError
+from .text import normalize_date
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 GZIP_MAGIC = b"\x1f\x8b"
@@ -49,25 +49,10 @@ class Sitemap:
 # -- dates and URLs -----------------------------------------------------------------
 
 def iso_date(value: str | None) -> str | None:
-    """A W3C/ISO or RFC 822 date as ISO 8601 (keeping its timezone); None if unreadable."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        return datetime.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        from dateutil import parser as dateparser
-        return dateparser.parse(value).isoformat()
-    except (ImportError, ValueError, OverflowError):
-        return None
+    """A W3C/ISO or RFC 822 date as ISO 8601 (keeping its timezone); None if unreadable.
+
+    One normaliser for the whole archive: `archive.text.normalize_date`."""
+    return normalize_date(value)
 
 
 def sort_key(published: str | None) -> datetime | None:

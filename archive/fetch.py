@@ -27,15 +27,20 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .config import DEFAULT_FETCH_DELAY, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT
 from .models import Capture
 from .robots import RobotsRules
 
-DEFAULT_USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive; news archive crawler)"
 ACCEPT = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
           "application/xml;q=0.9,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least the first 500 KiB
 ROBOTS_MAX_REDIRECTS = 5
+MAX_PER_HOST = 2       # requests in flight to one host: a browser opens more; a crawler should not
+RETRIES = 3            # 429/5xx/connection failures retried with backoff 1, 2, 4 s: past that the site is down
+MAX_REDIRECTS = 5      # news sites chain 2-3 hops (http->https->www->amp); more is a loop
+MAX_WAIT = 60.0        # longest Retry-After or Crawl-delay honoured (seconds); longer means "not tonight"
+MIN_DEADLINE = 60.0    # a whole response gets at least this long (seconds), or 4x the timeout
 
 
 class FetchError(Exception):
@@ -76,7 +81,7 @@ class HostLimiter:
     """Per-host politeness: request starts at least `delay(host)` apart, at most
     `max_per_host` requests in flight. Clock and sleep are injectable for tests."""
 
-    def __init__(self, min_delay: float = 1.0, max_per_host: int = 2,
+    def __init__(self, min_delay: float = DEFAULT_FETCH_DELAY, max_per_host: int = MAX_PER_HOST,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.min_delay = min_delay
         self.max_per_host = max(1, max_per_host)
@@ -115,11 +120,11 @@ class HostLimiter:
 class Fetcher:
     """Thread-safe polite HTTP client; one per run, closed at the end (or used as a context manager)."""
 
-    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, timeout: float = 20.0,
-                 max_bytes: int = 10 * 1024 * 1024, min_delay: float = 1.0, max_per_host: int = 2,
-                 retries: int = 3, max_redirects: int = 5, respect_robots: bool = True,
+    def __init__(self, user_agent: str = DEFAULT_USER_AGENT, timeout: float = DEFAULT_FETCH_TIMEOUT,
+                 max_bytes: int = DEFAULT_MAX_BYTES, min_delay: float = DEFAULT_FETCH_DELAY,
+                 max_per_host: int = MAX_PER_HOST, retries: int = RETRIES, max_redirects: int = MAX_REDIRECTS, respect_robots: bool = True,
                  transport: httpx.BaseTransport | None = None, *, backoff: float = 1.0,
-                 max_wait: float = 60.0, total_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
+                 max_wait: float = MAX_WAIT, total_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.user_agent = user_agent
         self.timeout = timeout
@@ -130,7 +135,7 @@ class Fetcher:
         self.backoff = backoff
         self.max_wait = max_wait  # longest wait for Retry-After and Crawl-delay
         # a whole response must arrive within this, however steadily a server trickles bytes
-        self.deadline = total_timeout if total_timeout is not None else max(4 * timeout, 60.0)
+        self.deadline = total_timeout if total_timeout is not None else max(4 * timeout, MIN_DEADLINE)
         self.limiter = HostLimiter(min_delay, max_per_host, clock, sleep)
         self.client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                                    headers={"User-Agent": user_agent, "Accept": ACCEPT})

@@ -1,25 +1,45 @@
-"""Captures -> articles -> the store: decode, sniff, extract, save, and count outcomes."""
+"""Captures -> articles -> the store: decode, sniff, extract, save, and count outcomes.
+
+    ingest_source(ingester, "pages.warc.gz")    # every capture of a file, folder, WARC or URL
+    ingester.ingest(capture, source_id, language)     # one capture: stored raw, parsed, saved
+    ingester.ingest_stored(capture, capture_id, ...)  # one capture already in the store
+
+The command line, the nightly crawl, the benchmarks and the tests all go through these.
+"""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING
 
-from bs4 import UnicodeDammit
-
+from .config import DEFAULT_MAX_BYTES
+from .decode import DecodeError, decode_bytes
 from .extract import ExtractionError, detect_language, extract_article
+from .inputs import InputError, iter_source
 from .models import Article, Capture
 from .plaintext import parse_text_article
 from .store import Store
 
-OUTCOMES = ("added", "updated", "unchanged", "duplicates", "failed")
-_STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
+if TYPE_CHECKING:
+    from .fetch import Fetcher
+
+# the store's save status -> the outcome counted (and reported) for the page
+STATUS_TO_OUTCOME = {"added": "added", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
+SAVED = tuple(STATUS_TO_OUTCOME.values())  # a page that became (or matched) an article
+OUTCOMES = (*SAVED, "failed")
 _HTML_SIGNS = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
 
 
 class IngestError(ValueError):
     """A capture that cannot become an article; the message says why."""
+
+
+class ParserError(IngestError):
+    """The parser itself failed on a capture (a bug met on one odd page): reported like any
+    other failed page, so that one page never stops a run."""
 
 
 @dataclass
@@ -30,38 +50,14 @@ class Outcome:
     reason: str | None = None
 
 
-def looks_binary(body: bytes) -> bool:
-    sample = body[:4096]
-    return b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05
-
-
-def charset_of(capture: Capture) -> str | None:
-    match = re.search(r"charset=([\w:.-]+)", capture.content_type or "", re.IGNORECASE)
-    if match:
-        return match.group(1)
-    match = _META_CHARSET.search(capture.body[:4096])
-    return match.group(1).decode("ascii", "ignore") if match else None
-
-
 def decode(capture: Capture) -> str:
     """Bytes to text by the declared charset, then UTF-8, then a detector; junk is refused."""
-    body = capture.body
-    if not body.strip():
+    if not capture.body.strip():
         raise IngestError("empty document")
-    if looks_binary(body):
-        raise IngestError("not text: binary content")
-    declared = charset_of(capture)
-    for encoding in filter(None, (declared, "utf-8")):
-        try:
-            return body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    if capture.content_type.startswith("text/plain"):
-        raise IngestError("bad encoding: not valid UTF-8")
-    guess = UnicodeDammit(body, is_html=True)
-    if guess.unicode_markup is None or "\ufffd" in guess.unicode_markup[:4096]:
-        raise IngestError("bad encoding: cannot decode")
-    return guess.unicode_markup
+    try:
+        return decode_bytes(capture.body, capture.content_type)
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from None
 
 
 def parse_capture(capture: Capture) -> Article:
@@ -84,6 +80,16 @@ def parse_capture(capture: Capture) -> Article:
     return article
 
 
+def parse(capture: Capture) -> Article:
+    """parse_capture, with any unexpected parser failure turned into a ParserError."""
+    try:
+        return parse_capture(capture)
+    except IngestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an extractor bug on one page must not stop the run
+        raise ParserError(f"parser error ({type(exc).__name__}: {exc})") from exc
+
+
 class Ingester:
     """Stores each capture raw, parses it, saves the article, and keeps the tally."""
 
@@ -93,20 +99,29 @@ class Ingester:
         self.tally: Counter[str] = Counter({k: 0 for k in OUTCOMES})
         self.failures: list[Outcome] = []
 
-    def ingest(self, capture: Capture, source_id: int | None = None) -> Outcome:
+    def ingest(self, capture: Capture, source_id: int | None = None, language: str | None = None) -> Outcome:
+        """Store (what came from the web: before parsing, so it can be re-parsed later), parse, save."""
         source_id = source_id if source_id is not None else self.source_id
+        fetched = (capture.url or "").startswith(("http://", "https://"))
+        capture_id = self.store.add_capture(capture, source_id) if fetched else None
+        return self.ingest_stored(capture, capture_id, source_id, language)
+
+    def ingest_stored(self, capture: Capture, capture_id: int | None, source_id: int | None = None,
+                      language: str | None = None) -> Outcome:
+        """Parse and save a capture; stored first when capture_id is None and it parses.
+        `language` is used when the page does not say its own."""
+        source_id = source_id if source_id is not None else self.source_id
+        origin = capture.origin or capture.url or ""
         try:
-            fetched = (capture.url or "").startswith(("http://", "https://"))
-            # What came from the web is kept raw before parsing, so it can be re-parsed later.
-            capture_id = self.store.add_capture(capture, source_id) if fetched else None
-            article = parse_capture(capture)
-            if capture_id is None:
-                capture_id = self.store.add_capture(capture, source_id)
-            result = self.store.save_article(article, capture_id, source_id)
-            outcome = Outcome(_STATUS_TO_OUTCOME[result.status], capture.origin or capture.url or "", result.article_id)
+            article = parse(capture)
         except IngestError as exc:
-            outcome = Outcome("failed", capture.origin or capture.url or "", reason=str(exc))
-        return self.count(outcome)
+            return self.fail(origin, str(exc))
+        if capture_id is None:
+            capture_id = self.store.add_capture(capture, source_id)
+        if language and not article.language:
+            article.language = language
+        result = self.store.save_article(article, capture_id, source_id)
+        return self.count(Outcome(STATUS_TO_OUTCOME[result.status], origin, result.article_id))
 
     def fail(self, origin: str, reason: str) -> Outcome:
         return self.count(Outcome("failed", origin, reason=reason))
@@ -119,3 +134,21 @@ class Ingester:
 
     def summary(self) -> str:
         return ", ".join(f"{k} {self.tally[k]}" for k in OUTCOMES)
+
+
+def ingest_source(ingester: Ingester, source: str, *, url: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                  fetcher: "Fetcher | None" = None, limit: int = 0, progress: Callable[[int], object] | None = None) -> Ingester:
+    """Ingest every capture of one source (file, folder, WARC or http(s) URL; see
+    archive.inputs): the first `limit` items only when limit > 0; an unreadable item is
+    counted as failed and the rest go on; progress(1) after each item."""
+    items: Iterable[Capture | InputError] = iter_source(source, url=url, max_bytes=max_bytes, fetcher=fetcher)
+    if limit:
+        items = islice(items, limit)
+    for item in items:
+        if isinstance(item, InputError):
+            ingester.fail(item.origin, item.reason)
+        else:
+            ingester.ingest(item)
+        if progress is not None:
+            progress(1)
+    return ingester

@@ -12,16 +12,25 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 
+from .config import DEFAULT_MAX_BYTES
 from .models import Capture
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
 
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 TEXT_SUFFIXES = (".txt", ".text")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+CHUNK = 1 << 20  # read a MiB at a time: large enough to be fast, small enough to stop early
+# a WARC record holds the body plus HTTP headers and may hold it twice (revisit, request):
+# twice the body cap and a MiB of headroom, past which a record is refused
+RECORD_SLACK = 1 << 20
 
 
 @dataclass
@@ -39,7 +48,7 @@ def kind_of(path: Path) -> str | None:
 
 
 def iter_source(source: str, url: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                fetcher=None) -> Iterator[Capture | InputError]:
+                fetcher: "Fetcher | None" = None) -> Iterator[Capture | InputError]:
     if source.startswith(("http://", "https://")):
         yield fetch_url(source, fetcher)
         return
@@ -109,7 +118,7 @@ def iter_warc(path: Path, max_bytes: int) -> Iterator[Capture | InputError]:
     if not gzipped:
         yield from _records(path, open(path, "rb"), 0, max_bytes)
         return
-    for offset, data, error in gzip_members(path, limit=max_bytes * 2 + (1 << 20)):
+    for offset, data, error in gzip_members(path, limit=max_bytes * 2 + RECORD_SLACK):
         if error is not None:
             yield InputError(f"{path}@{offset}", f"broken WARC record: {describe(error)}")
         else:
@@ -130,7 +139,8 @@ def _records(path: Path, stream, base: int, max_bytes: int) -> Iterator[Capture 
             yield InputError(f"{path}@{base}", f"broken WARC record: {describe(exc)}")
 
 
-def gzip_members(path: Path, limit: int, chunk: int = 1 << 20):
+def gzip_members(path: Path, limit: int,
+                 chunk: int = CHUNK) -> Iterator[tuple[int, bytes | None, BaseException | None]]:
     """(offset, decompressed bytes, None) per gzip member, or (offset, None, error) for one
     that cannot be read, after which reading resumes at the next member header."""
     with open(path, "rb") as stream:
@@ -162,7 +172,7 @@ def gzip_members(path: Path, limit: int, chunk: int = 1 << 20):
             start += consumed
 
 
-def warc_capture(record, max_bytes: int) -> Capture | InputError | None:
+def warc_capture(record: ArcWarcRecord, max_bytes: int) -> Capture | InputError | None:
     if record.rec_type != "response" or record.http_headers is None:
         return None
     if record.http_headers.get_statuscode() != "200":
@@ -183,7 +193,7 @@ def next_gzip_member(path: Path, start: int) -> int | None:
     with open(path, "rb") as stream:
         stream.seek(start)
         position = start
-        while chunk := stream.read(1 << 20):
+        while chunk := stream.read(CHUNK):
             found = chunk.find(magic)
             if found >= 0:
                 return position + found
@@ -194,7 +204,7 @@ def next_gzip_member(path: Path, start: int) -> int | None:
     return None
 
 
-def fetch_url(url: str, fetcher=None) -> Capture | InputError:
+def fetch_url(url: str, fetcher: "Fetcher | None" = None) -> Capture | InputError:
     from .fetch import FetchError, Fetcher  # the network is touched only here
 
     own = fetcher is None

@@ -5,20 +5,25 @@ from __future__ import annotations
 import re
 
 from .models import Article
+from .text import split_sentences
 
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*(.*)$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^\s*title\s*:\s*(.+)$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?=[A-Z“\"'])")
 
 
-def first_sentence(text: str, limit: int = 200) -> str:
-    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
+TITLE_MAX_CHARS = 200  # a first "sentence" longer than this is cut at a word: it is a title
+
+
+def first_sentence(text: str, limit: int = TITLE_MAX_CHARS) -> str:
+    """The text's first sentence (`archive.text.split_sentences`), cut at a word past `limit`."""
+    sentence = (split_sentences(text.strip()) or [""])[0]
     if len(sentence) > limit:
         sentence = sentence[:limit].rsplit(" ", 1)[0] + "…"
     return sentence
 
 
 def parse_text_article(text: str, url: str | None = None) -> Article:
+    """An Article from a plain-text file; raises ValueError when it holds no paragraph."""
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     published = title = None
     lines = text.split("\n")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,6 +148,30 @@ class Store:
             "SELECT a.id AS article_id, c.id AS capture_id, c.url FROM articles a"
             " JOIN captures c ON c.id = a.capture_id ORDER BY a.first_seen, a.id").fetchall()
 
+    def unparsed_capture(self, url: str) -> int | None:
+        """The id of the URL's newest capture if no article points at it, else None."""
+        row = self.db.execute("SELECT id FROM captures WHERE url=? ORDER BY id DESC LIMIT 1", (url,)).fetchone()
+        if row is None:
+            return None
+        used = self.db.execute("SELECT 1 FROM articles WHERE capture_id=? LIMIT 1", (row[0],)).fetchone()
+        return None if used else row[0]
+
+    def stored_captures(self) -> list[dict]:
+        """What a full re-parse reads: the capture behind every article (oldest article first,
+        so duplicates keep their original), then the newest capture of each URL that never
+        became an article (a page the old parser could not read, or a run killed mid-way)."""
+        known = {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT id, source_id, language FROM articles")}
+        rows = [dict(r) for r in self.latest_captures()]
+        for row in rows:
+            row["source_id"], row["language"] = known.get(row["article_id"], (None, None))
+        orphans = self.db.execute(
+            "SELECT c.id AS capture_id, c.url, c.source_id FROM captures c"
+            " WHERE c.id = (SELECT max(id) FROM captures WHERE url IS c.url)"
+            " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.capture_id = c.id)"
+            " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url OR a.canonical_url = c.url)"
+            " ORDER BY c.id").fetchall()
+        return rows + [dict(r) | {"article_id": None, "language": None} for r in orphans]
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the newest capture of a URL, for conditional GET."""
         row = self.db.execute("SELECT etag, last_modified FROM captures WHERE url=? ORDER BY id DESC LIMIT 1",
@@ -239,7 +264,7 @@ class Store:
         """id -> content hash of every article that search should hold (duplicates excluded)."""
         return dict(self.db.execute("SELECT id, content_hash FROM articles WHERE duplicate_of IS NULL"))
 
-    def articles_for_indexing(self, ids: list[str]):
+    def articles_for_indexing(self, ids: list[str]) -> Iterator[dict]:
         """Articles with their paragraphs, in the order given, for the indexer."""
         for ident in ids:
             article = self.get_article(ident)

@@ -1,8 +1,10 @@
 """Small string helpers shared by extraction, its benchmark and the rest of the archive.
 
 - `clean_text`: Unicode NFC, invisible characters out, whitespace collapsed.
-- `tokens`/`shingles`: the article-extraction-benchmark's metric units (a `\\w+` word split,
-  shingles of 4 tokens), so agreement between extractors is measured as quality is.
+- `tokens`/`shingles`/`token_count`: the article-extraction-benchmark's metric units (a `\\w+`
+  split, shingles of 4 tokens), so agreement between extractors is measured as quality is.
+- `word_count`: whitespace-separated words, as a reader (and the passage sizes) count them.
+- `split_sentences`/`ends_like_sentence`: where sentences end, one definition for all.
 - `normalize_url`: absolute, lowercase scheme and host, no fragment, no tracking parameters.
 - `normalize_date`/`date_from_url`: ISO 8601 from how pages write dates, timezone kept.
 """
@@ -32,6 +34,7 @@ def clean_text(text: str | None) -> str:
 
 
 def tokens(text: str | None) -> list[str]:
+    """The `\\w+` runs of a text: the benchmark metric's tokens ("don't" is two)."""
     return _TOKEN.findall(text or "")
 
 
@@ -41,8 +44,42 @@ def shingles(text: str | None, n: int = 4) -> Counter:
     return Counter(tuple(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1)) if toks[i : i + n])
 
 
-def word_count(text: str | None) -> int:
+def token_count(text: str | None) -> int:
+    """How many `\\w+` tokens (`tokens`) a text holds: the unit extraction thresholds use."""
     return len(tokens(text))
+
+
+def word_count(text: str | None) -> int:
+    """How many whitespace-separated words a text holds ("don't", "U.S." and "3.5%" are one)."""
+    return len((text or "").split())
+
+
+# --------------------------------------------------------------------------- sentences
+
+SENTENCE_END_MARKS = ".!?…"  # what ends a sentence
+SENTENCE_CLOSERS = "\"'”’»)\\]"  # what may follow its end mark and still belong to it
+_SENTENCE_BREAK = re.compile(
+    rf"[{SENTENCE_END_MARKS}][{SENTENCE_CLOSERS}]*(?=\s+[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])"
+)
+# a block "reads like a sentence" when it ends in an end mark, a closer, or a colon/semicolon
+# (a paragraph that introduces a list or a quote)
+_ENDS_LIKE_SENTENCE = re.compile(rf"[{SENTENCE_END_MARKS}:;{SENTENCE_CLOSERS}]$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, each keeping its closing quote or bracket: a break is an end mark (.!?…),
+    any closers, then whitespace and a capital letter, digit or opening quote/bracket."""
+    sentences, start = [], 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]
+
+
+def ends_like_sentence(text: str) -> bool:
+    """True when a text's last character ends a sentence (or a lead-in: ':' or ';')."""
+    return bool(_ENDS_LIKE_SENTENCE.search(text))
 
 
 # --------------------------------------------------------------------------- URLs
@@ -104,7 +141,7 @@ def _iso(dt: datetime, with_time: bool) -> str | None:
     return dt.replace(microsecond=0).isoformat()
 
 
-def normalize_date(value) -> str | None:
+def normalize_date(value: object) -> str | None:
     """An ISO 8601 string from a date as pages write it; keeps the timezone; None if unsure.
 
     A value without a time gives a date ("2019-11-18"); a value missing its day gives None.

@@ -15,18 +15,13 @@ DEV = SHARED / "data" / "retrieval-dev" / "dev.jsonl"
 
 
 def ingest_all(data_dir: Path, sources=(WARC, SEEDS)) -> dict:
-    from archive.ingest import Ingester
-    from archive.inputs import InputError, iter_source
+    from archive.ingest import Ingester, ingest_source
     from archive.store import Store
 
     store = Store(data_dir)
     ingester = Ingester(store)
     for source in sources:
-        for item in iter_source(str(source)):
-            if isinstance(item, InputError):
-                ingester.fail(item.origin, item.reason)
-            else:
-                ingester.ingest(item)
+        ingest_source(ingester, str(source))
     store.close()
     return dict(ingester.tally)
 

@@ -33,24 +33,13 @@ from common import ROOT, SEEDS, WARC
 
 def ingest_pages(data_dir: Path, pages: int) -> dict:
     """The first `pages` pages of the WARC (all with 0) and the seed, into data_dir."""
-    from archive.ingest import Ingester
-    from archive.inputs import InputError, iter_source
+    from archive.ingest import Ingester, ingest_source
     from archive.store import Store
 
     store = Store(data_dir)
     ingester = Ingester(store)
-    count = 0
-    for item in iter_source(str(WARC)):
-        if pages and count >= pages:
-            break
-        count += 1
-        if isinstance(item, InputError):
-            ingester.fail(item.origin, item.reason)
-        else:
-            ingester.ingest(item)
-    for item in iter_source(str(SEEDS)):
-        if not isinstance(item, InputError):
-            ingester.ingest(item)
+    ingest_source(ingester, str(WARC), limit=pages)
+    ingest_source(ingester, str(SEEDS))
     store.close()
     return dict(ingester.tally)
 

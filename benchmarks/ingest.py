@@ -79,8 +79,7 @@ class StageClock:
 
 def run_ingest(warc: Path, limit: int, profiler=None) -> tuple[float, dict, dict]:
     """Ingest the WARC into a fresh data dir; (seconds, tally, stage seconds)."""
-    from archive.ingest import Ingester
-    from archive.inputs import InputError, iter_source
+    from archive.ingest import Ingester, ingest_source
     from archive.store import Store
 
     data_dir = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
@@ -91,15 +90,7 @@ def run_ingest(warc: Path, limit: int, profiler=None) -> tuple[float, dict, dict
             started = time.perf_counter()
             store = Store(data_dir)
             ingester = Ingester(store)
-            count = 0
-            for item in iter_source(str(warc)):
-                if isinstance(item, InputError):
-                    ingester.fail(item.origin, item.reason)
-                else:
-                    ingester.ingest(item)
-                count += 1
-                if limit and count >= limit:
-                    break
+            ingest_source(ingester, str(warc), limit=limit)
             store.close()
             seconds = time.perf_counter() - started
             if profiler:

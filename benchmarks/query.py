@@ -8,7 +8,7 @@ against exact search; time to first query and memory.
 
 How the index is scaled, honestly: the real pages (pages.warc.gz + the seed) are ingested and
 indexed with the real model once (cached in --cache-dir). A generation of N passages is then
-written with the indexer's own modules (indexer.passages, VectorIndex, indexer.generations):
+written with the indexer's own modules (indexer.passages, indexer.vectors, indexer.generations):
 the real passages with their real embeddings, then copies of them until N, each copy's
 vector the real one plus Gaussian noise (norm --noise, default 0.6: cosine ~0.86 with its
 original), renormalised, and its text, title and article metadata the real ones (so FTS5 and
@@ -94,7 +94,7 @@ def base_corpus(cache: Path) -> dict:
     from archive.config import Settings
     from indexer import generations
     from indexer.build import build_index
-    from indexer.vectors import VectorIndex
+    from indexer.vectors import load_vector_index
 
     data_dir = cache / "base"
     if generations.current(data_dir) is None:
@@ -117,7 +117,7 @@ def base_corpus(cache: Path) -> dict:
         store = TokenStore(store_path(data_dir), readonly=True)
         tokens = store.get_many(meta["model"], [r[5] for r in rows])
         store.close()
-    index = VectorIndex.load(folder / "vectors.faiss", meta["dimension"], meta["kind"])
+    index = load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"])
     vectors = index.vectors(np.asarray([r[0] for r in rows], np.int64))
     digest = hashlib.sha1("".join(r[5] for r in rows).encode()).hexdigest()[:12]
     return {"articles": articles, "passages": rows, "vectors": vectors, "meta": meta, "fingerprint": digest,
@@ -163,8 +163,8 @@ def cached_generation(data_dir: Path, key: dict) -> bool:
 
 def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_above: int) -> dict:
     """Write a complete generation of n passages into data_dir and make it current."""
-    from indexer import generations, passages
-    from indexer.vectors import IVF_TRAIN_PER_LIST, VectorIndex, ivf_lists
+    from indexer import generations, keyword, passages
+    from indexer.vectors import IVF_TRAIN_PER_LIST, ivf_lists, new_vector_index
 
     started = time.perf_counter()
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -181,11 +181,12 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     tokens = TokenStore(store_path(data_dir))  # the shared store, as build_index keeps it
     tokens.conn.execute("PRAGMA synchronous=OFF")
     conn = passages.connect(folder / "passages.sqlite")
+    keyword.open_keyword_index(conn, writable=True)  # its table, filled in one statement below
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     timings = {"rows_s": 0.0, "vectors_s": 0.0}
     kind = "ivf" if n > approximate_above else "flat"
-    index = VectorIndex(base_vectors.shape[1], kind, lists=ivf_lists(n))
+    index = new_vector_index(kind, base_vectors.shape[1], lists=ivf_lists(n))
     if index.needs_training:  # cells learnt from noisy copies like the ones the index will hold
         t0 = time.perf_counter()
         picks = rng.integers(0, len(rows), min(n, IVF_TRAIN_PER_LIST * index.lists))

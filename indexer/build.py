@@ -1,32 +1,38 @@
-"""`newsarchive index`: bring the search index in line with the archive, incrementally.
+"""Indexing (what `newsarchive index` runs): bring the search index in line with the archive,
+incrementally.
 
 Diff the archive (article id -> content hash) against the live generation; copy the live
 generation into a new folder; drop removed and changed articles, chunk and embed new and
 changed ones (embeddings come from the cache when the text is unchanged); write the
 vector index and meta.json; swap the new generation in. Nothing changes -> no new
-generation at all.
+generation at all. Token vectors for late interaction go to the shared token store.
 """
 from __future__ import annotations
 
-import fcntl
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from archive.config import Settings
+from archive.locks import exclusive
 from archive.store import Store
 
 from . import generations, passages
+from .blobstore import EmbeddingCache
 from .chunk import chunk_article, context_text, text_hash
-from .embed import Embedder, EmbeddingCache
+from .embed import Encoder, make_encoder
+from .embed_cache import Progress, encode_cached, encode_tokens_packed
+from .keyword import open_keyword_index
 from .token_store import TokenStore, store_path as token_store_path, store_ready as token_store_ready
-from .vectors import VectorIndex, ivf_lists
+from .vectors import VectorIndex, ivf_lists, load_vector_index, new_vector_index
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 1  # meta.json's "format": bump when a generation's files change shape
 
 
 @dataclass
@@ -63,27 +69,23 @@ class IndexReport:
 
 
 @contextmanager
-def index_lock(data_dir: Path):
+def index_lock(data_dir: Path) -> Iterator[None]:
     """One index build at a time per data dir; a second one fails fast with a clear message."""
-    root = generations.index_root(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"another index build is running on {data_dir}") from None
+    with exclusive(generations.index_root(data_dir) / ".lock", f"another index build is running on {data_dir}"):
         yield
 
 
 def article_row(article: dict) -> dict:
+    """The passage store's article row from the archive's article."""
     return {"article_id": article["id"], "content_hash": article["content_hash"], "title": article["title"],
             "url": article["url"], "canonical_url": article["canonical_url"], "source": article["source"],
             "domain": article["domain"], "published": article["published"],
             "language": (article["language"] or "").lower() or None}
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, full: bool = False,
-                progress=None, before_swap=None) -> IndexReport:
+def build_index(settings: Settings, embedder: Encoder | None = None, full: bool = False,
+                progress: Progress | None = None,
+                before_swap: Callable[[Path], None] | None = None) -> IndexReport:
     """Index what changed (or everything, with full=True) into a new generation and swap it in."""
     started = time.perf_counter()
     report = IndexReport()
@@ -92,7 +94,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
         generations.sweep(settings.data_dir)
         live = None if full else generations.current(settings.data_dir)
         wanted = store.indexable_articles()
-        embedder = embedder or Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+        embedder = embedder or make_encoder(settings)
         with_tokens = settings.late_interaction and embedder.supports_tokens
         if live is not None:
             meta = generations.read_meta(live)
@@ -116,39 +118,36 @@ def build_index(settings: Settings, embedder: Embedder | None = None, full: bool
             report.passages_total = meta["passages"]
             report.seconds = time.perf_counter() - started
             return report
-        own_cache = embedder.cache is None  # the data dir's cache, attached for this build only
-        if own_cache:
-            embedder.cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
+        cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")  # the data dir's, for this build
         folder = generations.new_generation(settings.data_dir)
         try:
             report.generation = folder.name
             report.rebuilt = True
-            _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress,
-                              with_tokens)
+            _write_generation(settings, store, embedder, cache, live, folder, to_remove, to_add, report,
+                              progress, with_tokens)
             if before_swap:
                 before_swap(folder)
             generations.swap_in(settings.data_dir, folder)
         finally:
-            if own_cache:
-                embedder.cache.close()
-                embedder.cache = None
+            cache.close()
         generations.sweep(settings.data_dir)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _add_missing_tokens(settings: Settings, embedder: Embedder, passages_db: Path, progress) -> int:
+def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path,
+                        progress: Progress | None) -> int:
     """Token vectors for every passage of the new generation that the shared store lacks
-    (new passages; all of them after the store was deleted or late interaction switched on).
-    The model sees the passage alone, not its title: measured better for token matching."""
+    (new passages; all of them after the store was lost); returns the texts encoded. The
+    store never deletes, so it is the token vectors' cache. The model sees the passage
+    alone, not its title: measured better for token matching."""
     store = TokenStore(token_store_path(settings.data_dir))
     try:
         missing = store.missing(settings.model, passages_db)
-        before = embedder.tokens_encoded
         texts = [text for _, text in missing]
-        blobs = embedder.encode_tokens_cached(texts, [text_hash(t) for t in texts], on_batch=progress)
+        blobs, encoded = encode_tokens_packed(embedder, texts, [text_hash(t) for t in texts], on_batch=progress)
         store.put_many(settings.model, [(h, blob) for (h, _), blob in zip(missing, blobs)])
-        return embedder.tokens_encoded - before
+        return encoded
     finally:
         store.close()
 
@@ -159,58 +158,53 @@ def vector_kind(settings: Settings, passages_total: int) -> str:
     return "ivf" if passages_total > settings.approximate_above else "flat"
 
 
-def _write_generation(settings, store, embedder, live, folder, to_remove, to_add, report, progress, with_tokens):
+def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache: EmbeddingCache,
+                      live: Path | None, folder: Path, to_remove: list[str], to_add: list[str],
+                      report: IndexReport, progress: Progress | None, with_tokens: bool) -> None:
     clock = time.perf_counter
     t0 = clock()
     if live is not None:
         passages.copy_database(live / "passages.sqlite", folder / "passages.sqlite")
     conn = passages.connect(folder / "passages.sqlite")
+    keywords = open_keyword_index(conn, writable=True)
     new_ids: list[int] = []
     new_texts: list[str] = []
     new_hashes: list[str] = []
     with conn:
-        removed = passages.remove_articles(conn, to_remove)
+        removed_rows = passages.remove_articles(conn, to_remove)
+        keywords.remove(removed_rows)
+        removed = [r[0] for r in removed_rows]
         report.passages_removed = len(removed)
         for article in store.articles_for_indexing(to_add):
             chunks = chunk_article(article["id"], article["title"], article["paragraphs"])
             ids = passages.add_article(conn, article_row(article), chunks)
+            keywords.add((i, c.title, c.text) for i, c in zip(ids, chunks))
             new_ids += ids
             new_texts += [c.embed_text for c in chunks]
             new_hashes += [c.content_hash for c in chunks]
     report.passages_added = len(new_ids)
     t1 = clock()
-    before = embedder.encoded
-    vectors = embedder.encode_cached(new_texts, new_hashes, on_batch=progress)
-    report.embedded = embedder.encoded - before
+    vectors, report.embedded = encode_cached(embedder, cache, new_texts, new_hashes, on_batch=progress)
     if with_tokens:
         conn.commit()
         report.tokens_embedded = _add_missing_tokens(settings, embedder, folder / "passages.sqlite", progress)
     t2 = clock()
     dimension = embedder.dimension
-    total = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    total, articles = passages.counts(conn)
     kind = vector_kind(settings, total)
-    index = None
-    if live is not None and generations.read_meta(live).get("kind") == kind:
-        meta = generations.read_meta(live)
-        index = VectorIndex.load(live / "vectors.faiss", meta["dimension"], kind)
-        if kind == "ivf" and ivf_lists(total) > 2 * index.lists:
-            index = None  # grown well past the cells it learnt: learn them anew
-        else:
-            index.remove(np.asarray(removed, dtype=np.int64))
+    index = _reuse_vector_index(live, kind, total, removed)
     if index is None:  # first build, crossing the exact/approximate threshold, or new cells
-        index = VectorIndex(dimension, kind, lists=ivf_lists(total))
+        index = new_vector_index(kind, dimension, lists=ivf_lists(total))
         fresh = set(new_ids)
-        old = [r for r in conn.execute("SELECT id, title, text, embed_hash FROM passages ORDER BY id")
-               if r["id"] not in fresh]
-        old_vectors = embedder.encode_cached(  # normally all in the embedding cache already
-            [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old])
+        old = [r for r in passages.all_passages(conn) if r["id"] not in fresh]
+        old_vectors, _ = encode_cached(  # normally all in the embedding cache already
+            embedder, cache, [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old])
         if index.needs_training:
             index.train(np.vstack([old_vectors, vectors]))
         index.add(np.asarray([r["id"] for r in old], np.int64), old_vectors)
     index.add(np.asarray(new_ids, dtype=np.int64), vectors)
     index.save(folder / "vectors.faiss")
-    conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+    keywords.finish()
     conn.commit()
     conn.close()
     t3 = clock()
@@ -222,3 +216,17 @@ def _write_generation(settings, store, embedder, live, folder, to_remove, to_add
         "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
+
+def _reuse_vector_index(live: Path | None, kind: str, total: int, removed: list[int]) -> VectorIndex | None:
+    """The live generation's vector index without the removed passages, when it is of the
+    kind wanted and (IVF) its cells still fit; None when a new one must be built."""
+    if live is None:
+        return None
+    meta = generations.read_meta(live)
+    if meta.get("kind") != kind:
+        return None
+    index = load_vector_index(live / "vectors.faiss", meta["dimension"], kind)
+    if kind == "ivf" and ivf_lists(total) > 2 * index.lists:
+        return None  # grown well past the cells it learnt: learn them anew
+    index.remove(np.asarray(removed, dtype=np.int64))
+    return index

@@ -9,12 +9,12 @@ paragraph alone often never names what it is about.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
+
+from archive.text import split_sentences, word_count
 
 MAX_WORDS = 120       # longer paragraphs are split at sentence ends
 MIN_WORDS = 12        # shorter paragraphs are merged with the next one
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
 @dataclass
@@ -32,20 +32,6 @@ class Passage:
 
 def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, each keeping its closing quote or bracket."""
-    sentences, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        sentences.append(text[start:match.end()].strip())
-        start = match.end()
-    sentences.append(text[start:].strip())
-    return [s for s in sentences if s]
-
-
-def word_count(text: str) -> int:
-    return len(text.split())
 
 
 def windows(paragraph: str, max_words: int = MAX_WORDS) -> list[str]:

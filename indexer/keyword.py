@@ -1,17 +1,23 @@
 """Keyword retrieval: BM25 over the generation's FTS5 index.
 
+`KeywordIndex` is the interface (index passages, remove them, search with filters);
+`Fts5Index` implements it with SQLite FTS5 inside the generation's passage database
+(external content: rowid = passage id); `open_keyword_index` picks one by name.
+
 A natural-language question becomes an OR of its content words (quoted, so no user
 text is ever parsed as FTS5 syntax); BM25 rewards passages that match more of them.
 """
 from __future__ import annotations
 
-import heapq
 import math
 import os
 import re
 import sqlite3
 import threading
 from collections import OrderedDict
+from typing import Callable, Iterable, Protocol
+
+from .passages import Filters, filter_sql
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = frozenset("""
@@ -25,12 +31,69 @@ would you your yours yourself yourselves s t don
 """.split())
 
 
+FTS_SCHEMA = ("CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(title, text, content='passages',"
+              " content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')")
+
+
+class KeywordIndex(Protocol):
+    """Keyword search over a generation's passages (the shape a tantivy index implements)."""
+
+    def add(self, passages: Iterable[tuple[int, str, str]]) -> None:
+        """Index passages given as (id, title, text)."""
+
+    def remove(self, passages: Iterable[tuple[int, str, str]]) -> None:
+        """Drop passages given as (id, title, text), as they were indexed."""
+
+    def finish(self) -> None:
+        """The build is done: compact for searching."""
+
+    def search(self, query: str, limit: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        """[(passage id, score)] best first."""
+
+
+class Fts5Index:
+    """SQLite FTS5 over the passage table, on the generation's own connection (the caller
+    commits; searches on one connection must not overlap)."""
+
+    def __init__(self, conn: sqlite3.Connection, writable: bool = False):
+        self.conn = conn
+        if writable:
+            conn.execute(FTS_SCHEMA)
+
+    def add(self, passages: Iterable[tuple[int, str, str]]) -> None:
+        self.conn.executemany("INSERT INTO passages_fts(rowid, title, text) VALUES (?,?,?)", passages)
+
+    def remove(self, passages: Iterable[tuple[int, str, str]]) -> None:
+        self.conn.executemany("INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                              passages)
+
+    def finish(self) -> None:
+        self.conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+
+    def search(self, query: str, limit: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        where, params = filter_sql(filters)
+        return search(self.conn, query, limit, where, params)
+
+
+KEYWORD_INDEXES: dict[str, Callable[..., KeywordIndex]] = {"fts5": Fts5Index}
+
+
+def open_keyword_index(conn: sqlite3.Connection, kind: str = "fts5", writable: bool = False) -> KeywordIndex:
+    """The keyword index `kind` over a generation's passage database."""
+    try:
+        return KEYWORD_INDEXES[kind](conn, writable=writable)
+    except KeyError:
+        raise ValueError(f"unknown keyword index {kind!r} (one of {', '.join(KEYWORD_INDEXES)})") from None
+
+
 def query_terms(query: str) -> list[str]:
+    """The query's content words, lower-cased, without stopwords or repeats."""
     terms = [t for t in _TOKEN.findall(query.lower()) if t not in STOPWORDS]
     return list(dict.fromkeys(terms))  # de-duplicated, order kept
 
 
 def match_expression(terms: list[str]) -> str:
+    """An FTS5 OR of the terms, each quoted (no user text is parsed as FTS5 syntax)."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
@@ -48,7 +111,8 @@ CANDIDATE_ROWS = 10_000
 PRUNE_GAIN = 4
 
 
-def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "", params: list | None = None):
+def search(conn: sqlite3.Connection, query: str, limit: int, where: str = "",
+           params: list | None = None) -> list[tuple[int, float]]:
     """[(passage id, bm25 score)] best first; bm25() is lower-is-better, so it is negated.
     Only the passage body counts here: every passage of an article shares its title, and
     the title already reaches ranking through the dense side and the article-level score
@@ -79,7 +143,7 @@ _CANDIDATES_SQL = (
     " CROSS JOIN r ON r.id = f.rowid WHERE passages_fts MATCH :both ORDER BY score DESC LIMIT :limit")
 
 
-def _search_pruned(conn: sqlite3.Connection, terms: list[str], limit: int):
+def _search_pruned(conn: sqlite3.Connection, terms: list[str], limit: int) -> list[tuple[int, float]] | None:
     """The top `limit` by the full query's BM25, scoring only rows that hold one of its rarer
     terms (MaxScore); None when the plain query is cheap enough to run as it is.
 
@@ -133,7 +197,7 @@ class _TermStats:
     def document_count(self, conn: sqlite3.Connection, term: str) -> int:
         count = self.counts.get(term)
         if count is None:
-            if len(self.counts) > 50_000:
+            if len(self.counts) > TERMS_PER_FILE:
                 self.counts.clear()
             count = conn.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
                                  [match_expression([term])]).fetchone()[0]
@@ -142,6 +206,8 @@ class _TermStats:
 
 
 _STATS: OrderedDict = OrderedDict()
+STATS_FILES = 8  # databases whose term counts are kept: the live generation and a few before it
+TERMS_PER_FILE = 50_000  # term counts kept a database before they are dropped (memory bound)
 _STATS_LOCK = threading.Lock()
 
 
@@ -163,6 +229,6 @@ def _term_stats(conn: sqlite3.Connection) -> _TermStats | None:
     stats = _TermStats(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
     with _STATS_LOCK:
         _STATS[key] = stats
-        while len(_STATS) > 8:
+        while len(_STATS) > STATS_FILES:
             _STATS.popitem(last=False)
     return stats

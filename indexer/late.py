@@ -4,12 +4,14 @@ passage token (MaxSim, as ColBERT does), using the embedding model's contextual 
 A whole-passage vector blurs a question's few key words into the rest of the text; token
 matching keeps them: "threatened" meets "threat", "retaliation" meets "response" in the
 context "as a response ... forced to use similar weapons". Pure functions; the vectors
-come from `Embedder.encode_tokens`.
+come from the encoder's `encode_tokens` (indexer.embed).
 
 Stored per passage: only content tokens (no specials, punctuation or stopwords), each an
 int8 vector with its own float16 scale: (d + 2) bytes a token, ~15 KB a passage at d=384.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from .keyword import STOPWORDS
 MATCH_THRESHOLD = 0.55
 
 
-def content_token_mask(tokenizer, text: str, count: int) -> np.ndarray:
+def content_token_mask(tokenizer: Any, text: str, count: int) -> np.ndarray:
     """Which of the first `count` tokens of `text` are worth matching: parts of words that
     hold a letter or digit and are not stopwords. Without a fast tokenizer (no word
     boundaries), every non-special token."""
@@ -30,7 +32,7 @@ def content_token_mask(tokenizer, text: str, count: int) -> np.ndarray:
     return np.concatenate([mask, np.zeros(count - len(mask), dtype=bool)])
 
 
-def _content_tokens(tokenizer, text: str, max_length: int) -> tuple[np.ndarray, list]:
+def _content_tokens(tokenizer: Any, text: str, max_length: int) -> tuple[np.ndarray, list]:
     """For each token of `text` (cut at max_length): whether it is a content token, and
     its word as a character span (None where unknown). One tokenizer call."""
     encoding = tokenizer(text, truncation=True, max_length=max(max_length, 2), return_offsets_mapping=True,
@@ -52,7 +54,7 @@ def _content_tokens(tokenizer, text: str, max_length: int) -> tuple[np.ndarray, 
     return np.array(keep, dtype=bool), words
 
 
-def matched_words(tokenizer, max_length: int, query: str, query_words: list, query_tokens: np.ndarray,
+def matched_words(tokenizer: Any, max_length: int, query: str, query_words: list, query_tokens: np.ndarray,
                   text: str, passage_tokens: np.ndarray,
                   threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
     """(start, end, query word) for each passage word that was a query word's best match,
@@ -70,7 +72,7 @@ def matched_words(tokenizer, max_length: int, query: str, query_words: list, que
     return sorted((start, end, word) for (start, end), word in found.items())
 
 
-def kept_words(tokenizer, text: str, max_length: int) -> list:
+def kept_words(tokenizer: Any, text: str, max_length: int) -> list:
     """The word span of each content token (the rows `encode_tokens` keeps)."""
     mask, words = _content_tokens(tokenizer, text, max_length)
     return [w for w, keep in zip(words, mask) if keep]
@@ -86,6 +88,7 @@ def pack(tokens: np.ndarray) -> bytes:
 
 
 def unpack(blob: bytes, dimension: int) -> np.ndarray:
+    """The inverse of pack: n x d float32 token vectors."""
     count = len(blob) // (dimension + 2)
     scales = np.frombuffer(blob, dtype=np.float16, count=count).astype(np.float32)
     quantised = np.frombuffer(blob, dtype=np.int8, offset=2 * count).reshape(count, dimension)

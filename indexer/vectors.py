@@ -1,15 +1,16 @@
-"""The vector index behind a small interface: add, remove, search (with an id filter
-applied inside the search, not after it), save, load.
+"""The vector index behind a small interface, `VectorIndex`: add, remove, search (with an
+id filter applied inside the search, not after it), save, load, len.
 
 FAISS, inner product over normalised vectors (= cosine). Exact (flat) while the index is
 small; IVF (inverted lists over k-means cells) past `approximate_above` passages. HNSW is
-still read, for generations built before IVF. Another engine (Qdrant, Milvus) can take
-its place by implementing the same methods.
+still read, for generations built before IVF. `new_vector_index` / `load_vector_index`
+pick the implementation by kind (`VECTOR_INDEXES`); another engine (Milvus) registers there.
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -27,43 +28,60 @@ HNSW_EF_SEARCH = 800
 # scaled set holds ~300 noisy copies of each real passage, which HNSW's graph cannot separate).
 IVF_PROBES = 32
 IVF_TRAIN_PER_LIST = 40
+DEFAULT_LISTS = 1024  # IVF cells when the caller gives none: ivf_lists() of ~65k vectors
 
 
 def ivf_lists(count: int) -> int:
+    """IVF cells for `count` vectors: about 4 x sqrt(n), within FAISS's sensible range."""
     return max(16, min(65536, int(4 * math.sqrt(max(count, 1)))))
 
 
 # Below this many allowed ids a filtered query scores those vectors directly: exact and fast.
 EXACT_FILTER_LIMIT = 20_000
 
-# Batched searches use BLAS only above this many queries; the default (20) leaves
+# Batched searches use BLAS only above this many queries; FAISS's default (20) leaves
 # batches of a few dozen queries on the slow path.
-faiss.cvar.distance_compute_blas_threshold = 4
+BLAS_THRESHOLD = 4
+
+SearchResult = tuple[np.ndarray, np.ndarray]  # (scores, ids), one row per query; ids -1 past the hits
 
 
-class VectorIndex:
-    def __init__(self, dimension: int, kind: str = "flat", lists: int = 0):
+class VectorIndex(Protocol):
+    """A vector index by passage id (the shape a Milvus collection implements)."""
+
+    kind: str
+    dimension: int
+    lists: int  # cells an approximate index learnt (a rebuild is due when the data outgrows them)
+
+    def __len__(self) -> int: ...
+
+    @property
+    def needs_training(self) -> bool: ...
+
+    def train(self, vectors: np.ndarray) -> None: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def remove(self, ids: np.ndarray) -> None: ...
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> SearchResult:
+        """Top-k per query; `allowed` restricts the ids considered (inside the search)."""
+
+    def save(self, path: Path) -> None: ...
+
+
+class FaissIndex:
+    """The FAISS implementation; one subclass per kind says how it is built, removed from and probed."""
+
+    kind = ""
+
+    def __init__(self, dimension: int, lists: int = 0):
         self.dimension = dimension
-        self.kind = kind
-        self.lists = lists or 1024
-        self.index = self._new(kind)
+        self.lists = lists or DEFAULT_LISTS
+        self.index = self._new()
 
-    def _new(self, kind: str):
-        if kind == "ivf":  # ids kept by IVF itself; a hash table maps them for removal and lookup
-            ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dimension), self.dimension, self.lists,
-                                     faiss.METRIC_INNER_PRODUCT)
-            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-            ivf.nprobe = IVF_PROBES
-            return ivf
-        if kind == "hnsw":
-            inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            inner.hnsw.efSearch = HNSW_EF_SEARCH
-        elif kind == "flat":
-            inner = faiss.IndexFlatIP(self.dimension)
-        else:
-            raise ValueError(f"unknown vector index kind {kind!r}")
-        return faiss.IndexIDMap2(inner)
+    def _new(self) -> faiss.Index:
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -83,11 +101,6 @@ class VectorIndex:
         self.index.train(vectors)
 
     def ids(self) -> np.ndarray:
-        if self.kind == "ivf":
-            lists = self.index.invlists
-            parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
-                     for n in range(self.index.nlist) if lists.list_size(n)]
-            return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
@@ -103,59 +116,123 @@ class VectorIndex:
 
     def remove(self, ids: np.ndarray) -> None:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        if not len(ids):
-            return
-        if self.kind == "flat":
-            self.index.remove_ids(faiss.IDSelectorBatch(ids))
-            return
-        if self.kind == "ivf":  # the hash table removes an explicit array of ids
-            self.index.remove_ids(faiss.IDSelectorArray(ids))
-            return
-        # HNSW cannot delete in place: rebuild from the vectors that remain.
-        keep = np.setdiff1d(self.ids(), ids)
-        vectors = self.vectors(keep)
-        self.index = self._new(self.kind)
-        self.add(keep, vectors)
+        if len(ids):
+            self._remove(ids)
 
-    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
+    def _remove(self, ids: np.ndarray) -> None:
+        self.index.remove_ids(faiss.IDSelectorBatch(ids))
+
+    def _params(self, k: int, allowed: np.ndarray | None) -> faiss.SearchParameters | None:
+        return None if allowed is None else faiss.SearchParameters()
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> SearchResult:
         """Top-k (scores, ids) per query; `allowed` restricts the ids considered."""
+        faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD  # the same value from every thread
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, len(self) if allowed is None else len(allowed)))
         if len(self) == 0 or (allowed is not None and len(allowed) == 0):
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
         if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
             return exact_search(self.vectors(allowed), np.asarray(allowed, np.int64), queries, k)
-        selector = None if allowed is None else faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-        if self.kind == "ivf":  # a filter keeps a share of each cell: probe more cells to fill the page
-            share = 1.0 if allowed is None else len(allowed) / len(self)
-            probes = min(self.index.nlist, math.ceil(IVF_PROBES / max(share, 1e-9)))
-            params = faiss.SearchParametersIVF(nprobe=probes)
-        elif self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
-        else:
-            params = None if selector is None else faiss.SearchParameters()
-        if selector is not None:
-            params.sel = selector
+        params = self._params(k, allowed)
+        if allowed is not None:
+            params.sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
         # Rows may end in -1 ids when fewer than k vectors qualify; callers skip those.
         return self.index.search(queries, k, params=params)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
 
-    @classmethod
-    def load(cls, path: Path, dimension: int, kind: str) -> "VectorIndex":
-        loaded = cls.__new__(cls)
-        loaded.dimension, loaded.kind = dimension, kind
-        loaded.index = faiss.read_index(str(path))
-        loaded.lists = getattr(loaded.index, "nlist", 0)
-        if kind == "ivf":
-            loaded.index.nprobe = IVF_PROBES
-        if loaded.index.d != dimension:
-            raise ValueError(f"vector index {path} has dimension {loaded.index.d}, expected {dimension}")
-        return loaded
+    def _loaded(self) -> None:
+        """Settings FAISS does not save with the index."""
 
 
-def exact_search(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, k: int):
+class FlatIndex(FaissIndex):
+    kind = "flat"
+
+    def _new(self) -> faiss.Index:
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+
+
+class IvfIndex(FaissIndex):
+    kind = "ivf"
+
+    def _new(self) -> faiss.Index:
+        # ids kept by IVF itself; a hash table maps them for removal and lookup
+        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dimension), self.dimension, self.lists,
+                                 faiss.METRIC_INNER_PRODUCT)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.nprobe = IVF_PROBES
+        return ivf
+
+    def ids(self) -> np.ndarray:
+        lists = self.index.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
+                 for n in range(self.index.nlist) if lists.list_size(n)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    def _remove(self, ids: np.ndarray) -> None:
+        self.index.remove_ids(faiss.IDSelectorArray(ids))  # the hash table removes an explicit array of ids
+
+    def _params(self, k: int, allowed: np.ndarray | None) -> faiss.SearchParameters:
+        # a filter keeps a share of each cell: probe more cells to fill the page
+        share = 1.0 if allowed is None else len(allowed) / len(self)
+        probes = min(self.index.nlist, math.ceil(IVF_PROBES / max(share, 1e-9)))
+        return faiss.SearchParametersIVF(nprobe=probes)
+
+    def _loaded(self) -> None:
+        self.index.nprobe = IVF_PROBES
+
+
+class HnswIndex(FaissIndex):
+    kind = "hnsw"
+
+    def _new(self) -> faiss.Index:
+        inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        return faiss.IndexIDMap2(inner)
+
+    def _remove(self, ids: np.ndarray) -> None:
+        # HNSW cannot delete in place: rebuild from the vectors that remain.
+        keep = np.setdiff1d(self.ids(), ids)
+        vectors = self.vectors(keep)
+        self.index = self._new()
+        self.add(keep, vectors)
+
+    def _params(self, k: int, allowed: np.ndarray | None) -> faiss.SearchParameters:
+        return faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+
+
+VECTOR_INDEXES: dict[str, type[FaissIndex]] = {"flat": FlatIndex, "ivf": IvfIndex, "hnsw": HnswIndex}
+
+
+def _implementation(kind: str) -> type[FaissIndex]:
+    try:
+        return VECTOR_INDEXES[kind]
+    except KeyError:
+        raise ValueError(f"unknown vector index kind {kind!r}") from None
+
+
+def new_vector_index(kind: str, dimension: int, lists: int = 0) -> VectorIndex:
+    """An empty index of `kind` (`lists`: IVF cells, see ivf_lists)."""
+    return _implementation(kind)(dimension, lists)
+
+
+def load_vector_index(path: Path, dimension: int, kind: str) -> VectorIndex:
+    """The index saved at `path`; ValueError if it holds vectors of another dimension."""
+    cls = _implementation(kind)
+    loaded = cls.__new__(cls)
+    loaded.dimension = dimension
+    loaded.index = faiss.read_index(str(path))
+    loaded.lists = getattr(loaded.index, "nlist", 0)
+    loaded._loaded()
+    if loaded.index.d != dimension:
+        raise ValueError(f"vector index {path} has dimension {loaded.index.d}, expected {dimension}")
+    return loaded
+
+
+def exact_search(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, k: int) -> SearchResult:
     """The reference: plain NumPy inner products, used for small filtered sets and in tests."""
     scores = queries @ vectors.T
     k = min(k, len(ids))

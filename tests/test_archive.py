@@ -6,8 +6,7 @@ import pytest
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.ingest import Ingester
-from archive.inputs import InputError, iter_source
+from archive.ingest import Ingester, ingest_source
 from archive.models import Article
 from archive.plaintext import parse_text_article
 from archive.store import Store
@@ -24,11 +23,7 @@ def ingest_paths(data_dir, *paths, **kwargs):
     store = Store(data_dir)
     ingester = Ingester(store)
     for path in paths:
-        for item in iter_source(str(path), **kwargs):
-            if isinstance(item, InputError):
-                ingester.fail(item.origin, item.reason)
-            else:
-                ingester.ingest(item)
+        ingest_source(ingester, str(path), **kwargs)
     return store, ingester
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.chunk import chunk_article, split_sentences
-from indexer.fusion import collapse, highlight, score_fusion, text_fragment_url
-from indexer.vectors import VectorIndex, exact_search
+from archive.text import split_sentences
+from indexer.chunk import chunk_article
+from indexer.fusion import collapse, match_spans, score_fusion
+from indexer.vectors import exact_search, load_vector_index, new_vector_index
+from webui.present import highlight as highlight_spans, text_fragment_url
+
+
+def highlight(text, terms, related=()):
+    return highlight_spans(text, match_spans(text, terms, related))
 
 
 def test_long_paragraphs_split_at_sentences_and_short_ones_merge():
@@ -65,7 +71,7 @@ def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_p
     vectors = rng.normal(size=(3000, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(10, 3010, dtype=np.int64)
-    index = VectorIndex(32, kind, lists=32)
+    index = new_vector_index(kind, 32, lists=32)
     index.train(vectors)  # IVF learns its cells; the others need nothing
     index.add(ids, vectors)
     queries = vectors[:20] + 0.1 * rng.normal(size=(20, 32)).astype(np.float32)
@@ -81,11 +87,11 @@ def test_faiss_matches_exact_search_and_supports_filters_and_removal(kind, tmp_p
     index.remove(ids[:100])
     assert len(index) == 2900
     index.save(tmp_path / "v.faiss")
-    loaded = VectorIndex.load(tmp_path / "v.faiss", 32, kind)
+    loaded = load_vector_index(tmp_path / "v.faiss", 32, kind)
     _, got = loaded.search(vectors[:5], 5)
     assert not set(got.ravel()) & set(ids[:100].tolist())
     with pytest.raises(ValueError):
-        VectorIndex.load(tmp_path / "v.faiss", 64, kind)
+        load_vector_index(tmp_path / "v.faiss", 64, kind)
 
 
 def test_pruned_keyword_search_agrees_with_the_plain_query(tmp_path, monkeypatch):
@@ -100,12 +106,14 @@ def test_pruned_keyword_search_agrees_with_the_plain_query(tmp_path, monkeypatch
     common = ["government", "policy", "market", "report", "city", "people", "year", "said"]
     rare = ["zeppelin", "quokka", "tarantella", "obsidian"]
     conn = passages.connect(tmp_path / "p.sqlite")
+    index = keyword.open_keyword_index(conn, writable=True)
     with conn:
         for n in range(400):
             words = rng.choices(common, k=30) + (rng.choices(rare, k=2) if n % 25 == 0 else [])
             text = " ".join(rng.sample(words, len(words)))
-            passages.add_article(conn, {"article_id": f"a{n}", "content_hash": "h"},
-                                 [Passage(f"a{n}", 0, text, text, "")])
+            ids = passages.add_article(conn, {"article_id": f"a{n}", "content_hash": "h"},
+                                       [Passage(f"a{n}", 0, text, text, "")])
+            index.add([(ids[0], "", text)])
     query = "quokka government market policy"
     plain = keyword.search(conn, query, 10)
     monkeypatch.setattr(keyword, "PRUNE_ABOVE", 0)

@@ -16,7 +16,7 @@ from archive.extract import (
     fill_gaps,
     parse_html,
 )
-from archive.extract_meta import clean_authors, clean_title
+from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
 

@@ -49,10 +49,14 @@ def test_every_passage_has_its_token_vectors(indexed_archive):
     assert min(sizes) >= 1 and 10 < sum(sizes) / len(sizes) < 120  # content tokens only
 
 
-def test_a_lost_token_store_is_rebuilt_from_the_cache(archive_copy, embedder):
+def test_a_lost_token_store_is_rebuilt(archive_copy, embedder):
+    """The token store is the token vectors' only copy (it never deletes, so it is their
+    cache): lost, it is re-encoded by the model, and nothing else is."""
+    hashes, _ = token_vectors(archive_copy)
     token_store_path(archive_copy).unlink()
     report = build_index(Settings.load(archive_copy), embedder=embedder)
-    assert report.changed is False and report.tokens_embedded == 0  # from the embedding cache
+    assert report.changed is False and report.embedded == 0  # dense vectors from the embedding cache
+    assert 0 < report.tokens_embedded <= len(set(hashes))  # each distinct passage text once
     assert report.rebuilt and "new index generation without article changes" in report.summary()
     hashes, blobs = token_vectors(archive_copy)
     assert set(blobs) == set(hashes)

@@ -113,10 +113,12 @@ def test_one_batch_gives_the_dense_query_and_the_question_tokens(embedder):
 
 
 def test_related_words_are_marked_apart_and_escaped():
-    from indexer.fusion import highlight
+    from indexer.fusion import match_spans
+    from webui.present import highlight
     text = "<b>Threats</b> & a response"
     threats, response = text.index("Threats"), text.index("response")
-    out = highlight(text, ["threats"], [(threats, threats + 7, "threatened"), (response, response + 8, 'retal"iation')])
+    spans = match_spans(text, ["threats"], [(threats, threats + 7, "threatened"), (response, response + 8, 'retal"iation')])
+    out = highlight(text, spans)
     assert out.startswith("&lt;b&gt;<mark>Threats</mark>&lt;/b&gt;")  # the literal match wins its span
     assert '<mark class="near" title="close to “retal&quot;iation”">response</mark>' in out
     assert "<b>" not in out

@@ -93,10 +93,11 @@ def test_cache_folder_is_reused(cache_dir, model_path, monkeypatch):
         onnx_backend.cache_folder(model_path, v, cache_dir).name for v in onnx_backend.VARIANTS)  # no leftovers
 
 
-def test_embedder_selects_onnx_by_setting(cache_dir, monkeypatch):
-    from indexer.embed import Embedder, ModelError
-    monkeypatch.setenv("NEWSARCHIVE_ONNX_CACHE", str(cache_dir))
-    embedder = Embedder(backend="onnx")
+def test_embedder_selects_onnx_by_setting(cache_dir, monkeypatch, tmp_path):
+    from archive.config import Settings
+    from indexer.embed import Embedder, ModelError, make_encoder
+    monkeypatch.setenv("NEWSARCHIVE_ONNX_CACHE", str(cache_dir))  # the onnx_cache setting
+    embedder = make_encoder(Settings.load(tmp_path, embed_backend="onnx"))
     assert embedder.dimension == 384
     assert embedder.encode(SENTENCES[:2]).shape == (2, 384)
     assert embedder.cache_key.endswith("|onnx")  # cached vectors never mix with torch's

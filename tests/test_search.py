@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from indexer.search import SearchError
 from retrieval import SEED_NEEDLES, SEED_QUERY, evaluate, first_hit
 from common import load_questions
+from webui import create_app, present
 from webui.cli import main
 
 # The bar on the dev questions (measured: hit@1 0.77, hit@5 0.95, MRR@10 0.83).
@@ -42,8 +43,12 @@ def test_results_carry_article_citation_and_score_breakdown(search_engine):
     assert top["rank"] == 1 and "Granollers" in top["text"] or "Davis Cup" in top["text"]
     article = top["article"]
     assert set(article) == {"id", "url", "title", "source", "published", "language"}
-    assert top["cite_url"] == f"/articles/{article['id']}#p{top['paragraph']}"
-    assert top["original_url"].startswith(article["url"].split("#")[0] + "#:~:text=")
+    assert all(start < end and near is None or isinstance(near, str) for start, end, near in top["matches"])
+    assert "cite_url" not in top and "highlighted" not in top  # data only: links and HTML are the web's
+    with create_app({"SEARCH_ENGINE": search_engine}).test_request_context():
+        shown = present.hit(top)
+    assert shown["cite_url"] == f"/articles/{article['id']}#p{top['paragraph']}"
+    assert shown["original_url"].startswith(article["url"].split("#")[0] + "#:~:text=")
     assert {"fused", "vector_rank", "keyword_rank", "vector_score", "keyword_score"} <= set(top["scores"])
     scores = [r["score"] for r in response["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -95,7 +100,7 @@ def test_hostile_queries_are_just_text(search_engine):
         response = search_engine.search(query, k=3)
         assert isinstance(response["results"], list)
         for hit in response["results"]:
-            assert "<script>" not in hit["highlighted"]
+            assert "<script>" not in present.highlight(hit["text"], hit["matches"])
 
 
 def test_cli_search_json(indexed_archive):

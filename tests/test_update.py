@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from archive import ingest
 from archive.config import Settings
 from archive.fetch import Fetcher
 from archive.models import Capture
@@ -64,6 +65,9 @@ class HashEmbedder(Embedder):
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
         self.encoded += len(texts)
         return out
+
+    def token_lengths(self, texts):
+        return np.asarray([len(t) for t in texts], dtype=np.int64)  # no tokenizer: characters
 
 
 def site_sources(site: NewsSite) -> list[Source]:
@@ -258,21 +262,21 @@ def test_killed_between_storing_and_parsing_the_next_run_parses_the_stored_captu
         paths = news.feed_paths("rss")[2:6]
         save_sources(tmp_path, [Source(None, "urls", "picked", urls=[news.url(p) for p in paths])])
         settings = Settings.load(tmp_path)
-        real_parse, calls = pipeline.parse_capture, []
+        real_parse, calls = ingest.parse_capture, []
 
         def dies_on_the_third(capture):
             calls.append(capture.url)
             if len(calls) == 3:
                 raise KeyboardInterrupt  # stands in for SIGKILL right after the raw capture was stored
             return real_parse(capture)
-        monkeypatch.setattr(pipeline, "parse_capture", dies_on_the_third)
+        monkeypatch.setattr(ingest, "parse_capture", dies_on_the_third)
         with pytest.raises(KeyboardInterrupt):
             pipeline.update(settings, index=False, min_delay=0.0, workers=1)
         store = Store(tmp_path)
         assert store.counts()["captures"] == 3 and store.counts()["articles"] == 2
         orphan = calls[2]
-        assert pipeline.unparsed_capture(store, orphan) is not None
-        monkeypatch.setattr(pipeline, "parse_capture", real_parse)
+        assert store.unparsed_capture(orphan) is not None
+        monkeypatch.setattr(ingest, "parse_capture", real_parse)
         news.reset()
         report = pipeline.update(settings, index=False, min_delay=0.0)
         again = news.requests_for(orphan.removeprefix(news.base_url))
@@ -410,7 +414,7 @@ def test_reindex_rolls_out_a_better_parser(small_archive, small_site, embedder, 
     store.add_capture(odd)
     store.close()
     target = small_site.url(small_paths(small_site, 0, 8)[0])
-    real_parse = pipeline.parse_capture
+    real_parse = ingest.parse_capture
 
     def better(capture):
         if capture.url == odd.url:
@@ -421,7 +425,7 @@ def test_reindex_rolls_out_a_better_parser(small_archive, small_site, embedder, 
         if capture.url == target:
             article.paragraphs.append("A closing paragraph about okapi migrations that the old parser dropped.")
         return article
-    monkeypatch.setattr(pipeline, "parse_capture", better)
+    monkeypatch.setattr(ingest, "parse_capture", better)
     report = pipeline.reindex(Settings.load(data_dir), full=False, embedder=embedder)
     assert report.exit_status == pipeline.OK, report.format()
     assert report.counts["updated"] == 1 and report.counts["added"] == 1 and report.counts["unchanged"] == 7
@@ -436,14 +440,14 @@ def test_reindex_moves_an_article_whose_canonical_url_changed(tmp_path, monkeypa
         urls = [news.url(p) for p in news.feed_paths("atom")[:2]]
         save_sources(tmp_path, [Source(None, "urls", "picked", urls=urls)])
         assert pipeline.update(Settings.load(tmp_path), index=False, min_delay=0.0).exit_status == pipeline.OK
-    real_parse = pipeline.parse_capture
+    real_parse = ingest.parse_capture
 
     def canonical_moves(capture):
         article = real_parse(capture)
         if capture.url == urls[0]:
             article.canonical_url = "https://moved.example/story"
         return article
-    monkeypatch.setattr(pipeline, "parse_capture", canonical_moves)
+    monkeypatch.setattr(ingest, "parse_capture", canonical_moves)
     report = pipeline.reindex(Settings.load(tmp_path), index=False)
     assert report.exit_status == pipeline.OK and report.counts["moved"] == 1 and report.counts["unchanged"] == 1
     assert "moved 1" in report.format()

@@ -1,18 +1,22 @@
 """The `newsarchive` command. It lives in the outermost package because it drives every
-layer: archive (ingest, sources), indexer (index, search, update) and the web server."""
+layer: archive (ingest, sources), indexer (index, search, update) and the web server.
+Each job's subcommands live in webui/commands/ (indexer/cli.py's index and search move
+there too); this module is the group, serve/run, and the registration."""
 from __future__ import annotations
 
 import click
 
-from archive.cli import ingest
 from archive.config import Settings
-from archive.sources_cli import sources
 from indexer.build import build_index
-from indexer.cli import index, search
 from indexer.update import update as update_archive
-from indexer.update_cli import reindex, update
 
 from . import server
+from .commands.config import config
+from .commands.index import index
+from .commands.ingest import ingest
+from .commands.search import search
+from .commands.sources import sources
+from .commands.update import reindex, update
 
 
 @click.group()
@@ -87,7 +91,7 @@ def run(settings, host, port, threads, model_threads, fetch_first):
 
 for command in (ingest, index, search, serve, run):
     main.add_command(command)
-for command in (update, reindex, sources):
+for command in (update, reindex, sources, config):
     main.add_command(command)
 
 

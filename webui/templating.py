@@ -1,5 +1,5 @@
 """Jinja filters and globals. Autoescape is on for every template; the only value ever
-marked safe is the engine's `highlighted`, which it builds from escaped text and <mark>."""
+marked safe is a hit's `highlighted`, which webui.present builds from escaped text and <mark>."""
 from __future__ import annotations
 
 from datetime import date

@@ -9,7 +9,7 @@ from flask import url_for
 
 from indexer.search import MAX_DEPTH
 
-from . import resources
+from . import present, resources
 from .errors import ApiError
 
 DEFAULT_K = 10
@@ -43,7 +43,7 @@ def page_url(endpoint: str, echo: dict, page: int) -> str:
 
 def search_data(args, endpoint: str) -> dict:
     """The engine's response plus paging links that point back at `endpoint`."""
-    data = resources.get().engine.search(**search_params(args))
+    data = present.search_response(resources.get().engine.search(**search_params(args)))
     page, k, echo = data["page"], data["k"], data["request"]
     data["last_page"] = max(1, min(-(-data["total"] // k), MAX_DEPTH // k))
     has_next = data["has_more"] and page < data["last_page"]
@@ -76,12 +76,12 @@ def article_data(ident: str) -> dict:
         "duplicate_of": article["duplicate_of"],
         "first_seen": article["first_seen"],
         "updated_at": article["updated_at"],
-        "archive_url": f"/articles/{ident}",
-        "paragraphs": [{"position": n, "text": text, "cite_url": f"/articles/{ident}#p{n}"}
+        "archive_url": present.article_url(ident),
+        "paragraphs": [{"position": n, "text": text, "cite_url": present.cite_url(ident, n)}
                        for n, text in enumerate(article["paragraphs"])],
         "duplicates": [{"id": d["id"], "title": d["title"], "url": d["canonical_url"],
                         "source": d["site_name"] or d["domain"], "published": d["published"],
-                        "archive_url": f"/articles/{d['id']}"} for d in article["duplicates"]],
+                        "archive_url": present.article_url(d["id"])} for d in article["duplicates"]],
     }
 
 

@@ -1,39 +1,24 @@
-"""`newsarchive index` and `newsarchive search`: thin loops over the indexer library."""
+"""`newsarchive search`: a thin loop over indexer.search, showing hits as the API does
+(highlight and citation links from webui.present)."""
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from .build import build_index
-from .embed import ModelError
-from .generations import IndexNotFound
-from .search import SearchEngine, SearchError
+from indexer.embed import ModelError
+from indexer.generations import IndexNotFound
+from indexer.search import SearchEngine, SearchError
+
+from .. import present
 
 
-def _progress_bar(label: str):
-    if not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
-    bar = tqdm(desc=label, unit=" passages", file=sys.stderr)
-    return bar, bar.update
-
-
-@click.command()
-@click.option("--full", is_flag=True, help="Rebuild every passage from scratch into a new generation.")
-@click.pass_obj
-def index(settings, full):
-    """Index new and changed articles (embeddings, vectors, keywords) and swap the index in."""
-    bar, update = _progress_bar("embedding")
-    try:
-        report = build_index(settings, full=full, progress=update)
-    except (ModelError, RuntimeError) as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        if bar is not None:
-            bar.close()
-    click.echo(report.summary())
+def _presented(settings, response: dict) -> dict:
+    """The response with the API's hit fields; citation links need the app's routes."""
+    from ..app import create_app
+    app = create_app({"SETTINGS": settings})
+    with app.test_request_context():
+        return present.search_response(response)
 
 
 @click.command()
@@ -53,6 +38,7 @@ def search(settings, query, k, page, since, until, source, lang, as_json):
                                                  source=source, lang=lang)
     except (SearchError, IndexNotFound, ModelError) as exc:
         raise click.ClickException(str(exc)) from None
+    response = _presented(settings, response)
     if as_json:
         click.echo(json.dumps(response, ensure_ascii=False, indent=2))
         return

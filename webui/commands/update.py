@@ -1,4 +1,4 @@
-"""`newsarchive update` and `newsarchive reindex`: thin loops over indexer.update.
+"""`newsarchive update` and `newsarchive reindex`: thin wrappers over indexer.update.
 
 Exit status (for schedulers): 0 all good; 1 the run completed but a source or page failed;
 2 the run could not complete (bad sources file, every source unreachable, index failed,
@@ -7,22 +7,24 @@ another update running).
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 import click
 
-from . import update as pipeline
+from archive.config import Settings
+from archive.crawl import DEFAULT_WORKERS
+from indexer import update as pipeline
+
+from ..progress import progress_bar
 
 
 def _log(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _progress_bar(label: str):
-    if not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
-    bar = tqdm(desc=label, unit=" passages", file=sys.stderr)
-    return bar, bar.update
+def _embedding_bar(no_index: bool):
+    """The embedding progress bar, or none when the run does not index."""
+    return nullcontext() if no_index else progress_bar("embedding", "passages")
 
 
 def _names(values: tuple[str, ...]) -> list[str]:
@@ -36,25 +38,22 @@ def _names(values: tuple[str, ...]) -> list[str]:
 @click.option("--no-index", is_flag=True, help="Fetch and store only; leave the search index as it is.")
 @click.option("--sources", "only", multiple=True, metavar="NAME",
               help="Only this source (name or URL; repeat, or separate with commas).")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+@click.option("--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 32),
               help="Pages fetched at the same time (across hosts; each host also has its own limit).")
-@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0),
+@click.option("--delay", type=click.FloatRange(0),
               help="Least seconds between two requests to one host (a source's `rate` or the "
-                   "site's Crawl-delay can ask for more).")
+                   "site's Crawl-delay can ask for more)  [default: the fetch_delay setting, 1.0]")
 @click.option("--quiet", is_flag=True, help="Print the report only, not the progress lines.")
 @click.pass_obj
-def update(settings, no_index, only, workers, delay, quiet):
+def update(settings: Settings, no_index: bool, only: tuple[str, ...], workers: int, delay: float | None,
+           quiet: bool) -> None:
     """Fetch what is new from every source, store it, index it, and report.
 
     Exit status: 0 all good, 1 something failed but the run completed, 2 the run could
     not complete."""
-    bar, progress = (None, None) if no_index else _progress_bar("embedding")
-    try:
+    with _embedding_bar(no_index) as progress:
         report = pipeline.update(settings, only=_names(only), index=not no_index, min_delay=delay,
                                  workers=workers, log=None if quiet else _log, progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
     click.echo(report.format())
     sys.exit(report.exit_status)
 
@@ -66,17 +65,13 @@ def update(settings, no_index, only, workers, delay, quiet):
 @click.option("--no-index", is_flag=True, help="Re-parse and store only.")
 @click.option("--quiet", is_flag=True, help="Do not list each changed article as it is re-parsed.")
 @click.pass_obj
-def reindex(settings, full, no_index, quiet):
+def reindex(settings: Settings, full: bool, no_index: bool, quiet: bool) -> None:
     """Re-parse every stored raw capture with the current extractor and re-index.
 
     The new generation is swapped in only when complete: search keeps answering
     throughout. Exit status as for `update`."""
-    bar, progress = (None, None) if no_index else _progress_bar("embedding")
-    try:
+    with _embedding_bar(no_index) as progress:
         report = pipeline.reindex(settings, full=full, index=not no_index, progress=progress,
                                   log=None if quiet else _log)
-    finally:
-        if bar is not None:
-            bar.close()
     click.echo(report.format())
     sys.exit(report.exit_status)

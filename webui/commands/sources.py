@@ -9,14 +9,16 @@ import json
 
 import click
 
-from .sources import KINDS, SourcesError, add_source, load_sources, remove_source, sources_path
+from archive.config import Settings
+from archive.sources import KINDS, Source, SourcesError, add_source, load_sources, remove_source, sources_path
 
 
-def _fail(exc: Exception):
+def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc)) from None
 
 
-def settings_text(source) -> str:
+def settings_text(source: Source) -> str:
+    """A source's optional settings in one short line (`-` when it has none)."""
     parts = [f"{key}={getattr(source, key)}" for key in ("language", "max_articles", "rate")
              if getattr(source, key) is not None]
     if source.urls:
@@ -25,14 +27,14 @@ def settings_text(source) -> str:
 
 
 @click.group()
-def sources():
+def sources() -> None:
     """List, add and remove the news sources that `newsarchive update` reads (sources.toml)."""
 
 
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
 @click.pass_obj
-def list_sources(settings, as_json):
+def list_sources(settings: Settings, as_json: bool) -> None:
     """Show every source: name, kind, URL and settings."""
     try:
         found = load_sources(settings.data_dir)
@@ -60,7 +62,8 @@ def list_sources(settings, as_json):
 @click.option("--max-articles", type=int, help="At most this many new URLs a run, newest first.")
 @click.option("--rate", type=float, help="At least this many seconds between requests to the source's host.")
 @click.pass_obj
-def add(settings, url, kind, name, language, max_articles, rate):
+def add(settings: Settings, url: str, kind: str | None, name: str | None, language: str | None,
+        max_articles: int | None, rate: float | None) -> None:
     """Add a feed, sitemap or URL list (for kind urls: a file of URLs, one a line, or an http(s) URL)."""
     options = {"language": language, "max_articles": max_articles, "rate": rate}
     try:
@@ -75,7 +78,7 @@ def add(settings, url, kind, name, language, max_articles, rate):
 @sources.command("remove")
 @click.argument("name_or_url")
 @click.pass_obj
-def remove(settings, name_or_url):
+def remove(settings: Settings, name_or_url: str) -> None:
     """Remove a source by its name or URL (articles already archived stay)."""
     try:
         source = remove_source(settings.data_dir, name_or_url)

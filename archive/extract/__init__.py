@@ -1,0 +1,111 @@
+"""HTML -> Article: the article's body as clean paragraphs, plus its metadata.
+
+A pure function over a string: no network, no disk. The body combines two extractors that
+fail differently, then cleans the result; each stage is a module of this package:
+
+1. `blocks`: trafilatura in precision mode (`favor_precision`, `fast`: its own algorithm
+   only) gives the primary paragraphs; readability-lxml gives a second opinion.
+2. Choose a base (`extract_paragraphs`, here): trafilatura's output, unless it is tiny
+   beside readability's (it latched on to a notice or a teaser), then readability's;
+   trafilatura's balanced mode is the last resort.
+3. `gaps`: fill gaps. Readability paragraphs missing from the base are added where
+   readability places them, after the base's first paragraph, when they read like prose
+   (>= 20 tokens, sentence punctuation, few links, not a photo caption, not repeated). This
+   restores articles that trafilatura cut short at an inline ad or a subscription box.
+   Recall matters most (a sentence missing from the body cannot be found by search), so the
+   fill also restores:
+   - a lead the base missed: readability's prose (and section headings) just before the
+     first paragraph the base holds, when the page has them in the same container as that
+     paragraph (a standfirst in the page header, a disclaimer box is another container);
+   - a section heading the base lacks, when the text under it is kept;
+   - a short line (>= 5 tokens, sentence punctuation) between two base paragraphs that are
+     next to each other: a one-line paragraph or a question subhead the base skipped.
+   And it trims the base's non-prose blocks outside the span readability agrees on that
+   readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
+   heading after it).
+4. `edges`: clean the edges. Drop a leading copy of the headline, leading date/byline
+   lines, "Read more:"/"Related:" teasers, trailing calls to action (share, subscribe,
+   newsletter, copyright) and runs of bare links to other stories at either end.
+
+Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
+(title, authors, dates, site: `jsonld`, `markup`, `names`), `hints` (captions, links and
+headline variants of the page, and the furniture patterns steps 3 and 4 share).
+
+Measured by `benchmarks/extraction.py` on the article-extraction-benchmark.
+"""
+from __future__ import annotations
+
+import py3langid
+from lxml import etree
+
+from archive.models import Article
+from archive.text import normalize_url, token_count
+
+from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
+from .edges import clean_edges
+from .gaps import fill_gaps
+from .hints import PageHints, is_headline, page_hints
+from .metadata import PageMeta, extract_metadata
+from .names import clean_authors, clean_title
+from .parse import ExtractionError, parse_html
+
+__all__ = [
+    "ExtractionError", "extract_article", "extract_paragraphs", "detect_language", "parse_html",
+    "extract_metadata", "PageMeta", "page_hints", "PageHints", "Block", "fill_gaps", "clean_edges",
+    "is_headline", "clean_authors", "clean_title",
+]
+
+MIN_WORDS = 20  # an extractor's output shorter than this (tokens) is a failed extraction
+MIN_BODY_WORDS = 10  # fewer tokens than this, or nothing but link texts, is no article at all
+BASE_RATIO = 0.25  # trafilatura's text under this share of readability's means it failed
+LANGUAGE_SAMPLE = 1500  # characters: enough for news prose, and langid's time grows with it
+SHORT_TEXT_WORDS = 25  # below this (tokens), the page's declared language is the better evidence
+MIN_LANGUAGE_WORDS = 3  # with no declared language, a guess from this few tokens beats none
+
+
+def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) -> list[str]:
+    """The article body of a parsed page as clean paragraphs (steps 1-4 of the module docstring)."""
+    primary = trafilatura_candidate(tree, url, favor_precision=True, fast=True)
+    second = readability_candidate(tree)
+    if block_tokens(primary) >= max(MIN_WORDS, BASE_RATIO * block_tokens(second)):
+        base = primary
+    elif block_tokens(second) >= MIN_WORDS:
+        base, second = second, []
+    else:
+        base = trafilatura_candidate(tree, url) or primary or second
+        second = []
+    paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
+    return clean_edges(paragraphs, hints)
+
+
+def detect_language(paragraphs: list[str], html_lang: str | None) -> str | None:
+    """ISO 639-1 code from the text (py3langid), else the page's declared <html lang>."""
+    text = " ".join(paragraphs)[:LANGUAGE_SAMPLE]
+    if token_count(text) >= (SHORT_TEXT_WORDS if html_lang else MIN_LANGUAGE_WORDS):
+        lang, _score = py3langid.classify(text)
+        if lang:
+            return lang
+    return html_lang
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Article:
+    """Extract the article of one HTML page. Raises ExtractionError when there is no body."""
+    tree = parse_html(html)
+    meta = extract_metadata(tree, url)
+    hints = page_hints(tree, meta)
+    paragraphs = extract_paragraphs(tree, url, hints)
+    if token_count(" ".join(paragraphs)) < MIN_BODY_WORDS or all(p in hints.links for p in paragraphs):
+        raise ExtractionError("no article body found")
+    return Article(
+        url=url,
+        canonical_url=meta.canonical_url or normalize_url(url),
+        title=meta.title,
+        authors=meta.authors,
+        published=meta.published,
+        modified=meta.modified,
+        language=detect_language(paragraphs, meta.html_lang),
+        site_name=meta.site_name,
+        description=meta.description,
+        paragraphs=paragraphs,
+        partial=meta.partial,
+    )

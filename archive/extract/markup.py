@@ -1,0 +1,136 @@
+"""What the visible markup says: `<meta>` tags, `<time>` elements, bylines, `lang`.
+
+Read after the page's JSON-LD (`metadata.extract_metadata` decides the order).
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from archive.text import clean_text, normalize_date
+
+from .names import BY_PREFIX, clean_authors
+
+__all__ = ["meta_tags", "first_meta", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
+           "html_lang", "MAX_AUTHORS"]
+
+MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
+AUTHOR_MAX_CHARS = 100  # a longer "author" element holds a biography, not a name
+BYLINE_MAX_CHARS = 80  # a byline element's whole text is a name list up to this length ...
+BYLINE_LINKS_MAX_CHARS = 200  # ... or, opening with "By", names in its links up to this one
+BYLINE_MAX_LINKS = 4  # links further into such a byline point elsewhere (topics, share)
+
+
+def meta_tags(tree: etree._Element) -> dict[str, list[str]]:
+    """Every `<meta>` content by its lowercased property/name/itemprop/http-equiv key."""
+    found: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        content = clean_text(htmllib.unescape(content)) if "&" in content else clean_text(content)
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if key:
+                found.setdefault(key.strip().lower(), []).append(content)
+    return found
+
+
+def first_meta(tags: dict[str, list[str]], keys: Iterable[str]) -> str | None:
+    """The first value of the first of `keys` the page has."""
+    for key in keys:
+        for value in tags.get(key, ()):
+            return value
+    return None
+
+
+def visible_text(el: etree._Element) -> str:
+    """Visible text of an element: scripts and styles left out."""
+    parts = []
+    for node in el.iter():
+        if node.tag in ("script", "style", "noscript", "template"):
+            if node.tail and node is not el:
+                parts.append(node.tail)
+            continue
+        if node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        if node.tail and node is not el and node.getparent().tag not in ("script", "style"):
+            parts.append(node.tail)
+    return clean_text(" ".join(parts))
+
+
+def time_in_article(tree: etree._Element) -> str | None:
+    """The date of a `<time pubdate>`/`itemprop=datePublished`, the article's first `<time>`, or
+    the page's only dated `<time>`."""
+    candidates = tree.xpath("//time[@pubdate][@datetime] | //*[@itemprop='datePublished']")
+    for el in candidates:
+        value = el.get("datetime") or el.get("content") or visible_text(el)
+        found = normalize_date(value)
+        if found:
+            return found
+    for el in tree.xpath("(//article|//main|//*[@role='main'])[1]//time[@datetime]")[:1]:
+        found = normalize_date(el.get("datetime"))
+        if found:
+            return found
+    # a page with a single dated <time> (no lists of other stories' dates to confuse it with)
+    dates = {normalize_date(v) for v in tree.xpath("//body//time/@datetime")} - {None}
+    return dates.pop() if len(dates) == 1 else None
+
+
+def microdata_authors(tree: etree._Element) -> list[str]:
+    """itemprop="author" / rel="author" inside the article (else the page), first few only:
+    lists of other stories carry their own authors further down."""
+    scope = next(iter(tree.xpath("(//article|//main|//*[@role='main'])[1]")), tree)
+    found = scope.xpath(".//*[@itemprop='author'] | .//a[@rel='author']") or (
+        tree.xpath("//*[@itemprop='author'] | //a[@rel='author']") if scope is not tree else []
+    )
+    values = []
+    for el in found[:MAX_AUTHORS]:
+        names = el.xpath(".//*[@itemprop='name']")
+        value = (names[0].get("content") or visible_text(names[0])) if names else (el.get("content") or visible_text(el))
+        if value and len(value) < AUTHOR_MAX_CHARS:
+            values.append(value)
+    return values
+
+
+_BYLINE_CLASS = re.compile(r"author|byline|by-line", re.IGNORECASE)
+_NOT_BYLINE_CLASS = re.compile(
+    r"image|avatar|photo|img|bio|role|desc|title|social|twitter|email|follow|date|time|more|about|"
+    r"related|comment|widget|box",
+    re.IGNORECASE,
+)
+
+
+def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
+    """The first byline-like element (class "author"/"byline") holding short person names."""
+    for el in tree.xpath("//body//*[@class or @id]"):
+        hint = f"{el.get('class', '')} {el.get('id', '')}"
+        if not _BYLINE_CLASS.search(hint) or _NOT_BYLINE_CLASS.search(hint):
+            continue
+        if el.xpath("ancestor::*[self::footer or self::aside or self::nav]"):
+            continue
+        text = visible_text(el)
+        if 0 < len(text) <= BYLINE_MAX_CHARS:
+            texts = [text]
+        elif BY_PREFIX.match(text) and len(text) <= BYLINE_LINKS_MAX_CHARS:  # "By <a>A</a> and <a>B</a> Monday, Nov 18 ..."
+            texts = [visible_text(a) for a in el.iter("a")][:BYLINE_MAX_LINKS]
+        else:
+            continue
+        names = clean_authors(texts, exclude)
+        if names:
+            return names
+    return []
+
+
+def html_lang(tree: etree._Element, tags: dict[str, list[str]]) -> str | None:
+    """The language code the page declares (`<html lang>`, else a language meta tag)."""
+    raw = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    raw = raw or first_meta(tags, ("content-language", "og:locale", "language", "dc.language"))
+    match = re.match(r"^\s*([a-zA-Z]{2,3})(?:[-_]|$)", raw or "")
+    return match.group(1).lower() if match else None
+

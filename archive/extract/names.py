@@ -1,0 +1,116 @@
+"""Cleaning what pages say a title and an author are.
+
+- `clean_title`: "Headline | Site" -> "Headline", when the part split off is the site's name.
+- `clean_authors`: byline strings -> person names ("By A and B, Staff Writer" -> [A, B]).
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Iterable
+
+from archive.text import clean_text
+
+__all__ = ["clean_title", "clean_authors", "names_match", "name_key", "TITLE_SEPARATORS", "BY_PREFIX"]
+
+NAME_PART_MIN_CHARS = 5  # a shorter string matches a site name only when it is all of it
+NAME_PART_MIN_SHARE = 0.5  # ... and a longer one must be at least this share of it
+INITIALS_MAX_CHARS = 3  # a one-word "name" this short is a title or initials ("Dr", "J.")
+NAME_MAX_WORDS = 5  # a longer "name" is a phrase, not a person
+
+TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|\\)\s+")
+_NOT_WORD = re.compile(r"\W+")
+
+
+def name_key(text: str) -> str:
+    """Lowercase letters and digits only: how two spellings of a name are compared."""
+    return _NOT_WORD.sub("", text.lower())
+
+
+def names_match(part: str, names: list[str]) -> bool:
+    """`part` is one of `names`, or most of one (a site name with or without its suffix)."""
+    key = name_key(part)
+    if not key:
+        return False
+    for name in names:
+        other = name_key(name)
+        if not other:
+            continue
+        short, long_ = sorted((key, other), key=len)
+        if short == long_ or (len(short) >= NAME_PART_MIN_CHARS and len(short) >= NAME_PART_MIN_SHARE * len(long_)
+                                   and short in long_):
+            return True
+    return False
+
+
+def clean_title(title: str | None, site_names: list[str], headline: str | None = None) -> str | None:
+    """Strip a site-name suffix or prefix ("Headline | Site", "Site - Headline") when the part
+    split off is the site's name (or its host's), or when the rest is the page's <h1>."""
+    title = clean_text(title)
+    seps = list(TITLE_SEPARATORS.finditer(title))
+    if not seps:
+        return title or None
+    first, last = seps[0], seps[-1]
+    if names_match(title[last.end():], site_names):
+        return clean_title(title[: last.start()], site_names, headline)
+    if names_match(title[: first.start()], site_names):
+        return clean_title(title[first.end():], site_names, headline)
+    if headline:
+        for head in (title[: last.start()], title[: first.start()], title[last.end():]):
+            if name_key(head) == name_key(headline):
+                return clean_text(head)
+    return title or None
+
+
+# --------------------------------------------------------------------------- authors
+
+BY_PREFIX = re.compile(r"^\s*(?:by|written by|words by|story by|posted by|von|por|par|di|door|av|af)\b[:\s]*", re.IGNORECASE)
+# "and" in a few languages (lowercase only: "E." is an initial), list punctuation, and a full
+# stop after a word (not after an initial): "Finian Cunningham. Sputnik International"
+_AUTHOR_SPLIT = re.compile(r"\s*(?:[,;&|]|(?<=\w\w)\.\s)\s*|\s+(?:and|AND|And|und|y|e|et)\s+")
+_DOMAIN = re.compile(r"\.[a-z]{2,4}$", re.IGNORECASE)
+_CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun "
+    "january february march april june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_PARTICLES = frozenset("de da do dos das di del della van der den von zu la le du bin ibn al el y e".split())
+_BY_INSIDE = re.compile(r"^.*?\bby\s+", re.IGNORECASE)  # "Analysis by Chris Cillizza"
+_THE = re.compile(r"^(the|la|le|el|il|der|die|das)\s", re.IGNORECASE)  # "The Russian defense ministry"
+_ROLE = re.compile(
+    r"\b(staff|writer|reporter|editor|editors|correspondent|contributor|columnist|news|agency|desk|"
+    r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
+    r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online)\b",
+    re.IGNORECASE,
+)
+
+
+def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = ()) -> list[str]:
+    """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"]."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        if not value or "http" in value or "@" in value:
+            continue
+        value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
+        for part in _AUTHOR_SPLIT.split(value):
+            part = _BY_INSIDE.sub("", BY_PREFIX.sub("", part)).strip(" .:-–—|")
+            part = " ".join(w for w in part.split() if w.lower().strip(".,") not in _CALENDAR_WORDS)
+            words = part.split()
+            if len(words) == 1 and len(part) <= INITIALS_MAX_CHARS:
+                continue
+            if not 1 <= len(words) <= NAME_MAX_WORDS or any(c.isdigit() for c in part) or _ROLE.search(part):
+                continue
+            if not any(c.isalpha() for c in part) or "/" in part or _DOMAIN.search(part):
+                continue
+            if _THE.match(part) or " - " in part or names_match(part, exclude):
+                continue
+            if any(w[0].islower() and w not in _PARTICLES for w in part.split()):
+                continue  # "defense ministries": names are capitalised, particles aside
+            if part.isupper() or part.islower():
+                part = part.title()
+            if name_key(part) not in seen:
+                seen.add(name_key(part))
+                names.append(part)
+    return names
+

@@ -1,0 +1,1 @@
+"""The `newsarchive` subcommands, one module per job; webui/cli.py registers them."""
