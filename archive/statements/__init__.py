@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from . import gender
 from .extract import collect_names, raw_statements
 from .lexicon import PERSON_PRONOUNS
 from .nlp import get_nlp, pipe_lock
@@ -78,6 +79,11 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
                           for p, doc in enumerate(docs) for ent in doc.ents
                           if ent.label_ == "ORG" and _is_subject(ent.root))
+    titles: dict[str, set[str]] = {}  # "Mr", "Ms" ... seen right before a person's name
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and ent.start > 0:
+                titles.setdefault(names.resolve(ent.text.strip()), set()).add(doc[ent.start - 1].text)
     out, m, om = [], 0, 0
     last: str | None = None
     since: set[str] = set()
@@ -96,7 +102,7 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             if org_mentions[om][2] != last_org:
                 orgs_since.add(org_mentions[om][2])
             om += 1
-        speaker, role = _resolve(sp, names, last, since)
+        speaker, role = _resolve(sp, names, last, since, titles)
         if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
@@ -148,13 +154,20 @@ def _is_subject(tok) -> bool:
     return False
 
 
-def _resolve(sp, names: Names, last: str | None, since: set[str]) -> tuple[str | None, str | None]:
+def _resolve(sp, names: Names, last: str | None, since: set[str],
+             titles: dict[str, set[str]]) -> tuple[str | None, str | None]:
     if sp is None:
         return None, None
     if sp.kind == "PRON":
         if sp.as_written.lower() not in PERSON_PRONOUNS:
             return None, None
         candidates = ({last} if last else set()) | since
+        if len(candidates) > 1:  # the one person the pronoun's gender fits, when that is known
+            want = gender.PRONOUN_GENDER[sp.as_written.lower()]
+            known = {c: gender.of_name(c, names.roles.get(c), titles.get(c, set())) for c in candidates}
+            fits = [c for c, g in known.items() if g == want]
+            unknown = [c for c, g in known.items() if g is None]
+            candidates = set(fits + unknown)  # people of the other gender drop out
         return (candidates.pop(), None) if len(candidates) == 1 else (None, None)
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role
