@@ -9,15 +9,26 @@ articles at once, `extract_many` batches them through `nlp.pipe`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 
 from . import gender
 from .extract import collect_names, raw_statements
-from .lexicon import PERSON_PRONOUNS
+from .lexicon import CUE_VERBS, PERSON_PRONOUNS
 from .nlp import get_nlp, pipe_lock
 from .speakers import ORG_NOUNS, Names, clean_name
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
+
+# A paragraph is parsed in full (tagger, parser, lemmas) only when it can hold a statement: a
+# quotation mark or a word that may be a reporting verb's form. The rest only get their names
+# recognised (people, organisations), which is all the speaker resolution reads from them.
+_IRREGULAR = ("said", "told", "wrote", "written", "according", "spoke", "spoken")
+_MAY_HOLD_STATEMENT = re.compile(
+    r"[\"“”„«»‹›]|[‘’']\w[^‘’']*\w[‘’']|\b(?:" + "|".join(sorted({v.rstrip("e") for v in CUE_VERBS} | set(_IRREGULAR)))
+    + r")\w*", re.IGNORECASE)
+NER_ONLY = ("tok2vec", "ner")
+_CLAUSE_OPENERS = {".", ",", ";", ":", "and", "but", "while", "when", "as", "then", "after", "before", "—", "–"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
             texts.append(title or "")
             texts.extend(paragraphs)
         with pipe_lock:
-            docs = list(nlp.pipe(texts, batch_size=batch_size))
+            docs = _parse(nlp, texts, batch_size)
         pos = 0
         for i in indices:
             paragraphs, title, _ = articles[i]
@@ -68,6 +79,19 @@ def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
     return results
 
 
+def _parse(nlp, texts: list[str], batch_size: int) -> list:
+    """Docs of `texts`, in order: in full where a statement can be, names only elsewhere."""
+    full = [i for i, t in enumerate(texts) if _MAY_HOLD_STATEMENT.search(t)]
+    light = sorted(set(range(len(texts))) - set(full))
+    docs: list = [None] * len(texts)
+    for i, doc in zip(full, nlp.pipe([texts[i] for i in full], batch_size=batch_size)):
+        docs[i] = doc
+    skip = [name for name in nlp.pipe_names if name not in NER_ONLY]
+    for i, doc in zip(light, nlp.pipe([texts[i] for i in light], batch_size=batch_size, disable=skip)):
+        docs[i] = doc
+    return docs
+
+
 def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     names = collect_names(docs, title_doc)
     # people who could be "he"/"she": those named as the subject of a clause (the preferred
@@ -75,10 +99,10 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
                       for p, doc in enumerate(docs) for ent in doc.ents
                       if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
-                      and _is_subject(ent.root))
+                      and _is_subject(ent))
     org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
                           for p, doc in enumerate(docs) for ent in doc.ents
-                          if ent.label_ == "ORG" and _is_subject(ent.root))
+                          if ent.label_ == "ORG" and _is_subject(ent))
     titles: dict[str, set[str]] = {}  # "Mr", "Ms" ... seen right before a person's name
     for doc in docs:
         for ent in doc.ents:
@@ -144,7 +168,10 @@ def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Stateme
     return out
 
 
-def _is_subject(tok) -> bool:
+def _is_subject(ent) -> bool:
+    tok = ent.root
+    if not tok.doc.has_annotation("DEP"):  # a names-only paragraph: a name opening a clause
+        return ent.start == 0 or tok.doc[ent.start - 1].lower_ in _CLAUSE_OPENERS
     for _ in range(3):
         if tok.dep_ in ("nsubj", "nsubjpass"):
             return True

@@ -107,6 +107,8 @@ def _near_sentences(doc, text: str, q: Quote):
 
 def _attribute(parts: list[Quote], docs, paragraphs, quotes, cues_by_para) -> Cue | None:
     for q in parts:
+        if not docs[q.paragraph].has_annotation("DEP"):
+            continue
         for sents in _near_sentences(docs[q.paragraph], paragraphs[q.paragraph], q):
             best = _closest(q, sents, quotes, cues_by_para)
             if best is not None:
@@ -164,7 +166,7 @@ def _span(doc, tokens) -> tuple[str, int, int]:
 def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
     """Statements with their unresolved speakers, in reading order."""
     quotes = find_quotes(paragraphs)
-    cues_by_para = {p: find_cues(doc, p) for p, doc in enumerate(docs)}
+    cues_by_para = {p: find_cues(doc, p) if doc.has_annotation("DEP") else [] for p, doc in enumerate(docs)}
     chains: dict[int, list[Quote]] = {}
     for q in quotes:
         chains.setdefault(q.chain, []).append(q)
@@ -209,6 +211,8 @@ def collect_names(docs, title_doc=None) -> Names:
                 if name not in names.orgs:
                     names.orgs.append(name)
     for doc in docs:
+        if not doc.has_annotation("DEP"):
+            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
         for ent in doc.ents:
             if ent.label_ == "PERSON":
                 sp = speaker_of(ent.root)
