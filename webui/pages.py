@@ -12,13 +12,22 @@ bp = Blueprint("pages", __name__)
 def search():
     if not (request.args.get("q") or "").strip():
         return render_template("search.html", data=None, archive=views.health_data(), form=request.args,
-                               choices=views.filter_choices())
+                               choices=_choices())
     data = views.search_data(request.args, "pages.search")
     archive = views.health_data() if not data["results"] else None  # an empty archive says how to fill it
     return render_template("search.html", data=data, archive=archive, form=request.args,
-                           choices=views.filter_choices())
+                           choices=_choices())
+
+
+def _choices() -> dict:
+    return {**views.filter_choices(), "speakers": views.speaker_choices()}
 
 
 @bp.get("/articles/<ident>")
 def article(ident: str):
     return render_template("article.html", data=views.article_data(ident))
+
+
+@bp.get("/speakers/<path:name>")
+def speaker(name: str):
+    return render_template("speaker.html", data=views.speaker_data(name))
