@@ -9,6 +9,7 @@ so "who threatened retaliation" meets "... would respond in kind", said Shoigu.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -28,6 +29,7 @@ from .embed_cache import encode_cached
 from .fusion import score_fusion, with_article_context
 from .keyword import STOPWORDS
 
+log = logging.getLogger(__name__)
 # Bump when the extractor's output changes: every article's statements are extracted again.
 EXTRACTOR_VERSION = 1
 BATCH_ARTICLES = 16
@@ -112,7 +114,11 @@ def update_statements(store: Store, embedder: Encoder | None, cache: EmbeddingCa
     todo = list(wanted) if full else statement_store.stale(store, wanted, EXTRACTOR_VERSION)
     for start in range(0, len(todo), BATCH_ARTICLES):
         batch = list(store.articles_for_indexing(todo[start:start + BATCH_ARTICLES]))
-        found = extract_many([(a["paragraphs"], a["title"], a["language"]) for a in batch])
+        try:
+            found = extract_many([(a["paragraphs"], a["title"], a["language"]) for a in batch])
+        except RuntimeError as exc:  # no spaCy pipeline installed: search works, without statements
+            log.warning("statements not extracted: %s", exc)
+            break
         for article, statements in zip(batch, found):
             acts = [speech_acts(s.text, article["paragraphs"][s.paragraph][:s.start]) for s in statements]
             report.statements += statement_store.replace(store, article["id"], article["content_hash"],
