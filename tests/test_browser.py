@@ -114,7 +114,7 @@ def test_who_question_shows_the_answer_card_and_its_citation(live_server, page):
     assert box["y"] < first["y"]  # the card comes before the passages
     page.screenshot(path=str(ARTIFACTS / "answer-card.png"))
     said = card.locator(".said").inner_text().strip("“”\" ").split()[:4]
-    cite = card.locator("a.cite-link")
+    cite = card.locator("a.answer-cite")
     href = cite.get_attribute("href")
     assert re.fullmatch(r"/articles/[0-9a-f]+#p\d+", href)
     cite.click()
