@@ -38,9 +38,10 @@ DEPTH_PER_HIT = 4        # candidates per hit shown, deeper pages: collapsing pe
 # dev figures (hit@1 0.77, hit@5 0.95, MRR 0.83 vs 0.81 without it).
 WEIGHTS = {"vector": 0.7, "keyword": 0.3, "late": 5.0}
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
-# A who question: the passages holding the answering statements (the card's evidence) come
-# first, in the answers' order, this far apart in fused score.
-ANSWER_LEAD = 1.0
+# A who question: the passages holding the answering statements (the card's evidence) gain this
+# much fused score. Measured on the dev questions: 14 leaves hit@1 0.77 / hit@5 0.95 as without it
+# and puts the seed's Shoigu passage in the top 3; putting answer passages first cost hit@1 0.73.
+ANSWER_BOOST = 14.0
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -166,10 +167,8 @@ class SearchEngine:
         if is_who_question(query):
             answers = self.statements.answers(topic_of(query), query_vector, speaker, since, until, source, lang,
                                               context=_passage_context(fused, rows), cue=question_cue(query))
-            top = max(fused.values(), default=0.0)
-            for n, answer in enumerate(answers):  # the answers' passages lead, in the answers' order
-                for i in self._passages_of(gen, [answer]) & set(fused):
-                    fused[i] = max(fused[i], top + ANSWER_LEAD * (len(answers) - n))
+            for i in self._passages_of(gen, answers) & set(fused):  # the answers' evidence rises
+                fused[i] += ANSWER_BOOST
         order = sorted(fused, key=lambda i: (-fused[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i],
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
