@@ -62,6 +62,9 @@ class Settings:
     max_request_header_size: int = _setting(32 * 1024, "Largest request line and headers accepted, in bytes (431 past it).")
     search_queue: int = _setting(0, "Searches that may wait for a free search thread; past that the server answers "
                                  "503 with Retry-After at once. 0: four times the search threads.")
+    statement_pipelines: str = _setting("", "spaCy pipelines for statement extraction (who said what) beyond "
+                                        "the English default, as lang=package pairs: 'de=de_core_news_sm,en=...'. "
+                                        "Articles in other languages get no statements.")
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, **overrides: object) -> "Settings":

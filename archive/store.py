@@ -2,7 +2,8 @@
 
 Tables: sources, captures (pointers into the WARC files), articles (identity: canonical
 URL; content hash tells "unchanged" from "updated"), paragraphs (positions are what
-citations point at) and simhash_bands (near-duplicate lookup). Schema changes are
+citations point at), simhash_bands (near-duplicate lookup), and statements with
+statement_runs (who said what, see statement_store.py). Schema changes are
 numbered migrations applied in order, recorded in PRAGMA user_version.
 """
 from __future__ import annotations
@@ -60,6 +61,20 @@ MIGRATIONS = [
         updated_at TEXT NOT NULL) WITHOUT ROWID;
     CREATE INDEX article_stories_story ON article_stories(story_id);
     CREATE INDEX article_stories_day ON article_stories(day);
+    """,
+    # 3: who said what (archive/statement_store.py reads and writes them)
+    """
+    CREATE TABLE statements (
+        id INTEGER PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        paragraph INTEGER NOT NULL, end_paragraph INTEGER NOT NULL, speaker TEXT, speaker_as_written TEXT,
+        role TEXT, text TEXT NOT NULL, cue TEXT, kind TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        acts TEXT);
+    CREATE INDEX statements_article ON statements(article_id, paragraph);
+    CREATE INDEX statements_speaker ON statements(speaker COLLATE NOCASE);
+    CREATE TABLE statement_runs (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
     """,
 ]
 

@@ -48,6 +48,7 @@ class IndexReport:
     tokens_embedded: int = 0   # the same, for the token vectors of late interaction
     rebuilt: bool = False      # a new generation was written
     passages_total: int = 0
+    statements: int = 0        # statements extracted from the articles parsed this time
     generation: str | None = None
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)
@@ -122,6 +123,7 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
         report.removed = sum(a not in wanted for a in have)
         report.updated = sum(a in have for a in to_add)
         report.added = len(to_add) - report.updated
+        report.statements = _update_statements(settings, store, embedder, full, report)
         if live is not None and not to_add and not to_remove \
                 and meta.get("kind") == vector_kind(settings, meta["passages"]) \
                 and (not with_tokens or (token_store_ready(settings.data_dir)
@@ -146,6 +148,19 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
         generations.sweep(settings.data_dir)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _update_statements(settings: Settings, store: Store, embedder: Encoder, full: bool,
+                       report: IndexReport) -> int:
+    """Who said what for new and changed articles (indexer/statements.py), before the passages."""
+    from .statements import update_statements
+    cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
+    try:
+        done = update_statements(store, embedder, cache, settings.statement_pipelines, full)
+    finally:
+        cache.close()
+    report.timings["statements_s"] = done.seconds
+    return done.statements
 
 
 def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path,
@@ -254,7 +269,7 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     conn.close()
     t3 = clock()
     report.passages_total = total
-    report.timings = {"chunk_store_s": round(t1 - t0, 3), "embed_s": round(t2 - t1, 3),
+    report.timings = {**report.timings, "chunk_store_s": round(t1 - t0, 3), "embed_s": round(t2 - t1, 3),
                       "vector_index_s": round(t3 - t2, 3)}
     generations.write_meta(folder, {
         "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,

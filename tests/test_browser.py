@@ -103,6 +103,28 @@ def test_ask_read_follow_the_citation_to_the_highlighted_paragraph(live_server, 
     assert page.console_errors == []  # no CSP violation, no script error
 
 
+def test_who_question_shows_the_answer_card_and_its_citation(live_server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{live_server}/?q={quote_plus(QUESTION)}")
+    assert page.locator(".answers .answer-card").first.is_visible()
+    card = page.locator(".answers .answer-card").filter(has_text="Sergei Shoigu").first
+    assert card.locator("a.speaker").inner_text() == "Sergei Shoigu"
+    assert "Russian Defense Minister" in card.locator(".who").inner_text()
+    box, first = card.bounding_box(), page.locator("li.result").first.bounding_box()
+    assert box["y"] < first["y"]  # the card comes before the passages
+    page.screenshot(path=str(ARTIFACTS / "answer-card.png"))
+    said = card.locator(".said").inner_text().strip("“”\" ").split()[:4]
+    cite = card.locator("a.answer-cite")
+    href = cite.get_attribute("href")
+    assert re.fullmatch(r"/articles/[0-9a-f]+#p\d+", href)
+    cite.click()
+    page.wait_for_url(re.compile(r"/articles/[0-9a-f]+#p\d+$"))
+    target = page.locator(":target")
+    assert target.count() == 1 and target.get_attribute("id") == href.split("#")[1]
+    assert " ".join(said) in " ".join(target.inner_text().split())  # the cited paragraph holds the statement
+    assert page.console_errors == []
+
+
 def test_pages_fit_a_phone_screen(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)

@@ -302,7 +302,7 @@ def test_openapi_describes_every_api_route(client, app):
     for name, schema in spec["components"]["schemas"].items():
         OAS31Validator.check_schema(schema)
     search_params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert search_params == {"q", "k", "page", "since", "until", "source", "lang", "group"}
+    assert search_params == {"q", "k", "page", "since", "until", "source", "lang", "speaker", "group"}
     operations = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
     assert len(operations) == len(set(operations))
 
@@ -650,3 +650,50 @@ def test_limit_threads_caps_torch_and_faiss():
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "1", "1"]
+
+
+# -- who said what ----------------------------------------------------------------------
+
+def test_api_search_who_question_has_a_cited_answer(client, seed_id):
+    body = check_spec(client.get("/api/search", query_string={"q": QUESTION}))
+    answer = next(a for a in body["answers"] if a["speaker"] == "Sergei Shoigu")
+    assert answer["role"] == "Russian Defense Minister"
+    assert answer["cite_url"] == f"/articles/{seed_id}#p{answer['paragraph']}"
+    assert answer["speaker_url"] == "/speakers/Sergei%20Shoigu"
+    assert undocumented(body, SPEC["components"]["schemas"]["SearchResponse"], "search") == []
+
+
+def test_api_search_speaker_filter_is_validated_and_applied(client):
+    body = check_spec(client.get("/api/search", query_string={"q": "cluster munitions", "speaker": "Shoigu"}))
+    assert body["results"] and all(any(s["name"] == "Sergei Shoigu" for s in r["speakers"]) for r in body["results"])
+    bad = check_spec(client.get("/api/search", query_string={"q": "x", "speaker": "x" * 201}))
+    assert bad["error"]["param"] == "speaker"
+
+
+def test_api_statements_and_speakers(client):
+    body = check_spec(client.get("/api/statements", query_string={"q": "retaliation", "speaker": "Shoigu"}))
+    assert body["statements"] and all(s["speaker"] == "Sergei Shoigu" for s in body["statements"])
+    newest = check_spec(client.get("/api/statements", query_string={"until": "2023-12-31"}))["statements"]
+    dates = [s["date"] for s in newest]
+    assert dates == sorted(dates, reverse=True) and all(d <= "2023-12-31" for d in dates)
+    assert check_spec(client.get("/api/statements", query_string={"since": "2023-13-01"})).get("error")
+    speakers = check_spec(client.get("/api/speakers", query_string={"q": "shoigu"}))["speakers"]
+    assert speakers[0]["name"] == "Sergei Shoigu" and speakers[0]["statements"] >= 2
+    assert speakers[0]["first"] == speakers[0]["last"] == "2023-07-11"
+    found = (undocumented(body, SPEC["components"]["schemas"]["StatementsResponse"], "statements")
+             + undocumented(check_spec(client.get("/api/speakers")), SPEC["components"]["schemas"]["SpeakersResponse"]))
+    assert found == []
+
+
+def test_search_page_answer_card_and_speaker_page(client, seed_id):
+    html = client.get("/", query_string={"q": QUESTION}).get_data(as_text=True)
+    card = html.split('class="answers"', 1)[1].split("</section>", 1)[0]
+    assert "Sergei Shoigu" in card and "Russian Defense Minister" in card
+    assert f'href="/articles/{seed_id}#p' in card
+    assert 'list="speaker-choices"' in html and '<option value="Sergei Shoigu">' in html
+    page = client.get("/speakers/Sergei Shoigu")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<h1>Sergei Shoigu</h1>" in text and f"/articles/{seed_id}#p" in text
+    assert client.get("/speakers/Nobody%20Here").status_code == 404
+    assert client.get(f"/speakers/{XSS}").get_data(as_text=True).count("<script>alert") == 0

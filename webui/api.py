@@ -13,6 +13,16 @@ def search():
     return jsonify(views.search_data(request.args, "api.search"))
 
 
+@bp.get("/statements")
+def statements():
+    return jsonify(views.statements_data(request.args))
+
+
+@bp.get("/speakers")
+def speakers():
+    return jsonify(views.speakers_data(request.args))
+
+
 @bp.get("/articles/<ident>")
 def article(ident: str):
     return jsonify(views.article_data(ident))

@@ -34,7 +34,7 @@ ERROR_RESPONSE = _json("Error", "The request failed; `error.code` says why (also
 SCHEMAS = {
     "Error": _object({"error": _object({
         "code": {"type": "string", "description": "Stable machine-readable reason, e.g. missing_query, "
-                                                  "invalid_parameter, invalid_date, article_not_found, story_not_found, "
+                                                  "invalid_parameter, invalid_date, article_not_found, story_not_found, speaker_not_found, "
                                                   "index_not_ready, not_found, method_not_allowed, internal_error."},
         "message": {"type": "string", "description": "What went wrong, for people."},
         "param": {**NULLABLE_STRING, "description": "The request parameter at fault, if any."},
@@ -86,16 +86,50 @@ SCHEMAS = {
                  "limit per article left out, best first.",
                  "items": _object({"passage_id": {"type": "integer"}, "paragraph": {"type": "integer", "minimum": 0},
                                    "text": {"type": "string"}, "cite_url": {"type": "string"}})},
+        "speakers": {"type": "array", "items": _ref("SpeakerRef"), "description": "People quoted in this passage."},
     }, required=["rank", "score", "text", "highlighted", "paragraph", "passage_id", "article", "cite_url",
                  "original_url", "scores"]),
+    "SpeakerRef": _object({"name": {"type": "string"}, "speaker_url": {"type": "string", "description": "/speakers/<name>"}}),
+    "Statement": _object({
+        "speaker": {"type": "string", "description": "Full name (or organisation) as the article resolves it."},
+        "role": {**NULLABLE_STRING, "description": "The speaker's role when the article gives one."},
+        "text": {"type": "string", "description": "What was said: the quotation, or the reported content."},
+        "cue": {**NULLABLE_STRING, "description": "The reporting verb's lemma (say, warn ...) or 'according to'."},
+        "kind": {"type": "string", "enum": ["direct", "reported"]},
+        "paragraph": {"type": "integer", "minimum": 0, "description": "Position of the cited paragraph (0-based)."},
+        "date": {**NULLABLE_STRING, "description": "The article's publication day (YYYY-MM-DD)."},
+        "article": _ref("ArticleRef"),
+        "score": {**NULLABLE_NUMBER, "description": "Match with the question (null when not ranked)."},
+        "cite_url": {"type": "string", "description": "The paragraph in the stored copy: /articles/<id>#p<n>."},
+        "speaker_url": {"type": "string", "description": "The speaker's page."},
+        "original_url": {**NULLABLE_STRING, "description": "The original page, landing on the quoted words."},
+    }, description="A statement attributed to its speaker, cited to its paragraph."),
+    "StatementsResponse": _object({
+        "request": _object({"q": NULLABLE_STRING, "speaker": NULLABLE_STRING, "since": NULLABLE_STRING,
+                            "until": NULLABLE_STRING, "source": NULLABLE_STRING, "k": {"type": "integer"}}),
+        "statements": {"type": "array", "items": _ref("Statement")},
+    }),
+    "Speaker": _object({
+        "name": {"type": "string"}, "statements": {"type": "integer", "minimum": 1},
+        "first": {**NULLABLE_STRING, "description": "Earliest article date (YYYY-MM-DD)."},
+        "last": {**NULLABLE_STRING, "description": "Latest article date (YYYY-MM-DD)."},
+        "speaker_url": {"type": "string"},
+    }),
+    "SpeakersResponse": _object({
+        "request": _object({"q": NULLABLE_STRING, "k": {"type": "integer"}}),
+        "speakers": {"type": "array", "items": _ref("Speaker")},
+    }),
     "SearchRequest": _object({
         "q": {"type": "string"}, "k": {"type": "integer"}, "page": {"type": "integer"},
         "since": NULLABLE_STRING, "until": NULLABLE_STRING, "source": NULLABLE_STRING, "lang": NULLABLE_STRING,
+        "speaker": NULLABLE_STRING,
         "group": {"type": "string", "enum": ["story", "none"]},
     }, description="The request as the engine understood it."),
     "SearchResponse": _object({
         "query": {"type": "string"},
         "request": _ref("SearchRequest"),
+        "answers": {"type": "array", "items": _ref("Statement"),
+                    "description": "For a who question: the statements that answer it, one per speaker, best first."},
         "results": {"type": "array", "items": _ref("SearchResult")},
         "total": {"type": "integer", "minimum": 0},
         "total_is_estimate": {"type": "boolean", "description": "True when more matches may exist than were counted."},
@@ -174,6 +208,17 @@ SEARCH_PARAMETERS = [
     _query("lang", {"type": "string"}, "Only this language (ISO 639-1, e.g. en)."),
     _query("group", {"type": "string", "enum": ["story", "none"], "default": "none"},
            "story: one hit per story (its best), naming the story's other reports; the search page's default."),
+    _query("speaker", {"type": "string", "maxLength": 200}, "Only passages quoting this speaker (full name or surname)."),
+]
+
+STATEMENT_PARAMETERS = [
+    _query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "What was said (ranked like a who question's "
+           "answers); empty: newest first."),
+    _query("speaker", {"type": "string", "maxLength": 200}, "Only this speaker (full name or surname)."),
+    _query("since", {"type": "string", "format": "date"}, "Only articles published on or after this day."),
+    _query("until", {"type": "string", "format": "date"}, "Only articles published on or before this day."),
+    _query("source", {"type": "string"}, "Only this source (site name or domain)."),
+    _query("k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "How many statements."),
 ]
 
 PATHS = {
@@ -183,6 +228,19 @@ PATHS = {
         "responses": {"200": _json("SearchResponse", "Ranked passages with citations."),
                       "400": _json("Error", "A missing, too long or malformed parameter."),
                       "503": _json("Error", "No index yet (`index_not_ready`: run `newsarchive index`)."),
+                      "default": ERROR_RESPONSE}}},
+    "/api/statements": {"get": {
+        "operationId": "statements", "summary": "Who said what: statements with their speakers, cited",
+        "parameters": STATEMENT_PARAMETERS,
+        "responses": {"200": _json("StatementsResponse", "Statements, best match (or newest) first."),
+                      "400": _json("Error", "A too long or malformed parameter."),
+                      "default": ERROR_RESPONSE}}},
+    "/api/speakers": {"get": {
+        "operationId": "speakers", "summary": "Speakers quoted in the archive, with counts and first/last date",
+        "parameters": [_query("q", {"type": "string", "maxLength": 200}, "Only names containing this."),
+                       _query("k", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}, "How many.")],
+        "responses": {"200": _json("SpeakersResponse", "Speakers, most quoted first."),
+                      "400": _json("Error", "A too long or malformed parameter."),
                       "default": ERROR_RESPONSE}}},
     "/api/articles/{id}": {"get": {
         "operationId": "getArticle", "summary": "A stored article with its paragraphs and near-duplicates",

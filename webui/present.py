@@ -78,9 +78,32 @@ def hit(result: dict) -> dict:
         "scores": result["scores"],
         **({"more_reports": result["more_reports"]} if "more_reports" in result else {}),  # group=story
         "more": [{**m, "cite_url": cite_url(article["id"], m["paragraph"])} for m in result.get("more", ())],
+        "speakers": [{"name": n, "speaker_url": speaker_url(n)} for n in result.get("speakers", [])],
     }
 
 
 def search_response(response: dict) -> dict:
-    """The engine's response with each hit presented (needs an app or request context)."""
-    return {**response, "results": [hit(r) for r in response["results"]]}
+    """The engine's response with each hit and answer presented (needs an app or request context)."""
+    return {**response, "results": [hit(r) for r in response["results"]],
+            "answers": [statement(a) for a in response.get("answers", [])]}
+
+
+def speaker_url(name: str) -> str:
+    """The speaker's page: their statements, newest first."""
+    return url_for("pages.speaker", name=name)
+
+
+def statement(row: dict) -> dict:
+    """A statement (an answer card, /api/statements, a speaker page) with its citation links
+    (the OpenAPI `Statement`)."""
+    article = row["article"] if "article" in row else {
+        "id": row["article_id"], "url": row.get("url") or row.get("canonical_url"), "title": row.get("title"),
+        "source": row.get("source"), "published": row.get("published"), "language": row.get("language")}
+    return {
+        "speaker": row["speaker"], "role": row.get("role"), "text": row["text"], "cue": row.get("cue"),
+        "kind": row["kind"], "paragraph": row["paragraph"], "date": (article.get("published") or "")[:10] or None,
+        "article": article, "score": row.get("score"),
+        "cite_url": cite_url(article["id"], row["paragraph"]),
+        "speaker_url": speaker_url(row["speaker"]),
+        "original_url": text_fragment_url(article.get("url"), row["text"]),
+    }

@@ -13,8 +13,9 @@ from . import present, resources, stories
 from .errors import ApiError
 
 DEFAULT_K = 10
-SEARCH_PARAMS = ("q", "k", "page", "since", "until", "source", "lang", "group")
+SEARCH_PARAMS = ("q", "k", "page", "since", "until", "source", "lang", "speaker", "group")
 GROUPS = ("story", "none")
+MAX_STATEMENTS = 100
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 
 
@@ -29,7 +30,7 @@ def _integer(args, name: str, default: int) -> int:
 
 def search_params(args) -> dict:
     """The engine's keyword arguments from a query string (empty fields mean 'not given')."""
-    text = {name: (args.get(name) or "").strip() or None for name in ("since", "until", "source", "lang")}
+    text = {name: (args.get(name) or "").strip() or None for name in ("since", "until", "source", "lang", "speaker")}
     return {"query": args.get("q", ""), "k": _integer(args, "k", DEFAULT_K),
             "page": _integer(args, "page", 1), **text}
 
@@ -46,7 +47,7 @@ def page_url(endpoint: str, echo: dict, page: int, **changes) -> str:
     echo = {**echo, **changes}
     query = {"q": echo["q"], "k": echo["k"] if echo["k"] != DEFAULT_K else None,
              "since": echo["since"], "until": echo["until"], "source": echo["source"],
-             "lang": echo["lang"], "page": page if page != 1 else None,
+             "lang": echo["lang"], "speaker": echo.get("speaker"), "page": page if page != 1 else None,
              "group": echo.get("group") if echo.get("group") != _default_group(endpoint) else None}
     return url_for(endpoint, **{k: v for k, v in query.items() if v is not None})
 
@@ -134,3 +135,75 @@ def health_data() -> dict:
 
 def story_data(ident: str) -> dict:
     return stories.story_data(ident)
+
+
+# -- who said what ---------------------------------------------------------------------------
+
+def _statement_args(args) -> dict:
+    """q, speaker, since, until, source of /api/statements, checked like the search's."""
+    from indexer.search import MAX_QUERY_CHARS, MAX_SPEAKER_CHARS, validate
+    values = {name: " ".join((args.get(name) or "").split()) or None
+              for name in ("q", "speaker", "since", "until", "source")}
+    if values["q"] and len(values["q"]) > MAX_QUERY_CHARS:
+        raise ApiError(400, "query_too_long", f"the query is over {MAX_QUERY_CHARS} characters", "q")
+    if values["speaker"] and len(values["speaker"]) > MAX_SPEAKER_CHARS:
+        raise ApiError(400, "invalid_parameter", f"speaker must be at most {MAX_SPEAKER_CHARS} characters", "speaker")
+    validate("-", 1, 1, values["since"], values["until"])  # the dates, as the search checks them
+    return values
+
+
+def statements_data(args) -> dict:
+    """Statements with their speakers: ranked by `q` (as a who question's answers are), else
+    newest first; filtered by speaker, dates and source."""
+    from indexer.question import topic_of
+    values = _statement_args(args)
+    limit = _integer(args, "k", 20)
+    if not 1 <= limit <= MAX_STATEMENTS:
+        raise ApiError(400, "invalid_parameter", f"k must be between 1 and {MAX_STATEMENTS}", "k")
+    res = resources.get()
+    topic = topic_of(values["q"]) if values["q"] else ""
+    vector = res.engine.embedder.encode_query(topic) if topic else None
+    rows = res.engine.statements.search(topic, vector, values["speaker"], values["since"], values["until"],
+                                        values["source"], limit) if res.has_archive() else []
+    return {"request": values | {"k": limit}, "statements": [present.statement(r) for r in rows]}
+
+
+def speakers_data(args) -> dict:
+    """Speakers with their statement counts and first and last dates, most quoted first."""
+    from archive import statement_store
+    q = " ".join((args.get("q") or "").split()) or None
+    if q and len(q) > 200:
+        raise ApiError(400, "invalid_parameter", "q must be at most 200 characters", "q")
+    limit = _integer(args, "k", 50)
+    if not 1 <= limit <= 500:
+        raise ApiError(400, "invalid_parameter", "k must be between 1 and 500", "k")
+    res = resources.get()
+    rows = statement_store.speakers(res.store, q, limit) if res.has_archive() else []
+    return {"request": {"q": q, "k": limit},
+            "speakers": [{**r, "speaker_url": present.speaker_url(r["name"])} for r in rows]}
+
+
+def speaker_data(name: str) -> dict:
+    """A speaker's statements over time, newest first, each cited; 404 when none are known."""
+    from archive import statement_store
+    name = " ".join(name.split())
+    res = resources.get()
+    rows = [r for r in statement_store.attributed(res.store, name) if r["speaker"].lower() == name.lower()] \
+        if res.has_archive() and 0 < len(name) <= 200 else []
+    if not rows:
+        shown = name if len(name) <= 64 else name[:64] + "..."
+        raise ApiError(404, "speaker_not_found", f"no statements by {shown!r} in the archive", "name")
+    dates = [r["published"][:10] for r in rows if r["published"]]
+    roles = list(dict.fromkeys(r["role"] for r in rows if r["role"]))
+    return {"name": rows[0]["speaker"], "roles": roles, "count": len(rows),
+            "first": min(dates) if dates else None, "last": max(dates) if dates else None,
+            "statements": [present.statement(r) for r in rows]}
+
+
+def speaker_choices(limit: int = 200) -> list[tuple[str, int]]:
+    """The speaker filter's suggestions: the most quoted speakers."""
+    from archive import statement_store
+    res = resources.get()
+    if not res.has_archive():
+        return []
+    return [(r["name"], r["statements"]) for r in statement_store.speakers(res.store, None, limit)]

@@ -30,12 +30,14 @@ def _presented(settings, response: dict) -> dict:
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.option("--source", help="Only this source (site name or domain).")
 @click.option("--lang", help="Only this language (ISO 639-1 code, e.g. en).")
+@click.option("--speaker", help="Only passages quoting this speaker (full name or surname).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON response.")
 @click.pass_obj
-def search(settings, query, k, page, since, until, source, lang, as_json):
+def search(settings, query, k, page, since, until, source, lang, speaker, as_json):
     """Search the archive with a question in plain words."""
     try:
-        params = dict(query=query, k=k, page=page, since=since, until=until, source=source, lang=lang)
+        params = dict(query=query, k=k, page=page, since=since, until=until, source=source, lang=lang,
+                      speaker=speaker)
         # the API's fields: each hit's story and the result set's date facets
         archive = settings.data_dir / "archive.sqlite"
         store = Store(settings.data_dir) if archive.exists() else None  # never creates an archive
@@ -46,11 +48,18 @@ def search(settings, query, k, page, since, until, source, lang, as_json):
     if as_json:
         click.echo(json.dumps(response, ensure_ascii=False, indent=2))
         return
+    for answer in response["answers"]:
+        role = f", {answer['role']}" if answer["role"] else ""
+        click.echo(f"  {answer['speaker']}{role}: “{answer['text'][:240]}”")
+        click.echo(f"     ({answer['article']['source'] or 'unknown source'}, {answer['date'] or 'undated'}; "
+                   f"cite: {answer['cite_url']})")
     if not response["results"]:
         click.echo("no results")
     for hit in response["results"]:
         article = hit["article"]
         click.echo(f"{hit['rank']:>3}. {article['title']} ({article['source']}, {article['published'] or 'undated'})")
         click.echo(f"     {hit['text'][:300]}")
+        if hit["speakers"]:
+            click.echo(f"     quoted: {', '.join(s['name'] for s in hit['speakers'])}")
         click.echo(f"     cite: {hit['cite_url']}  {article['url']}")
     click.echo(f"{response['total']} results, {response['took_ms']} ms, generation {response['generation']}")

@@ -1,0 +1,216 @@
+"""Who said what: statements in an article's paragraphs, attributed to their speakers.
+
+    extract_statements(paragraphs, title, language) -> list[Statement]
+
+Pure and deterministic: the same paragraphs, title and language give the same statements, so
+callers may cache the result under the article's content hash. English is parsed with spaCy
+(see `nlp.py` for the pipeline map); a language without a pipeline gives []. For many
+articles at once, `extract_many` batches them through `nlp.pipe`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+
+from . import gender
+from .extract import collect_names, raw_statements
+from .lexicon import CUE_VERBS, PERSON_PRONOUNS
+from .nlp import get_nlp, pipe_lock
+from .speakers import ORG_NOUNS, Names, clean_name
+
+__all__ = ["Statement", "extract_statements", "extract_many"]
+
+# A paragraph is parsed in full (tagger, parser, lemmas) only when it can hold a statement: a
+# quotation mark or a word that may be a reporting verb's form. The rest only get their names
+# recognised (people, organisations), which is all the speaker resolution reads from them.
+_IRREGULAR = ("said", "told", "wrote", "written", "according", "spoke", "spoken")
+_MAY_HOLD_STATEMENT = re.compile(
+    r"[\"“”„«»‹›]|[‘’']\w[^‘’']*\w[‘’']|\b(?:" + "|".join(sorted({v.rstrip("e") for v in CUE_VERBS} | set(_IRREGULAR)))
+    + r")\w*", re.IGNORECASE)
+NER_ONLY = ("tok2vec", "ner")
+_CLAUSE_OPENERS = {".", ",", ";", ":", "and", "but", "while", "when", "as", "then", "after", "before", "—", "–"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    paragraph: int  # index into the article's paragraphs (where the statement starts)
+    speaker: str | None  # resolved full name (or organisation); None when it cannot be told
+    speaker_as_written: str | None  # the words that name the speaker here ("he", "Shoigu")
+    role: str | None  # "Russian Defense Minister", when the article gives one
+    text: str  # the quotation, or the reported content
+    cue: str | None  # the reporting verb's lemma, or "according to"
+    kind: str  # "direct" (in quote marks) or "reported"
+    start: int  # character span of the statement in its first paragraph
+    end: int
+    end_paragraph: int  # last paragraph of a quote that spans paragraphs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def extract_statements(paragraphs: list[str], title: str | None = None,
+                       language: str | None = None) -> list[Statement]:
+    return extract_many([(paragraphs, title, language)])[0]
+
+
+def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
+    """[(paragraphs, title, language), ...] -> one list of statements per article."""
+    articles = [(list(p or []), t, lang) for p, t, lang in articles]
+    results: list[list[Statement]] = [[] for _ in articles]
+    by_nlp: dict[int, tuple[object, list[int]]] = {}
+    for i, (paragraphs, _title, lang) in enumerate(articles):
+        nlp = get_nlp(lang)
+        if nlp is not None and paragraphs:
+            by_nlp.setdefault(id(nlp), (nlp, []))[1].append(i)
+    for nlp, indices in by_nlp.values():
+        texts = []
+        for i in indices:
+            paragraphs, title, _ = articles[i]
+            texts.append(title or "")
+            texts.extend(paragraphs)
+        with pipe_lock:
+            docs = _parse(nlp, texts, batch_size)
+        pos = 0
+        for i in indices:
+            paragraphs, title, _ = articles[i]
+            title_doc, para_docs = docs[pos], docs[pos + 1:pos + 1 + len(paragraphs)]
+            pos += 1 + len(paragraphs)
+            results[i] = _statements(para_docs, paragraphs, title_doc if title else None)
+    return results
+
+
+def _parse(nlp, texts: list[str], batch_size: int) -> list:
+    """Docs of `texts`, in order: in full where a statement can be, names only elsewhere."""
+    full = [i for i, t in enumerate(texts) if _MAY_HOLD_STATEMENT.search(t)]
+    light = sorted(set(range(len(texts))) - set(full))
+    docs: list = [None] * len(texts)
+    for i, doc in zip(full, nlp.pipe([texts[i] for i in full], batch_size=batch_size)):
+        docs[i] = doc
+    skip = [name for name in nlp.pipe_names if name not in NER_ONLY]
+    for i, doc in zip(light, nlp.pipe([texts[i] for i in light], batch_size=batch_size, disable=skip)):
+        docs[i] = doc
+    return docs
+
+
+def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
+    names = collect_names(docs, title_doc)
+    # people who could be "he"/"she": those named as the subject of a clause (the preferred
+    # antecedent); names in objects, possessives or inside quotes do not compete
+    mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
+                      for p, doc in enumerate(docs) for ent in doc.ents
+                      if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
+                      and _is_subject(ent))
+    org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
+                          for p, doc in enumerate(docs) for ent in doc.ents
+                          if ent.label_ == "ORG" and _is_subject(ent))
+    titles: dict[str, set[str]] = {}  # "Mr", "Ms" ... seen right before a person's name
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and ent.start > 0:
+                titles.setdefault(names.resolve(ent.text.strip()), set()).add(doc[ent.start - 1].text)
+    out, m, om = [], 0, 0
+    last: str | None = None
+    since: set[str] = set()
+    last_org: str | None = None
+    orgs_since: set[str] = set()
+    for f in raw_statements(docs, paragraphs):
+        cue = f["cue"]
+        sp = cue.speaker if cue is not None else None
+        here = (cue.paragraph, docs[cue.paragraph][sp.token_i].idx) if sp is not None else (f["paragraph"], f["start"])
+        while m < len(mentions) and mentions[m][:2] < here:
+            name = mentions[m][2]
+            if name != last:
+                since.add(name)
+            m += 1
+        while om < len(org_mentions) and org_mentions[om][:2] < here:
+            if org_mentions[om][2] != last_org:
+                orgs_since.add(org_mentions[om][2])
+            om += 1
+        speaker, role = _resolve(sp, names, last, since, titles)
+        if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
+            # "it": the one organisation that can be meant (named as a subject since the last one)
+            candidates = ({last_org} if last_org else set()) | orgs_since
+            speaker = candidates.pop() if len(candidates) == 1 else None
+        elif speaker and sp is not None and sp.kind == "ORG":
+            last_org, orgs_since = speaker, set()
+        if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
+                        or sp.kind == "PERSON" or speaker in names.full):
+            last, since = speaker, set()
+        if speaker and role is None:
+            role = names.roles.get(speaker)
+        out.append(Statement(paragraph=f["paragraph"], speaker=speaker,
+                             speaker_as_written=sp.as_written if sp is not None and not f["continued"] else None, role=role,
+                             text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
+                             start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
+    return _inherit(out, paragraphs)
+
+
+def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Statement]:
+    """An unattributed quote takes the speaker of an attributed quote in the same paragraph (the
+    one before it, else the one after), or, when its paragraph opens with it and has no cue, of
+    the quote that closed the paragraph before."""
+    out = list(statements)
+    for i, s in enumerate(out):
+        if s.kind != "direct" or s.cue is not None:
+            continue
+        same = [t for t in out if t.paragraph == s.paragraph and t.kind == "direct" and t.speaker]
+        before = [t for t in same if t.start < s.start]
+        source = before[-1] if before else next((t for t in same if t.start > s.start), None)
+        if source is None and not any(t.paragraph == s.paragraph and t is not s for t in out) \
+                and paragraphs[s.paragraph].lstrip()[:1] in "“\"«„":
+            prev = [t for t in out if t.end_paragraph == s.paragraph - 1]
+            if prev and prev[-1].kind == "direct" and prev[-1].speaker \
+                    and not paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’").count(" ") > 6:
+                source = prev[-1]
+        if source is not None:
+            out[i] = replace(s, speaker=source.speaker, role=source.role, cue=None,
+                             speaker_as_written=None)
+    return out
+
+
+def _is_subject(ent) -> bool:
+    tok = ent.root
+    if not tok.doc.has_annotation("DEP"):  # a names-only paragraph: a name opening a clause
+        return ent.start == 0 or tok.doc[ent.start - 1].lower_ in _CLAUSE_OPENERS
+    for _ in range(3):
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            return True
+        if tok.dep_ not in ("appos", "compound", "conj") or tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
+def _resolve(sp, names: Names, last: str | None, since: set[str],
+             titles: dict[str, set[str]]) -> tuple[str | None, str | None]:
+    if sp is None:
+        return None, None
+    if sp.kind == "PRON":
+        if sp.as_written.lower() not in PERSON_PRONOUNS:
+            return None, None
+        candidates = ({last} if last else set()) | since
+        if len(candidates) > 1:  # the one person the pronoun's gender fits, when that is known
+            want = gender.PRONOUN_GENDER[sp.as_written.lower()]
+            known = {c: gender.of_name(c, names.roles.get(c), titles.get(c, set())) for c in candidates}
+            fits = [c for c, g in known.items() if g == want]
+            unknown = [c for c, g in known.items() if g is None]
+            candidates = set(fits + unknown)  # people of the other gender drop out
+        return (candidates.pop(), None) if len(candidates) == 1 else (None, None)
+    if sp.kind == "PERSON":
+        return names.resolve(sp.name), sp.role
+    if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
+        return names.resolve(sp.name), sp.role
+    phrase = sp.role or sp.as_written
+    resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
+    if resolved != phrase and resolved in names.full:
+        return resolved, names.roles.get(resolved)
+    if sp.as_written[:1].isupper() and names.org_named(clean_name(sp.as_written)):
+        return names.org_named(clean_name(sp.as_written)), None
+    person = names.by_role(phrase)
+    if person:
+        return person, names.roles.get(person)
+    return names.org_for(phrase) if _org_like(phrase) else None, None
+
+
+def _org_like(phrase: str) -> bool:
+    return bool(phrase.split()) and phrase.lower().split()[-1] in ORG_NOUNS

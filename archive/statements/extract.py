@@ -1,0 +1,221 @@
+"""Statements found in one article's parsed paragraphs: direct quotes and reported speech."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import CUE_VERBS
+from .quotes import Quote, find_quotes
+from .speakers import Names, Speaker, clean_name, speaker_of
+
+MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
+MIN_REPORTED_TOKENS = 4
+SUBJECT_DEPS = ("nsubj",)
+CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
+
+
+@dataclass
+class Cue:
+    paragraph: int
+    token: object  # the cue token (a verb, or "according")
+    speaker: Speaker | None
+    phrase: str
+
+    @property
+    def char(self) -> int:
+        return self.token.idx
+
+
+def _subject(verb):
+    """The subject of a reporting verb, climbing to the verb it hangs from ("..., adding that")."""
+    seen = 0
+    while verb is not None and seen < 4:
+        subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+        if subjects:
+            return subjects[0]
+        inverted = _inverted_subject(verb)
+        if inverted is not None:
+            return inverted
+        if verb.dep_ in CLIMB_DEPS and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
+            verb = verb.head
+            seen += 1
+            continue
+        return None
+    return None
+
+
+def _inverted_subject(verb):
+    """'said US Secretary of State Antony Blinken interviewed by NBC': the person right after."""
+    doc = verb.doc
+    for tok in doc[verb.i + 1:verb.i + 10]:
+        if tok.is_punct or tok.pos_ in ("VERB", "AUX", "SCONJ"):
+            return None
+        if tok.ent_type_ == "PERSON":
+            ent = next(e for e in doc.ents if e.start <= tok.i < e.end)
+            return ent.root
+    return None
+
+
+def find_cues(doc, paragraph: int) -> list[Cue]:
+    cues = []
+    for tok in doc:
+        if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
+            if objs:
+                cues.append(Cue(paragraph, tok, speaker_of(objs[0]), "according to"))
+        elif tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS:
+            subj = _subject(tok)
+            cues.append(Cue(paragraph, tok, speaker_of(subj) if subj is not None else None, tok.lemma_.lower()))
+    return cues
+
+
+def _inside(quotes: list[Quote], paragraph: int, char: int) -> Quote | None:
+    for q in quotes:
+        if q.paragraph == paragraph and q.start <= char < q.end:
+            return q
+    return None
+
+
+def _interrupting(cue: Cue) -> bool:
+    """'... – said X – ...' inside the marks: a cue right after a dash or comma, its subject after it."""
+    tok = cue.token
+    if tok.i == 0 or cue.speaker is None or cue.speaker.kind not in ("PERSON", "ORG", "NOUN"):
+        return False
+    return tok.doc[tok.i - 1].text in ("–", "—", "-", ",", "--") and cue.speaker.token_i > tok.i
+
+
+def _near_sentences(doc, text: str, q: Quote):
+    """Where to look for the cue: the sentences that hold this part of the quote; then the
+    sentence after it when the quote ends on a comma ("...," Trump said.) and the one before it
+    when that ends on a colon or comma (Trump said: "...")."""
+    sents = list(doc.sents)
+    picked = [i for i, s in enumerate(sents) if s.start_char < q.end + 1 and s.end_char > q.start - 1]
+    if not picked:
+        return []
+    first, last = picked[0], picked[-1]
+    tiers = [sents[first:last + 1]]
+    near = []
+    tail = text[q.end:q.end + 3]
+    if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail) \
+            and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»"):
+        near.append(sents[last + 1])
+    if first > 0 and sents[first - 1].text.rstrip().endswith((":", ",")):
+        near.append(sents[first - 1])
+    if near:
+        tiers.append(near)
+    return tiers
+
+
+def _attribute(parts: list[Quote], docs, paragraphs, quotes, cues_by_para) -> Cue | None:
+    for q in parts:
+        if not docs[q.paragraph].has_annotation("DEP"):
+            continue
+        for sents in _near_sentences(docs[q.paragraph], paragraphs[q.paragraph], q):
+            best = _closest(q, sents, quotes, cues_by_para)
+            if best is not None:
+                return best
+    return None
+
+
+def _closest(q: Quote, sents, quotes, cues_by_para) -> Cue | None:
+    """The cue in these sentences nearest the quote, outside quote marks (or interrupting one)."""
+    best, best_d = None, None
+    for cue in cues_by_para.get(q.paragraph, []):
+        if cue.speaker is None or not any(s.start_char <= cue.char < s.end_char for s in sents):
+            continue
+        holder = _inside(quotes, q.paragraph, cue.char)
+        if holder is not None and not _interrupting(cue):
+            continue
+        d = 0 if holder is not None else min(abs(cue.char - q.start), abs(cue.char - q.end))
+        if best_d is None or d < best_d:
+            best, best_d = cue, d
+    return best
+
+
+def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
+    tok = cue.token
+    if cue.phrase == "according to":
+        # the clause beside "according to X": the longer side of the sentence
+        sent, to = tok.sent, tok.doc[tok.i + 1]
+        hi = max(t.i for t in to.subtree)
+        before = [t for t in sent if t.i < tok.i]
+        after = [t for t in sent if t.i > hi]
+        side = after if len(after) >= len(before) else before
+        if len([t for t in side if not t.is_punct]) < MIN_REPORTED_TOKENS:
+            return None
+        return _span(tok.doc, side)
+    comps = [c for c in tok.children if c.dep_ == "ccomp"]
+    if not comps:
+        return None
+    sub = sorted(comps[0].subtree, key=lambda t: t.i)
+    if len([t for t in sub if not t.is_punct]) < MIN_REPORTED_TOKENS:
+        return None
+    return _span(tok.doc, sub)
+
+
+def _span(doc, tokens) -> tuple[str, int, int]:
+    while tokens and (tokens[0].is_punct or tokens[0].lower_ == "that"):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct and tokens[-1].text not in ("”", '"'):
+        tokens = tokens[:-1]
+    if not tokens:
+        return "", 0, 0
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return doc.text[start:end], start, end
+
+
+def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
+    """Statements with their unresolved speakers, in reading order."""
+    quotes = find_quotes(paragraphs)
+    cues_by_para = {p: find_cues(doc, p) if doc.has_annotation("DEP") else [] for p, doc in enumerate(docs)}
+    chains: dict[int, list[Quote]] = {}
+    for q in quotes:
+        chains.setdefault(q.chain, []).append(q)
+    found, used = [], set()
+    for parts in chains.values():
+        text = " ".join(q.text(paragraphs) for q in parts)
+        if len(text.split()) < MIN_QUOTE_WORDS:
+            continue
+        cue = _attribute(parts, docs, paragraphs, quotes, cues_by_para)
+        if cue is not None:
+            used.add((cue.paragraph, cue.token.i))
+        for n, q in enumerate(parts):  # each paragraph of a spanning quote is its own statement
+            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph, text=q.text(paragraphs),
+                              start=q.start, end=q.end, cue=cue, kind="direct", continued=n > 0))
+    for p, cues in cues_by_para.items():
+        for cue in cues:
+            if (p, cue.token.i) in used or _inside(quotes, p, cue.char):
+                continue
+            got = _reported_text(cue)
+            if not got or not got[0]:
+                continue
+            text, start, end = got
+            if any(f["paragraph"] == p and f["start"] < end and start < f["end"] for f in found
+                   if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
+                continue
+            found.append(dict(paragraph=p, end_paragraph=p, text=text, start=start, end=end,
+                              cue=cue, kind="reported", continued=False))
+    found.sort(key=lambda f: (f["paragraph"], f["cue"].char if f["cue"] else f["start"]))
+    return found
+
+
+def collect_names(docs, title_doc=None) -> Names:
+    names = Names()
+    for doc in ([title_doc] if title_doc is not None else []) + list(docs):
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                names.add_person(clean_name(ent.text))
+            elif ent.label_ == "ORG":
+                name = clean_name(ent.text)
+                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
+                    names.other_full.append(name)
+                if name not in names.orgs:
+                    names.orgs.append(name)
+    for doc in docs:
+        if not doc.has_annotation("DEP"):
+            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                sp = speaker_of(ent.root)
+                if sp is not None and sp.name and sp.role:
+                    names.roles.setdefault(names.resolve(sp.name), sp.role)
+    return names

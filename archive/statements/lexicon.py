@@ -1,0 +1,19 @@
+"""Reporting verbs (cues) by lemma. General, not tied to any question or article."""
+from __future__ import annotations
+
+CUE_VERBS = frozenset("""
+say tell add warn threaten deny claim insist argue state announce note explain declare
+stress emphasise emphasize affirm assert maintain contend acknowledge admit concede confirm
+reveal disclose report allege predict promise vow pledge urge demand caution complain
+accuse criticise criticize charge suggest write tweet post testify reply respond answer
+retort recall observe remark comment mention point acknowledge conclude estimate
+ask describe call blame dismiss reject defend praise hail boast signal recount
+""".split())
+
+# Verbs that need a clause or quote beside them to count (they also have non-speech senses).
+WEAK_CUES = frozenset("call describe point post ask answer signal charge estimate defend".split())
+
+# "according to X", "in the words of X"
+PREPOSITIONAL_CUES = (("according", "to"),)
+
+PERSON_PRONOUNS = frozenset({"he", "she"})

@@ -1,0 +1,167 @@
+"""Who a cue's subject is: the name as written, the role the text gives, and the full name.
+
+Names are resolved within one article: a PERSON mention that is the tail of a longer PERSON
+name seen in the article ("Shoigu" -> "Sergei Shoigu") takes that name; "he"/"she" take the
+one person who can be meant, or stay unresolved; a descriptive noun phrase ("the US secretary
+of state") takes the person whose role the article gave as that phrase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NAME_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+KEEP_DEPS = {"compound", "amod", "det", "poss", "flat", "nmod", "appos", "punct", "case", "prep",
+             "pobj", "nummod", "cc", "conj"}
+DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
+# nouns that name an organisation ("the ministry said", "the Tass news agency")
+ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
+             "military", "party", "commission", "court", "council", "committee", "union", "bank",
+             "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service"}
+HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
+_TRIM = " ,;:.-–—()'\"“”‘’"
+
+
+@dataclass
+class Speaker:
+    as_written: str
+    kind: str  # "PERSON", "ORG", "PRON", "NOUN"
+    name: str | None = None  # the name inside what is written, when there is one
+    role: str | None = None
+    token_i: int = 0  # position of the head token in its doc
+
+
+def _noun_phrase(head) -> list:
+    """The head's noun phrase without clauses hanging off it ("interviewed by NBC", "who ...")."""
+    keep = [head]
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl", "advcl", "cc", "conj") or (child.dep_ == "prep" and child.lower_ != "of"):
+            continue
+        if child.dep_ == "punct" and child.i > head.i and not any(
+                c.dep_ == "appos" and c.i > child.i for c in head.children):
+            continue
+        keep.extend(_noun_phrase(child) if child.dep_ in KEEP_DEPS else [])
+    return sorted(set(keep), key=lambda t: t.i)
+
+
+def _entity_in(tokens, head, labels=NAME_LABELS):
+    """The name in the phrase: a person anywhere in it, another kind of name only as its head."""
+    ids = {t.i for t in tokens}
+    ents = [e for e in tokens[0].doc.ents if e.label_ in labels and all(t.i in ids for t in e)
+            and e.text[:1].isupper()]
+    persons = [e for e in ents if e.label_ == "PERSON" and not _dependent(e.root, head)]
+    others = [e for e in ents if e.start <= head.i < e.end
+              or (head.lower_ in ORG_NOUNS and e.label_ == "ORG")]
+    return (persons or others or [None])[-1]
+
+
+def _dependent(tok, head) -> bool:
+    """A name that only qualifies the head ("Trump's advisers", "a friend of Smith")."""
+    while tok.i != head.i and tok.head.i != tok.i:
+        if tok.dep_ in ("poss", "pobj"):
+            return True
+        tok = tok.head
+    return False
+
+
+def clean_name(text: str, drop_article: bool = True) -> str:
+    text = re.sub(r"['’]s$", "", text.strip(_TRIM))
+    if drop_article:
+        text = re.sub(r"^(?:the|The)\s+", "", text)
+    return " ".join(text.split())
+
+
+def speaker_of(head) -> Speaker | None:
+    """The speaker whose head token is `head` (the subject of a cue, or the object of 'according to')."""
+    if head.pos_ == "PRON":
+        low = head.lower_
+        return Speaker(head.text, "PRON", token_i=head.i) if low in ("he", "she", "they", "it", "we", "i") else None
+    tokens = _noun_phrase(head)
+    if not tokens:
+        return None
+    written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
+    ent = _entity_in(tokens, head)
+    if ent is None:
+        if head.pos_ not in ("NOUN", "PROPN"):
+            return None
+        phrase = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
+        return Speaker(written, "NOUN", role=clean_name(phrase) or None, token_i=head.i)
+    role_tokens = [t for t in tokens if not (ent.start <= t.i < ent.end)
+                   and not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
+    role = _role_text(role_tokens, ent)
+    kind = "PERSON" if ent.label_ == "PERSON" else "ORG"
+    return Speaker(written, kind, name=clean_name(ent.text), role=role, token_i=head.i)
+
+
+def _role_text(tokens, ent) -> str | None:
+    # the role is the contiguous stretch of the phrase beside the name (before it, or its apposition)
+    before = [t for t in tokens if t.i < ent.start]
+    after = [t for t in tokens if t.i >= ent.end]
+    for part in (before, after):
+        words = [t for t in part if t.dep_ != "punct" or t.text in ("-", "'s")]
+        while words and words[0].lower_ in DETERMINERS | {",", "and"}:
+            words.pop(0)
+        if words and any(t.pos_ in ("NOUN", "PROPN") for t in words) and len(words) <= 9 \
+                and not any(t.ent_type_ == "PERSON" for t in words):
+            doc = ent.doc
+            text = clean_name(doc[words[0].i:words[-1].i + 1].text)
+            text = HONORIFIC.sub("", text).strip(_TRIM)
+            if text and any(c.isalpha() for c in text):
+                return text
+    return None
+
+
+@dataclass
+class Names:
+    """What an article says about its people: full names and the roles given to them."""
+
+    full: list[str] = field(default_factory=list)  # PERSON names, longest forms, in order seen
+    roles: dict[str, str] = field(default_factory=dict)  # full name -> role
+    orgs: list[str] = field(default_factory=list)
+    # multi-word proper names the small model tagged as something else ("Olaf Scholz" as ORG)
+    other_full: list[str] = field(default_factory=list)
+
+    def add_person(self, name: str) -> None:
+        if len(name.split()) >= 2 and name not in self.full:
+            self.full.append(name)
+
+    def resolve(self, name: str) -> str:
+        """The fullest name in the article that ends with (or equals) this mention."""
+        words = name.split()
+        if not words:
+            return name
+        if len(words) >= 3:  # "Browns DL Sheldon Richardson" -> "Sheldon Richardson" named elsewhere
+            tails = [f for f in self.full if len(f.split()) >= 2 and len(f) < len(name)
+                     and name.lower().endswith(" " + f.lower())]
+            if tails:
+                return max(tails, key=len)
+
+        def ending(pool):
+            return [f for f in pool if f != name and len(f.split()) > len(words)
+                    and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
+        matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else []) \
+            or (ending(self.orgs) if len(words) == 1 else [])
+        if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
+            return name
+        return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name
+
+    def org_named(self, name: str) -> str | None:
+        """An organisation named in the article that begins or ends with these words ("Amnesty")."""
+        low = name.lower()
+        hits = {o for o in self.orgs if o.lower() == low or o.lower().startswith(low + " ")
+                or o.lower().endswith(" " + low)}
+        return max(hits, key=len) if hits and len({h.split()[0] for h in hits}) == 1 else None
+
+    def by_role(self, phrase: str) -> str | None:
+        """The one person given this role ("US secretary of state" -> Antony Blinken)."""
+        low = phrase.lower()
+        exact = [n for n, r in self.roles.items() if r.lower() == low or r.lower().endswith(" " + low)]
+        if len(exact) == 1:
+            return exact[0]
+        return None
+
+    def org_for(self, phrase: str) -> str | None:
+        """A descriptive phrase ("the ministry") naming one organisation mentioned earlier."""
+        head = phrase.lower().split()[-1] if phrase.split() else ""
+        hits = {o for o in self.orgs if head and head in o.lower().split()}
+        return hits.pop() if len(hits) == 1 else None
