@@ -99,6 +99,7 @@ def statement(row: dict) -> dict:
     article = row["article"] if "article" in row else {
         "id": row["article_id"], "url": row.get("url") or row.get("canonical_url"), "title": row.get("title"),
         "source": row.get("source"), "published": row.get("published"), "language": row.get("language")}
+    article = {**article, "url": public_url(article.get("url"))}
     return {
         "speaker": row["speaker"], "role": row.get("role"), "text": row["text"], "cue": row.get("cue"),
         "kind": row["kind"], "paragraph": row["paragraph"], "date": (article.get("published") or "")[:10] or None,
