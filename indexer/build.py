@@ -175,7 +175,7 @@ def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path
     try:
         codec = store.latest_codec(settings.model, settings.token_codec, embedder.dimension)
         encoded = 0
-        if codec is None:  # no codebook yet: learn it from a sample, whose vectors are kept
+        if codec is None:  # no codebook yet: learn it from a sample of the passages
             codec = new_codec(settings.token_codec, embedder.dimension)
             everything = store.missing(f"{settings.model}#{codec.name}@", passages_db)  # a key no row has
             if not everything:
@@ -183,13 +183,16 @@ def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path
             rng = np.random.default_rng(0)
             picks = sorted(rng.choice(len(everything), min(len(everything), TRAIN_PASSAGES), replace=False).tolist())
             sample = [everything[i] for i in picks]
-            vectors = embedder.encode_tokens([text for _, text in sample])
-            encoded += len(sample)
-            codec.train(np.vstack(vectors + [np.zeros((0, embedder.dimension), np.float32)]))
-            key = store.save_codec(settings.model, codec)
-            store.put_many(key, [(h, codec.encode(v)) for (h, _), v in zip(sample, vectors)])
+            vectors, fresh = _sample_tokens(store, settings.model, embedder, sample)
+            encoded += fresh
             if progress:
-                progress(len(sample))
+                progress(fresh)
+            if sum(len(v) for v in vectors) < codec.min_training:
+                codec = new_codec("int8", embedder.dimension)  # too few tokens yet: int8 until a later build
+            else:
+                codec.train(np.vstack(vectors + [np.zeros((0, embedder.dimension), np.float32)]))
+                key = store.save_codec(settings.model, codec)
+                store.put_many(key, [(h, codec.encode(v)) for (h, _), v in zip(sample, vectors)])
         key = codec.store_key(settings.model)
         missing = store.missing(key, passages_db)
         texts = [text for _, text in missing]
@@ -199,6 +202,21 @@ def _add_missing_tokens(settings: Settings, embedder: Encoder, passages_db: Path
         return encoded + count, key
     finally:
         store.close()
+
+
+def _sample_tokens(store: TokenStore, model: str, embedder: Encoder,
+                   sample: list[tuple[str, str]]) -> tuple[list[np.ndarray], int]:
+    """Token vectors of the sample (hash, text) to learn a codebook from: read from the int8 rows
+    where the store has them (a small archive's earlier builds), else encoded and kept as int8
+    rows so that the next attempt reads them. Returns the vectors and how many texts were encoded."""
+    int8 = new_codec("int8", embedder.dimension)
+    int8_key = int8.store_key(model)
+    have = store.get_many(int8_key, [h for h, _ in sample])
+    todo = [(h, t) for h, t in sample if h not in have]
+    fresh = embedder.encode_tokens([t for _, t in todo]) if todo else []
+    store.put_many(int8_key, [(h, int8.encode(v)) for (h, _), v in zip(todo, fresh)])
+    found = {h: int8.decode(b) for h, b in have.items()} | {h: v for (h, _), v in zip(todo, fresh)}
+    return [found[h] for h, _ in sample], len(todo)
 
 
 def _answers_ready(folder: Path) -> bool:

@@ -90,6 +90,7 @@ class Int8Codec:
     """The original layout: n float16 scales, then n x d int8 (indexer.late.pack)."""
 
     name = "int8"
+    min_training = 0
 
     def __init__(self, dimension: int):
         self.dimension = dimension
@@ -123,6 +124,7 @@ class _CodebookCodec:
 
     name = ""
     token_bytes = 0
+    min_training = 1  # token vectors needed to learn a codebook worth keeping
 
     def __init__(self, dimension: int):
         self.dimension = dimension
@@ -264,14 +266,19 @@ class ResidualCodec(_CodebookCodec):
 
 
 class PqCodec(_CodebookCodec):
-    """FAISS product quantisation: `parts` sub-vectors of d/parts dimensions, 8 bits each."""
+    """FAISS product quantisation: `parts` sub-vectors of d/parts dimensions, 8 bits each (fewer
+    parts where d is small or not a multiple: the largest power of two up to `parts` dividing d)."""
+
+    # FAISS's own floor for k-means: 39 points a centroid, 256 centroids a sub-vector. Below it
+    # (an archive of a few hundred passages) the build keeps int8 until there is enough to learn from.
+    min_training = 39 * 256
 
     def __init__(self, dimension: int, parts: int = 64):
         super().__init__(dimension)
-        if dimension % parts:
-            raise ValueError(f"pq codec: {parts} parts do not divide d={dimension}")
-        self.parts = parts
         self.name = f"pq-{parts}"
+        while parts > 1 and (dimension % parts or parts > dimension):
+            parts //= 2
+        self.parts = parts
         self.token_bytes = parts
         self.pq = None
 
