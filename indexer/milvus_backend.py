@@ -12,7 +12,9 @@ too (where the server supports aliases: Lite 2.5.1 answers UNIMPLEMENTED), for o
 """
 from __future__ import annotations
 
+import logging
 import threading
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -55,6 +57,8 @@ def client(settings: Settings):
                                         "pip install -c constraints.txt -e '.[distributed]'") from None
             if "://" not in key[0]:
                 Path(key[0]).parent.mkdir(parents=True, exist_ok=True)
+                # milvus-lite 2.5.1 imports pkg_resources, which warns on every start
+                warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
             try:
                 found = MilvusClient(key[0], token=key[1])
             except Exception as exc:  # noqa: BLE001 - any connection failure, said plainly
@@ -227,6 +231,9 @@ def point_alias(settings: Settings, name: str) -> bool:
     server has no aliases (Milvus Lite 2.5.1), the generation pointer alone then says which is live."""
     milvus = client(settings)
     alias = settings.milvus_collection
+    quiet = logging.getLogger("pymilvus.decorators")  # it logs every refused call at ERROR
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         if alias in milvus.list_aliases(name).get("aliases", []) or _alias_exists(milvus, alias):
             milvus.alter_alias(name, alias)
@@ -236,6 +243,8 @@ def point_alias(settings: Settings, name: str) -> bool:
         if "UNIMPLEMENTED" in str(exc) or "not implemented" in str(exc).lower():
             return False
         raise
+    finally:
+        quiet.setLevel(level)
     return True
 
 
