@@ -66,8 +66,9 @@ class IndexReport:
                     f"token vectors): {self.passages_total} passages, {self.tokens_embedded} token passes, "
                     f"generation {self.generation}; {self.seconds:.1f}s")
         rate = self.passages_added / self.seconds if self.seconds else 0.0
+        on_ray = f", {self.timings['ray_embedded']} on Ray" if "ray_embedded" in self.timings else ""
         return (f"indexed: added {self.added}, updated {self.updated}, removed {self.removed} articles; "
-                f"{self.passages_added} passages in ({self.embedded} embedded), {self.passages_removed} out; "
+                f"{self.passages_added} passages in ({self.embedded} embedded{on_ray}), {self.passages_removed} out; "
                 f"{self.passages_total} passages in generation {self.generation}; "
                 f"{self.seconds:.1f}s ({rate:.1f} passages/s)")
 
