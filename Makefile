@@ -2,6 +2,7 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+SCALE  := $(VENV)/.distributed
 DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
@@ -19,6 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# Milvus Lite and Ray for the contract tests of the other backend (docs/scaling.md); `make run` needs neither.
+$(SCALE): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,distributed]'
+	touch $(SCALE)
+
 # Debian's Chromium for the browser tests; where it cannot be installed they skip and say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -28,7 +34,7 @@ browser:
 run: setup
 	$(VENV)/bin/newsarchive --data-dir $(DATA) run --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup $(SCALE) browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
 clean-venv:

@@ -17,6 +17,7 @@ DEFAULT_MAX_EXTRACT_BYTES = 1_000_000  # of a page's HTML, extracted; measured b
 DEFAULT_FETCH_TIMEOUT = 20.0          # seconds: a slow news site answers well within this
 DEFAULT_FETCH_DELAY = 1.0             # seconds between two requests to one host: a polite crawler's pace
 ENV_PREFIX = "NEWSARCHIVE_"
+SEARCH_BACKENDS = ("local", "milvus")
 
 
 def _setting(default, help_text: str):
@@ -65,6 +66,30 @@ class Settings:
     statement_pipelines: str = _setting("", "spaCy pipelines for statement extraction (who said what) beyond "
                                         "the English default, as lang=package pairs: 'de=de_core_news_sm,en=...'. "
                                         "Articles in other languages get no statements.")
+    # Beyond one box (docs/scaling.md): the search engine and the batch embedding, by configuration.
+    search_backend: str = _setting("local", "Where the vectors and keyword index of a generation live: local "
+                                   "(FAISS + SQLite FTS5 in the data dir) or milvus (a Milvus collection a "
+                                   "generation; needs the 'distributed' extra). A change rebuilds on the next index.")
+    milvus_uri: str = _setting("", "Milvus to use: a file path gives Milvus Lite (empty: DATA_DIR/milvus.db), "
+                               "http://host:19530 a standalone or distributed Milvus.")
+    milvus_token: str = _setting("", "Milvus credentials ('user:password' or an API key); empty for Lite.")
+    milvus_collection: str = _setting("newsarchive", "Prefix of the Milvus collections (one a generation, "
+                                      "PREFIX_gen_000007) and name of the alias of the live one.")
+    ray_address: str = _setting("", "Ray cluster for `reindex --full --ray` (empty: a local Ray on this machine; "
+                                "'auto' or ray://host:10001 for a cluster).")
+    ray_concurrency: int = _setting(2, "Embedding actors Ray runs (each loads the model once).")
+    ray_batch_size: int = _setting(256, "Passages a Ray embedding actor receives at a time.")
+    ray_gpus: float = _setting(0.0, "GPUs each Ray embedding actor asks for (0: CPU actors).")
+
+    def __post_init__(self):
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise ValueError(f"setting search_backend must be one of {', '.join(SEARCH_BACKENDS)}, "
+                             f"not {self.search_backend!r}")
+
+    @property
+    def milvus_address(self) -> str:
+        """milvus_uri, or Milvus Lite's file in the data dir when it is empty."""
+        return self.milvus_uri or str(Path(self.data_dir) / "milvus.db")
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None, **overrides: object) -> "Settings":

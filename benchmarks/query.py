@@ -4,7 +4,11 @@ embedding and the vector search timed on their own; recall@10 of the approximate
 against exact search; time to first query and memory.
 
     .venv/bin/python benchmarks/query.py [--sizes 10k,100k,1M] [--queries 200] [--clients 4]
-        [--cache-dir /tmp/newsarchive-query-bench] [--no-http] [--rebuild]
+        [--cache-dir /tmp/newsarchive-query-bench] [--no-http] [--rebuild] [--backend local|milvus]
+
+--backend milvus measures the same generations copied onto Milvus (benchmarks/query_milvus.py):
+Milvus Lite in process unless NEWSARCHIVE_MILVUS_URI names a server; recall against the local
+FAISS index's exact search; no HTTP figures on Lite (one process may open its file).
 
 How the index is scaled, honestly: the real pages (pages.warc.gz + the seed) are ingested and
 indexed with the real model once (cached in --cache-dir). A generation of N passages is then
@@ -321,10 +325,10 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         engine.search(q, k=10)
         total.append(time.perf_counter() - t0)
     gen = engine.generation()
-    conn, _ = gen.reader()
+    conn, keywords = gen.reader()  # the backend's keyword index (FTS5 or Milvus BM25)
     for q in queries:
         t0 = time.perf_counter()
-        hits = keyword.search(conn, q, depth)
+        hits = keywords.search(q, depth)
         t1 = time.perf_counter()
         v = embedder.encode_query(q)
         t2 = time.perf_counter()
@@ -391,8 +395,8 @@ def exact_top(index, queries: np.ndarray, k: int, chunk: int = 100_000) -> np.nd
     return best_ids[np.arange(len(queries))[:, None], order]
 
 
-def measure_recall(vectors_index, queries: np.ndarray, depth: int) -> dict:
-    exact = exact_top(vectors_index, queries, 10)
+def measure_recall(vectors_index, queries: np.ndarray, depth: int, reference=None) -> dict:
+    exact = exact_top(vectors_index if reference is None else reference, queries, 10)
     result = {}
     for label, k in (("recall_at_10", depth), ("recall_at_10_k10", 10)):
         _, ids = vectors_index.search(queries, k)
@@ -428,7 +432,11 @@ def storage(data_dir: Path) -> dict:
     codebook = 0
     if tokens_file.exists() and meta.get("token_key", "").count("#"):
         codebook = sqlite_bytes(tokens_file).get("token_codebooks", 0)
-    vectors = (folder / "vectors.faiss").stat().st_size
+    if meta.get("backend") == "milvus":  # Milvus Lite's files: vectors, BM25 sparse index and text
+        from query_milvus import milvus_bytes
+        vectors = milvus_bytes(data_dir)
+    else:
+        vectors = (folder / "vectors.faiss").stat().st_size
     disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - keyword}
     memory = {"vectors": vectors, "tokens": codebook, "keyword": 0, "passages": 0}
     return {"passages": n, "kind": meta["kind"], "token_codec": meta.get("token_codec", "int8"),
@@ -546,6 +554,8 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.6, help="norm of the noise added to copied vectors")
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the scaled indexes even if cached")
+    parser.add_argument("--backend", choices=("local", "milvus"), default="local",
+                        help="search backend measured (milvus: the same generations copied onto Milvus)")
     parser.add_argument("--build-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -584,11 +594,23 @@ def main() -> None:
         data_dir, build = ensure_scaled(base, n, args.cache_dir, args.noise, args.rebuild)
         if build:
             print(f"  built: {build}")
+        reference = None
+        if args.backend == "milvus":
+            from indexer import generations
+            from indexer.vectors import load_vector_index
+            from query_milvus import ensure_milvus
+            local_meta = generations.read_meta(generations.current(data_dir))
+            reference = load_vector_index(generations.current(data_dir) / "vectors.faiss", local_meta["dimension"],
+                                          local_meta["kind"])
+            data_dir, copied = ensure_milvus(data_dir, args.rebuild)
+            if copied:
+                print(f"  copied onto Milvus: {copied}")
+                build = dict(build or {}, milvus=copied)
         figures = measure_in_process(data_dir, queries, embedder, CANDIDATES)
         engine, vectors = figures.pop("engine"), figures.pop("query_vectors")
         gen = engine.generation()
-        figures["kind"] = gen.meta["kind"]
-        figures.update(measure_recall(gen.vectors, vectors, CANDIDATES))
+        figures["kind"] = gen.meta["kind"] + (" on milvus" if args.backend == "milvus" else "")
+        figures.update(measure_recall(gen.vectors, vectors, CANDIDATES, reference))
         figures["process_rss_mb"] = rss_mb()["rss_mb"]
         figures["storage"] = storage(data_dir)
         del engine, gen
@@ -606,7 +628,9 @@ def main() -> None:
         print(f"    recall@10 against exact search: {figures['recall_at_10']} (k={CANDIDATES}, as search asks),"
               f" {figures['recall_at_10_k10']} (k=10)")
         print_storage(figures["storage"])
-        if not args.no_http:
+        if args.backend == "milvus" and "://" not in Settings.load(data_dir, search_backend="milvus").milvus_address:
+            print("  HTTP: skipped: Milvus Lite lets one process open its file (a Milvus server serves both)")
+        elif not args.no_http:
             figures["http"] = measure_http(data_dir, queries, args.clients, args.server_threads)
             hh = figures["http"]
             if "skipped" in hh:
@@ -626,7 +650,7 @@ def main() -> None:
         print_projection(largest["storage"], server_rss)
     one_m = results.get("1m")
     summary = {"benchmark": "query", "queries": len(queries), "model_load_s": round(model_load_s, 2),
-               "backend": settings.embed_backend, "noise": args.noise,
+               "backend": settings.embed_backend, "search_backend": args.backend, "noise": args.noise,
                "p50_ms_1m": one_m["hybrid"]["p50_ms"] if one_m else None,
                "p95_ms_1m": one_m["hybrid"]["p95_ms"] if one_m else None,
                "recall_at_10_1m": one_m["recall_at_10"] if one_m else None,

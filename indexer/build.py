@@ -23,7 +23,7 @@ from archive.config import Settings
 from archive.locks import exclusive
 from archive.store import Store
 
-from . import answers, generations, passages
+from . import answers, backends, generations, passages
 from .blobstore import EmbeddingCache
 from .chunk import chunk_article, context_text, text_hash
 from .embed import Encoder, make_encoder
@@ -66,8 +66,9 @@ class IndexReport:
                     f"token vectors): {self.passages_total} passages, {self.tokens_embedded} token passes, "
                     f"generation {self.generation}; {self.seconds:.1f}s")
         rate = self.passages_added / self.seconds if self.seconds else 0.0
+        on_ray = f", {self.timings['ray_embedded']} on Ray" if "ray_embedded" in self.timings else ""
         return (f"indexed: added {self.added}, updated {self.updated}, removed {self.removed} articles; "
-                f"{self.passages_added} passages in ({self.embedded} embedded), {self.passages_removed} out; "
+                f"{self.passages_added} passages in ({self.embedded} embedded{on_ray}), {self.passages_removed} out; "
                 f"{self.passages_total} passages in generation {self.generation}; "
                 f"{self.seconds:.1f}s ({rate:.1f} passages/s)")
 
@@ -96,13 +97,15 @@ def _detected_language(article: dict) -> str | None:
 
 def build_index(settings: Settings, embedder: Encoder | None = None, full: bool = False,
                 progress: Progress | None = None,
-                before_swap: Callable[[Path], None] | None = None) -> IndexReport:
-    """Index what changed (or everything, with full=True) into a new generation and swap it in."""
+                before_swap: Callable[[Path], None] | None = None, ray: str | None = None) -> IndexReport:
+    """Index what changed (or everything, with full=True) into a new generation and swap it in.
+    ray: embed on Ray Data ('local', or a cluster address; indexer.ray_index) instead of in process."""
     started = time.perf_counter()
     report = IndexReport()
     store = Store(settings.data_dir)
     with index_lock(settings.data_dir):
         generations.sweep(settings.data_dir)
+        backends.sweep(settings)
         live = None if full else generations.current(settings.data_dir)
         wanted = store.indexable_articles()
         embedder = embedder or make_encoder(settings)
@@ -112,6 +115,8 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
             meta = generations.read_meta(live)
             if meta.get("model") != settings.model:
                 live = None  # another model: vectors are not comparable, rebuild everything
+            elif backends.backend_of(meta) != settings.search_backend:
+                live = None  # the other search backend: its vectors and keywords live elsewhere
             elif meta.get("late_interaction", False) != with_tokens:
                 live = None  # token vectors switched on (or off): every passage needs them (or not)
         have: dict[str, str] = {}
@@ -139,13 +144,15 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
             report.generation = folder.name
             report.rebuilt = True
             _write_generation(settings, store, embedder, cache, live, folder, to_remove, to_add, report,
-                              progress, with_tokens)
+                              progress, with_tokens, ray)
             if before_swap:
                 before_swap(folder)
             generations.swap_in(settings.data_dir, folder)
+            backends.after_swap(settings, generations.read_meta(folder))
         finally:
             cache.close()
         generations.sweep(settings.data_dir)
+        backends.sweep(settings)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -235,7 +242,7 @@ def vector_kind(settings: Settings, passages_total: int) -> str:
 
 def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache: EmbeddingCache,
                       live: Path | None, folder: Path, to_remove: list[str], to_add: list[str],
-                      report: IndexReport, progress: Progress | None, with_tokens: bool) -> None:
+                      report: IndexReport, progress: Progress | None, with_tokens: bool, ray: str | None = None) -> None:
     clock = time.perf_counter
     t0 = clock()
     if live is not None:
@@ -259,7 +266,12 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
             new_hashes += [c.content_hash for c in chunks]
     report.passages_added = len(new_ids)
     t1 = clock()
+    if ray is not None:  # the cache misses go to Ray's actors; the vectors come back through the cache
+        from .ray_index import embed_missing
+        on_ray = embed_missing(settings, embedder, cache, new_texts, new_hashes, ray)
+        report.timings["ray_embedded"], report.timings["ray_s"] = on_ray.embedded, round(on_ray.seconds, 3)
     vectors, report.embedded = encode_cached(embedder, cache, new_texts, new_hashes, on_batch=progress)
+    report.embedded += report.timings.get("ray_embedded", 0)
     token_meta = {}
     if with_tokens:
         conn.commit()
@@ -269,18 +281,14 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     dimension = embedder.dimension
     total, articles = passages.counts(conn)
     kind = vector_kind(settings, total)
-    index = _reuse_vector_index(live, kind, total, removed)
-    if index is None:  # first build, crossing the exact/approximate threshold, or new cells
-        index = new_vector_index(kind, dimension, lists=ivf_lists(total))
-        fresh = set(new_ids)
-        old = [r for r in passages.all_passages(conn) if r["id"] not in fresh]
-        old_vectors, _ = encode_cached(  # normally all in the embedding cache already
-            embedder, cache, [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old])
-        if index.needs_training:
-            index.train(np.vstack([old_vectors, vectors]))
-        index.add(np.asarray([r["id"] for r in old], np.int64), old_vectors)
-    index.add(np.asarray(new_ids, dtype=np.int64), vectors)
-    index.save(folder / "vectors.faiss")
+    if settings.search_backend == "milvus":
+        from .milvus_backend import write_collection
+        conn.commit()
+        backend_meta = write_collection(settings, conn, folder.name, dimension, kind, total,
+                                        lambda rows: _cached_vectors(embedder, cache, rows))
+    else:
+        backend_meta = {}
+        _write_faiss(conn, embedder, cache, live, folder, kind, total, removed, new_ids, vectors)
     answers.add_missing(conn, cache)  # entities and numbers of new passages (spaCy, cached)
     keywords.finish()
     conn.commit()
@@ -292,7 +300,30 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     generations.write_meta(folder, {
         "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,
         "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **token_meta})
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **token_meta, **backend_meta})
+
+
+def _cached_vectors(embedder: Encoder, cache: EmbeddingCache, rows: list) -> np.ndarray:
+    """Dense vectors of passage rows (id, title, text, embed_hash, ...), from the embedding cache
+    (every passage of the generation is in it by now)."""
+    return encode_cached(embedder, cache, [context_text(r[1], r[2]) for r in rows], [r[3] for r in rows])[0]
+
+
+def _write_faiss(conn, embedder: Encoder, cache: EmbeddingCache, live: Path | None, folder: Path, kind: str,
+                 total: int, removed: list[int], new_ids: list[int], vectors: np.ndarray) -> None:
+    """The local backend's vector index: the live one less the removed passages, plus the new ones."""
+    index = _reuse_vector_index(live, kind, total, removed)
+    if index is None:  # first build, crossing the exact/approximate threshold, or new cells
+        index = new_vector_index(kind, embedder.dimension, lists=ivf_lists(total))
+        fresh = set(new_ids)
+        old = [r for r in passages.all_passages(conn) if r["id"] not in fresh]
+        old_vectors, _ = encode_cached(  # normally all in the embedding cache already
+            embedder, cache, [context_text(r["title"], r["text"]) for r in old], [r["embed_hash"] for r in old])
+        if index.needs_training:
+            index.train(np.vstack([old_vectors, vectors]))
+        index.add(np.asarray([r["id"] for r in old], np.int64), old_vectors)
+    index.add(np.asarray(new_ids, dtype=np.int64), vectors)
+    index.save(folder / "vectors.faiss")
 
 
 def _reuse_vector_index(live: Path | None, kind: str, total: int, removed: list[int]) -> VectorIndex | None:

@@ -5,12 +5,9 @@ paragraph position and matched spans; the web layer makes links and HTML of them
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -19,13 +16,12 @@ from archive import statement_store
 from archive.config import Settings
 
 from . import answers, generations, keyword, passages, within
+from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
-from .keyword import KeywordIndex, open_keyword_index
 from .question import topic_of
 from .statements import StatementSearch, is_who_question, question_cue
 from .token_store import TokenStore, store_path as token_store_path
-from .vectors import VectorIndex, load_vector_index
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -67,24 +63,6 @@ class SearchError(ValueError):
         super().__init__(message)
         self.param = param
         self.code = code
-
-
-@dataclass
-class Generation:
-    folder: Path
-    meta: dict
-    vectors: VectorIndex
-    # Each server thread reads through its own read-only connection (and the keyword index
-    # over it), so searches do not queue on one lock around one connection.
-    local: threading.local = field(default_factory=threading.local)
-
-    def reader(self) -> tuple[sqlite3.Connection, KeywordIndex]:
-        """This thread's read-only connection to the passages and the keyword index over it."""
-        found = getattr(self.local, "reader", None)
-        if found is None:
-            conn = passages.connect(self.folder / "passages.sqlite", readonly=True)
-            found = self.local.reader = (conn, open_keyword_index(conn))
-        return found
 
 
 Matcher = Callable[[int, str], list]  # (passage id, text) -> [(start, end, query word)]
@@ -142,8 +120,7 @@ class SearchEngine:
                 if meta["model"] != self.settings.model:
                     raise SearchError(f"the index was built with model {meta['model']!r}, not "
                                       f"{self.settings.model!r}: run `newsarchive index`", code="model_mismatch")
-                vectors = load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"])
-                self._generation = Generation(folder, meta, vectors)
+                self._generation = open_generation(self.settings, folder, meta)
             return self._generation
 
     def search(self, query: str, k: int = 10, page: int = 1, since: str | None = None,
@@ -158,7 +135,7 @@ class SearchEngine:
         filters = passages.Filters(since, until, source, lang)
         depth = max(CANDIDATES, DEPTH_PER_HIT * page * k)
         conn, keywords = gen.reader()
-        allowed = passages.allowed_passage_ids(conn, filters)
+        allowed = gen.allowed_ids(conn, filters)
         speaker = " ".join((speaker or "").split()) or None
         if speaker:  # only passages where this speaker is quoted
             quoted = self._passages_of(conn, self.statements.search("", None, speaker=speaker, limit=10_000))
@@ -172,7 +149,7 @@ class SearchEngine:
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
         else:
             query_vector = self.embedder.encode_query(topic_of(query))
-        scores, ids = gen.vectors.search(query_vector, depth, allowed)
+        scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         vector_score = dict(vector_hits)
         keyword_score = dict(keyword_hits)

@@ -156,9 +156,10 @@ class ReindexReport(ReparseReport):
 
 
 def reindex(settings: Settings, *, full: bool = True, index: bool = True, embedder: "Embedder | None" = None,
-            progress: Progress | None = None, log: Log | None = None) -> ReindexReport:
+            progress: Progress | None = None, log: Log | None = None, ray: str | None = None) -> ReindexReport:
     """Re-parse every stored raw capture with the current extractor, then rebuild the index
-    into a new generation (from scratch with full=True) and swap it in."""
+    into a new generation (from scratch with full=True) and swap it in; ray: embed on Ray
+    ('local' or a cluster address, see indexer.ray_index)."""
     report = ReindexReport()
     started = time.perf_counter()
     try:
@@ -176,7 +177,7 @@ def reindex(settings: Settings, *, full: bool = True, index: bool = True, embedd
                     store.close()
             report.timings["parse"] = time.perf_counter() - started
             if index and not report.fatal:
-                _indexed(settings, report, embedder=embedder, full=full, progress=progress)
+                _indexed(settings, report, embedder=embedder, full=full, progress=progress, ray=ray)
     except LockHeld as exc:
         report.fatal = str(exc)
     report.timings["total"] = time.perf_counter() - started

@@ -64,14 +64,17 @@ def update(settings: Settings, no_index: bool, only: tuple[str, ...], workers: i
                    "without it only re-parsed articles that changed are re-indexed.")
 @click.option("--no-index", is_flag=True, help="Re-parse and store only.")
 @click.option("--quiet", is_flag=True, help="Do not list each changed article as it is re-parsed.")
+@click.option("--ray", "ray", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Embed on Ray Data: a local Ray without ADDRESS, else the cluster at ADDRESS ('auto', "
+                   "ray://head:10001); the ray_* settings size the actor pool. Needs the 'distributed' extra.")
 @click.pass_obj
-def reindex(settings: Settings, full: bool, no_index: bool, quiet: bool) -> None:
+def reindex(settings: Settings, full: bool, no_index: bool, quiet: bool, ray: str | None) -> None:
     """Re-parse every stored raw capture with the current extractor and re-index.
 
     The new generation is swapped in only when complete: search keeps answering
     throughout. Exit status as for `update`."""
     with _embedding_bar(no_index) as progress:
         report = pipeline.reindex(settings, full=full, index=not no_index, progress=progress,
-                                  log=None if quiet else _log)
+                                  log=None if quiet else _log, ray=ray)
     click.echo(report.format())
     sys.exit(report.exit_status)
