@@ -30,7 +30,8 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
-from .markup import byline_authors, byline_lines, first_meta, html_lang, meta_tags, microdata_authors, time_in_article, visible_text
+from .markup import (byline_authors, byline_lines, first_meta, html_lang, labelled_authors, meta_tags,
+                     microdata_authors, time_in_article, visible_text)
 from .names import TITLE_SEPARATORS, clean_authors, clean_title, name_key
 
 __all__ = ["PageMeta", "extract_metadata"]
@@ -44,6 +45,7 @@ class PageMeta:
     title_candidates: list[str] = field(default_factory=list)  # every headline variant seen
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    date_evidence: str = "none"  # which evidence dated the page (`dates.publication_date`'s steps)
     modified: str | None = None
     site_name: str | None = None
     description: str | None = None
@@ -205,6 +207,7 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
     for source, handles in (
         (lambda: ld_authors, True),
         (lambda: [v for k in _AUTHOR_META for v in tags.get(k, ())], True),
+        (lambda: labelled_authors(tags), True),
         (lambda: microdata_authors(tree), True),
         (lambda: byline_authors(tree, exclude), False),
         (lambda: byline_lines(tree, exclude), False),
@@ -242,7 +245,7 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),
                   time_in_article(tree)]
     news = ld.article is not None and bool(schema_types(ld.article) & DATED_TYPES)
-    published = publication_date(tree, lang, [d for d in structured if d],
+    published, date_evidence = publication_date(tree, lang, [d for d in structured if d],
                                  date_from_url(canonical) or date_from_url(url), lambda: _htmldate(tree, url),
                                  declared=structured[0] if news else None)
     return PageMeta(
@@ -250,6 +253,7 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
         title_candidates=title_variants,
         authors=_authors(tree, tags, ld, exclude),
         published=published,
+        date_evidence=date_evidence,
         modified=normalize_date(ld.get("dateModified")) or _first_date(tags, _MODIFIED_META),
         site_name=clean_text(site_name) or None,
         description=first_meta(tags, _DESCRIPTION_META) or ld.get("description"),
