@@ -107,6 +107,9 @@ HEADING_MAX_WORDS = 40
 CJK_MIN_CHARS = 8  # a heading of one or two long "words" (Japanese, Chinese) is matched by containment  # a longer "heading" is a paragraph set in large type
 _KICKER = re.compile(r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubrik|ressort|tag", re.I)
 _WORD = re.compile(r"\w+")
+# separators and arrows left at a title's edges once a kicker or site name is gone ("- Title",
+# "[> Title", "Title :")
+_TITLE_EDGES = re.compile(r"^(?:[\s\-–—:|>·•]|\[(?=[^\]]*$))+|(?:[\s\-–—:|<·•]|\s\[)+$")
 
 
 def _words(text: str | None) -> list[str]:
@@ -120,7 +123,7 @@ def _overlap(heading: list[str], declared: list[str]) -> float:
 
 
 def _is_kicker(el: etree._Element) -> bool:
-    return el.tag == "small" or bool(_KICKER.search(f"{el.get('class', '')} {el.get('id', '')}"))
+    return el.tag in ("small", "time") or bool(_KICKER.search(f"{el.get('class', '')} {el.get('id', '')}"))
 
 
 def _headings(tree: etree._Element) -> list[tuple[str, str | None]]:
@@ -185,7 +188,7 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
             if title and len(h1) > len(title) and name_key(h1).startswith(name_key(title)):
                 title = h1
     variants = [ld_headline, *(first_meta(tags, (k,)) for k in _TITLE_META), *h1s, title_tag]
-    return title, [clean_text(v) for v in variants if v]
+    return _TITLE_EDGES.sub("", title or "") or None, [clean_text(v) for v in variants if v]
 
 
 def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:

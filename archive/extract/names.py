@@ -18,7 +18,7 @@ NAME_PART_MIN_SHARE = 0.5  # ... and a longer one must be at least this share of
 INITIALS_MAX_CHARS = 3  # a one-word "name" this short is a title or initials ("Dr", "J.")
 NAME_MAX_WORDS = 5  # a longer "name" is a phrase, not a person
 
-TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|\\)\s+")
+TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|\\)\s+|\s*\|\s*")
 _NOT_WORD = re.compile(r"\W+")
 
 
