@@ -8,13 +8,20 @@ structured data; machine data the page never shows is not trusted on its own.
   else htmldate's guess when the page shows that date. Last-modified dates are kept apart
   (`modified`); copyright years, comments, footers and calendar widgets never date a page.
   A structured date keeps its timezone; a shown date is a day ("2019-11-18").
-- Authors (`_authors`): persons from JSON-LD, author meta tags, itemprop/rel=author, byline
-  elements and "By/Von/Par" lines, kept only when the visible text names them; cleaned by
+- Authors (`_authors`): persons from JSON-LD, author meta tags, SEO card labels ("Verfasst
+  von"), itemprop/rel=author, byline elements and "By/Von/Par" lines, kept only when the
+  visible text names them; cleaned by
   `names.clean_authors` (no desks, roles, dates or handles with "@"; organisations are not
   persons; several authors kept apart).
 - Title (`_title`): the heading the page shows that best matches a title it declares
-  (JSON-LD headline, og:title, twitter:title, <title>), without a kicker line; else the
-  declared title without its site name ("Headline | Site").
+  (JSON-LD headline, og:title, twitter:title, <title>), without a kicker or date line; else
+  the declared title without its site name ("Headline | Site").
+- `date_evidence` and `author_evidence` say which evidence won (for the benchmark's listings).
+
+Measured on metadata-dev's tune half and dropped for dates: trusting a structured date the
+page never shows when nothing else dates it (+2.2 points exact, +24 points invented), or
+htmldate's guess there (+2.7 exact, +41 invented), or htmldate's guess confirmed by a date
+shown in a footer or sidebar (+1.6 exact, +13.5 invented).
 """
 from __future__ import annotations
 
