@@ -1,6 +1,7 @@
 """Extraction benchmark: our extractor against plain trafilatura, same pages, same run, two sets.
 
     .venv/bin/python benchmarks/extraction.py [--set bench|metadata|all] [--limit N] [--baselines] [--workers N]
+    .venv/bin/python benchmarks/extraction.py --failures date|author|title [--workers N]  # tune half only
 
 Set 1, `bench`:
 Data: ../shared/data/article-extraction-benchmark (181 news pages, true article bodies).
@@ -168,7 +169,14 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--set", choices=("bench", "metadata", "all"), default="all", help="which page set(s)")
     parser.add_argument("--workers", type=int, default=1, help="processes for the metadata-dev runs")
+    parser.add_argument("--failures", choices=("title", "date", "author"),
+                        help="list metadata-dev's tune-half misses of this field instead (never the held half's)")
     args = parser.parse_args(argv)
+    if args.failures:
+        from benchmarks import metadata_dev
+
+        metadata_dev.print_failures(args.failures, args.workers)
+        return {}
     results: dict = {}
     if args.set in ("bench", "all"):
         results.update(bench_set(args))

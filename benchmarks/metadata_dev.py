@@ -107,6 +107,32 @@ def score(pages: list[Page], results: list[Result]) -> dict[str, float]:
     return figures
 
 
+def failures(pages: list[Page], results: list[Result], field: str) -> list[tuple[str, str, str]]:
+    """(url, wanted, got) for each page where `field` (title, date or author) misses: a wrong
+    or missing value, or one returned for a page that has none. Look only at the tune half's."""
+    missed = []
+    for page, result in zip(pages, results, strict=True):
+        if field not in page.truth:
+            continue
+        want, got = page.truth.get(field) or "", getattr(result, "authors" if field == "author" else field) or ""
+        norm = _norm_authors if field == "author" else (lambda v: (v or "")[:10]) if field == "date" else _norm
+        if norm(want) != norm(got):
+            missed.append((page.url, "; ".join(want) if isinstance(want, list) else want, got))
+    return missed
+
+
+def print_failures(field: str, workers: int = 1) -> None:
+    """The tune half's misses of `field`, ours beside plain trafilatura's value."""
+    pages = load_pages("tune")
+    ours_results = run(ours, pages, workers)
+    theirs = {p.url: r for p, r in zip(pages, run(plain_trafilatura, pages, workers), strict=True)}
+    missed = failures(pages, ours_results, field)
+    print(f"{len(missed)} misses of {field!r} on the tune half (wanted | ours | plain trafilatura)")
+    for url, want, got in missed:
+        other = getattr(theirs[url], "authors" if field == "author" else field) or ""
+        print(f"{want or '-'} | {got or '-'} | {other or '-'} | {url}")
+
+
 # --------------------------------------------------------------------------- the extractors
 
 

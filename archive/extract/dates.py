@@ -29,6 +29,9 @@ _ELSEWHERE_HINT = re.compile(
     r"breadcrumb|cookie|newsletter|recent|popular|trending)",
     re.IGNORECASE,
 )
+# ... except inside the headline's own <article>, where these hold its date line (HTML5: a
+# <footer> in an <article> is that article's footer)
+_ARTICLE_FURNITURE = frozenset({"footer", "sidebar"})
 _LANGUAGES = ("en",)
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
@@ -125,6 +128,8 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
 
     h1 = next(tree.iter("h1"), None)
     holds_headline = set(h1.iterancestors()) if h1 is not None else set()
+    # the headline's own <article>: a footer or sidebar inside it holds the article's date line
+    own_article = next((a for a in holds_headline if a.tag == "article"), None)
 
     def walk(el: etree._Element, elsewhere: bool) -> None:
         nonlocal headline
@@ -132,8 +137,11 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         if not tag or tag in ("script", "style", "noscript", "template", "head"):
             return
         words = f"{el.get('class', '')} {el.get('id', '')}".split()
-        inside = elsewhere or (el not in holds_headline and (
-            tag in _ELSEWHERE_TAGS or any(_ELSEWHERE_HINT.match(w) for w in words)))
+        hints = [m[1].lower() for m in map(_ELSEWHERE_HINT.match, words) if m]
+        if own_article is not None and own_article in el.iterancestors():
+            hints = [h for h in hints if h not in _ARTICLE_FURNITURE]
+            tag = "" if tag in _ARTICLE_FURNITURE else tag
+        inside = elsewhere or (el not in holds_headline and (tag in _ELSEWHERE_TAGS or bool(hints)))
         start = size
         if el is h1:
             headline = size
@@ -241,7 +249,7 @@ HEADLINE_BEFORE_CHARS = 1000  # ... and this far above it (a kicker line, a sect
 def publication_date(
     tree: etree._Element, lang: str | None, structured: list[str], url_date: str | None, guess=None,
     declared: str | None = None,
-) -> str | None:
+) -> tuple[str | None, str]:
     """The publication date the page shows, from the most trustworthy evidence:
 
     1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
@@ -267,22 +275,22 @@ def publication_date(
     days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
     for value in structured:
         if any(d.iso == value[:10] for d in shown):
-            return value
+            return value, 'structured'
     for value in structured:  # "19. Nov." near the headline, the year left out
         if (int(value[5:7]), int(value[8:10])) in days_near and not any(d.iso[5:] == value[5:10] for d in shown):
-            return value
+            return value, 'structured_partial'
     near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
     introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
     introduced += [d for d in near if _WEEKDAY.search(d.before)]
     if introduced:
-        return min(introduced, key=lambda d: abs(d.offset)).iso
+        return min(introduced, key=lambda d: abs(d.offset)).iso, 'introduced'
     if near:
-        return min(near, key=lambda d: abs(d.offset)).iso
+        return min(near, key=lambda d: abs(d.offset)).iso, 'near'
     if url_date:
-        return url_date[:10]
+        return url_date[:10], 'url'
     if declared:
-        return declared
+        return declared, 'declared'
     found = guess() if guess else None
     if found and any(d.iso == found[:10] for d in shown):
-        return found[:10]
-    return None
+        return found[:10], 'guess'
+    return None, 'none'

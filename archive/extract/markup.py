@@ -14,7 +14,7 @@ from archive.text import clean_text, normalize_date
 
 from .names import BY_PREFIX, clean_authors
 
-__all__ = ["meta_tags", "first_meta", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
+__all__ = ["meta_tags", "first_meta", "labelled_authors", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
            "byline_lines", "html_lang", "MAX_AUTHORS"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
@@ -49,6 +49,21 @@ def first_meta(tags: dict[str, list[str]], keys: Iterable[str]) -> str | None:
     return None
 
 
+# the label of a card's data field that names the author ("Written by", "Verfasst von"): SEO
+# plugins write the byline into `twitter:label1`/`twitter:data1` pairs
+_AUTHOR_LABEL = re.compile(
+    r"^(written|posted|published|verfasst|geschrieben|erstellt|écrit|publié|escrito|scritto|geschreven)\s+"
+    r"(by|von|par|por|da|door)$|^(author|autor|auteur|autore|verfasser)(in)?$",
+    re.IGNORECASE,
+)
+
+
+def labelled_authors(tags: dict[str, list[str]]) -> list[str]:
+    """Values of `twitter:dataN` meta tags whose `twitter:labelN` says they name the author."""
+    return [data for n in range(1, 5) for label in tags.get(f"twitter:label{n}", ())
+            if _AUTHOR_LABEL.match(label) for data in tags.get(f"twitter:data{n}", ())[:1]]
+
+
 def visible_text(el: etree._Element) -> str:
     """Visible text of an element: scripts and styles left out."""
     parts = []
@@ -67,7 +82,10 @@ def visible_text(el: etree._Element) -> str:
 def time_in_article(tree: etree._Element) -> str | None:
     """The date of a `<time pubdate>`/`itemprop=datePublished`, the article's first `<time>`, or
     the page's only dated `<time>`."""
-    candidates = tree.xpath("//time[@pubdate][@datetime] | //*[@itemprop='datePublished']")
+    candidates = tree.xpath(
+        "//time[@pubdate][@datetime] | //*[@itemprop='datePublished'] | //*[@itemprop='dateCreated'][@content]"
+        " | //*[@property='schema:datePublished' or @property='schema:dateCreated'][@content]"
+    )
     for el in candidates:
         value = el.get("datetime") or el.get("content") or visible_text(el)
         found = normalize_date(value)

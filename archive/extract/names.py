@@ -18,7 +18,7 @@ NAME_PART_MIN_SHARE = 0.5  # ... and a longer one must be at least this share of
 INITIALS_MAX_CHARS = 3  # a one-word "name" this short is a title or initials ("Dr", "J.")
 NAME_MAX_WORDS = 5  # a longer "name" is a phrase, not a person
 
-TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|\\)\s+")
+TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/|\\)\s+|\s*\|\s*")
 _NOT_WORD = re.compile(r"\W+")
 
 
@@ -97,6 +97,17 @@ _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
 
 
+_FIRST_NAME_MONTHS = frozenset("april may june august".split())
+
+
+def _without_dates(part: str) -> str:
+    """A name without the weekday or month a byline dates it with ("Jane Doe Monday"); a month
+    that opens a name before a capitalised word is a first name ("April Roach", "June Smith")."""
+    words = part.split()
+    return " ".join(w for i, w in enumerate(words) if w.lower().strip(".,") not in _CALENDAR_WORDS
+                    or (i == 0 and len(words) > 1 and words[1][:1].isupper() and w.lower() in _FIRST_NAME_MONTHS))
+
+
 def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), handles: bool = False) -> list[str]:
     """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"].
 
@@ -109,6 +120,8 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
         if not value or "http" in value or "@" in value:
             continue
         value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
+        if name_key(value) in {name_key(e) for e in exclude}:
+            continue  # the site's own name ("Jobs & Hire"): not two people to split it into
         inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
         if len(value.split()) > 1 and any(
             w[0].islower() and w not in _PARTICLES and w not in _CONJUNCTIONS for w in inner
@@ -121,7 +134,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
         for part in parts:
             part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|")
             part = part if _SUFFIX_DOT.search(part) else part.strip(" .")
-            part = " ".join(w for w in part.split() if w.lower().strip(".,") not in _CALENDAR_WORDS)
+            part = _without_dates(part)
             words = part.split()
             half = len(words) // 2
             if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
