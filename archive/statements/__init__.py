@@ -183,7 +183,7 @@ def _is_subject(ent) -> bool:
 
 def _resolve(sp, names: Names, last: str | None, since: set[str],
              titles: dict[str, set[str]]) -> tuple[str | None, str | None]:
-    if sp is None:
+    if sp is None or sp.kind == "GROUP":
         return None, None
     if sp.kind == "PRON":
         if sp.as_written.lower() not in PERSON_PRONOUNS:

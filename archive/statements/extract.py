@@ -30,8 +30,8 @@ def _subject(verb):
     seen = 0
     while verb is not None and seen < 4:
         subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
-        if subjects:
-            return subjects[0]
+        if subjects:  # two subjects are a misparse of one phrase ("CPUC President X"): the person
+            return next((c for c in subjects if c.ent_type_ == "PERSON"), subjects[0])
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
@@ -95,7 +95,9 @@ def _near_sentences(doc, text: str, q: Quote):
     tiers = [sents[first:last + 1]]
     near = []
     tail = text[q.end:q.end + 3]
-    if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail) \
+    after = text[q.end:].lstrip(" ,”\"'’»")
+    # '...," Trump said.' or '...?" she wrote': the attribution continues in lower case
+    if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail or after[:1].islower()) \
             and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»"):
         near.append(sents[last + 1])
     if first > 0 and sents[first - 1].text.rstrip().endswith((":", ",")):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 OPEN_CLOSE = {"“": "”", "„": "“", "«": "»", "»": "«", "‹": "›"}
 STRAIGHT = '"'
+# the other closer a double quote may end with when a page mixes straight and curly marks
+MIXED = {"„": "”", "“": STRAIGHT, STRAIGHT: "”"}
 
 
 @dataclass
@@ -35,8 +37,8 @@ def _scan(text: str) -> tuple[list[tuple[int, int]], int | None]:
             i += 1
             continue
         j = text.find(closer, i + 1)
-        if ch == "„" and j < 0:
-            j = text.find("”", i + 1)
+        if j < 0 and ch in MIXED:  # pages mix straight and curly marks: "...” or “..."
+            j = text.find(MIXED[ch], i + 1)
         if j < 0:
             return spans, i + 1
         spans.append((i + 1, j))

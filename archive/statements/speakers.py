@@ -25,7 +25,7 @@ _TRIM = " ,;:.-–—()'\"“”‘’"
 @dataclass
 class Speaker:
     as_written: str
-    kind: str  # "PERSON", "ORG", "PRON", "NOUN"
+    kind: str  # "PERSON", "ORG", "PRON", "NOUN", "GROUP" (several people: not attributed)
     name: str | None = None  # the name inside what is written, when there is one
     role: str | None = None
     token_i: int = 0  # position of the head token in its doc
@@ -76,6 +76,10 @@ def speaker_of(head) -> Speaker | None:
     if head.pos_ == "PRON":
         low = head.lower_
         return Speaker(head.text, "PRON", token_i=head.i) if low in ("he", "she", "they", "it", "we", "i") else None
+    if any(c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") for c in head.children):
+        # "Volker and Morrison said": a group, not one speaker (never credited to the first)
+        return Speaker(clean_name(" ".join(t.text for t in head.subtree), drop_article=False), "GROUP",
+                       token_i=head.i)
     tokens = _noun_phrase(head)
     if not tokens:
         return None
