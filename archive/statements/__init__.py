@@ -134,7 +134,7 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
-                        or sp.kind == "PERSON" or speaker in names.full):
+                        or sp.kind == "PERSON" or speaker in names.full or speaker in names.other_full):
             last, since = speaker, set()
         if speaker and role is None:
             role = names.roles.get(speaker)

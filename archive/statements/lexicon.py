@@ -13,6 +13,13 @@ ask describe call blame dismiss reject defend praise hail boast signal recount
 # Verbs that need a clause or quote beside them to count (they also have non-speech senses).
 WEAK_CUES = frozenset("call describe point post ask answer signal charge estimate defend".split())
 
+# Verbs whose object (and its complements) is what was said when no clause follows:
+# "accused China of ...", "urged Vietnam to ...", "denied the allegations", "reported a 6th death".
+OBJECT_CUES = frozenset("""
+accuse urge deny report announce claim confirm reveal predict promise demand allege warn blame criticise
+criticize threaten pledge vow ask call dismiss reject admit acknowledge
+""".split())
+
 # "according to X", "in the words of X"
 PREPOSITIONAL_CUES = (("according", "to"),)
 

@@ -18,6 +18,9 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
              "military", "party", "commission", "court", "council", "committee", "union", "bank",
              "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service"}
+# people who speak for an organisation named beside them ("PG&E officials said"): the organisation speaks
+REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
+                   "statement", "release"}
 HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
@@ -50,9 +53,12 @@ def _entity_in(tokens, head, labels=NAME_LABELS):
     ents = [e for e in tokens[0].doc.ents if e.label_ in labels and all(t.i in ids for t in e)
             and e.text[:1].isupper()]
     persons = [e for e in ents if e.label_ == "PERSON" and not _dependent(e.root, head)]
+    # "the deputy director, Eva-Marie Persson,": the name in apposition, whatever the small model
+    # tagged it; "PG&E officials": the organisation that the representatives speak for
+    named = [e for e in ents if e.root.dep_ == "appos" and e.root.head.i == head.i and e.label_ in ("PERSON", "ORG")]
     others = [e for e in ents if e.start <= head.i < e.end
-              or (head.lower_ in ORG_NOUNS and e.label_ == "ORG")]
-    return (persons or others or [None])[-1]
+              or (head.lower_ in ORG_NOUNS | REPRESENTATIVES and e.label_ == "ORG")]
+    return (persons or named or others or [None])[-1]
 
 
 def _dependent(tok, head) -> bool:
