@@ -16,6 +16,7 @@ from . import gender
 from .extract import collect_names, raw_statements
 from .lexicon import CUE_VERBS, PERSON_PRONOUNS
 from .nlp import get_nlp, pipe_lock
+from .quotes import find_quotes
 from .speakers import ORG_NOUNS, Names, clean_name
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
@@ -96,10 +97,17 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     names = collect_names(docs, title_doc)
     # people who could be "he"/"she": those named as the subject of a clause (the preferred
     # antecedent); names in objects, possessives or inside quotes do not compete
+    quoted = [(q.paragraph, q.start, q.end) for q in find_quotes(paragraphs)]
     mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
                       for p, doc in enumerate(docs) for ent in doc.ents
                       if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
-                      and _is_subject(ent))
+                      and _is_subject(ent)
+                      and not any(qp == p and qs <= ent.start_char < qe for qp, qs, qe in quoted))
+    mentions = sorted(mentions + [(p, tok.idx, names.resolve(tok.text)) for p, doc in enumerate(docs)
+                                  if doc.has_annotation("DEP") for tok in doc
+                                  if tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ in ("nsubj", "nsubjpass")
+                                  and names.resolve(tok.text) in names.full
+                                  and not any(qp == p and qs <= tok.idx < qe for qp, qs, qe in quoted)])
     org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
                           for p, doc in enumerate(docs) for ent in doc.ents
                           if ent.label_ == "ORG" and _is_subject(ent))
@@ -111,6 +119,8 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     out, m, om = [], 0, 0
     last: str | None = None
     since: set[str] = set()
+    pronouns: dict[str, str] = {}  # person -> "m"/"f", from a he/she already resolved to them
+    people: set[str] = set()  # speakers seen as persons (the small model tags some names ORG)
     last_org: str | None = None
     orgs_since: set[str] = set()
     for f in raw_statements(docs, paragraphs):
@@ -126,7 +136,7 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             if org_mentions[om][2] != last_org:
                 orgs_since.add(org_mentions[om][2])
             om += 1
-        speaker, role = _resolve(sp, names, last, since, titles)
+        speaker, role = _resolve(sp, names, last, since, titles, pronouns)
         if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
@@ -134,8 +144,9 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
-                        or sp.kind == "PERSON" or speaker in names.full or speaker in names.other_full):
+                        or sp.kind == "PERSON" or speaker in names.full or speaker in people):
             last, since = speaker, set()
+            people.add(speaker)
         if speaker and role is None:
             role = names.roles.get(speaker)
         out.append(Statement(paragraph=f["paragraph"], speaker=speaker,
@@ -181,20 +192,22 @@ def _is_subject(ent) -> bool:
     return False
 
 
-def _resolve(sp, names: Names, last: str | None, since: set[str],
-             titles: dict[str, set[str]]) -> tuple[str | None, str | None]:
+def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[str, set[str]],
+             pronouns: dict[str, str]) -> tuple[str | None, str | None]:
     if sp is None or sp.kind == "GROUP":
         return None, None
     if sp.kind == "PRON":
         if sp.as_written.lower() not in PERSON_PRONOUNS:
             return None, None
         candidates = ({last} if last else set()) | since
-        if len(candidates) > 1:  # the one person the pronoun's gender fits, when that is known
-            want = gender.PRONOUN_GENDER[sp.as_written.lower()]
-            known = {c: gender.of_name(c, names.roles.get(c), titles.get(c, set())) for c in candidates}
-            fits = [c for c, g in known.items() if g == want]
-            unknown = [c for c, g in known.items() if g is None]
-            candidates = set(fits + unknown)  # people of the other gender drop out
+        # the one person the pronoun's gender fits: people of the other gender drop out (known
+        # from a title, a role word, a first name, or a pronoun already resolved to them)
+        want = gender.PRONOUN_GENDER[sp.as_written.lower()]
+        known = {c: pronouns.get(c) or gender.of_name(c, names.roles.get(c), titles.get(c, set()))
+                 for c in candidates}
+        candidates = {c for c, g in known.items() if g in (want, None)}
+        if len(candidates) == 1:
+            pronouns.setdefault(next(iter(candidates)), want)
         return (candidates.pop(), None) if len(candidates) == 1 else (None, None)
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role

@@ -99,7 +99,9 @@ def speaker_of(head) -> Speaker | None:
     role_tokens = [t for t in tokens if not (ent.start <= t.i < ent.end)
                    and not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
     role = _role_text(role_tokens, ent)
-    kind = "PERSON" if ent.label_ == "PERSON" else "ORG"
+    # a name in apposition to a person's role ("the deputy director, Eva-Marie Persson") is a person
+    appositive = ent.root.dep_ == "appos" and head.pos_ == "NOUN" and head.lower_ not in ORG_NOUNS
+    kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
     return Speaker(written, kind, name=clean_name(ent.text), role=role, token_i=head.i)
 
 
@@ -119,6 +121,15 @@ def _role_text(tokens, ent) -> str | None:
             if text and any(c.isalpha() for c in text):
                 return text
     return None
+
+
+SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
+def _core(name: str) -> list[str]:
+    """The words of a name without a generational suffix ("Jr.")."""
+    words = name.split()
+    return words[:-1] if len(words) > 2 and words[-1].lower() in SUFFIXES else words
 
 
 @dataclass
@@ -146,13 +157,16 @@ class Names:
             if tails:
                 return max(tails, key=len)
 
-        def ending(pool):
-            return [f for f in pool if f != name and len(f.split()) > len(words)
-                    and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
+        def ending(pool):  # "Carlineo" ends "Patrick Carlineo Jr." too
+            return [f for f in pool if f != name and len(_core(f)) > len(words)
+                    and [w.lower() for w in _core(f)[-len(words):]] == [w.lower() for w in words]]
         matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else []) \
             or (ending(self.orgs) if len(words) == 1 else [])
         if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
             return name
+        longest = max(matches, key=len)
+        if all(longest.lower().startswith(m.split()[0].lower()) for m in matches):
+            return longest  # "Pat Carlineo" and "Patrick Carlineo Jr.": one person, named in full
         return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name
 
     def org_named(self, name: str) -> str | None:
