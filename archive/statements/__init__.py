@@ -17,7 +17,7 @@ from .extract import collect_names, raw_statements
 from .lexicon import CUE_VERBS, PERSON_PRONOUNS
 from .nlp import get_nlp, pipe_lock
 from .quotes import find_quotes
-from .speakers import ORG_NOUNS, Names, clean_name
+from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
 
@@ -141,6 +141,10 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
             speaker = candidates.pop() if len(candidates) == 1 else None
+        elif sp is not None and speaker is None and _org_anaphor(sp) and last_org and not orgs_since - {last_org}:
+            # "the utility", "a company spokesperson": the organisation quoted last, when no other
+            # has been named as a subject since (a description is looser than "it")
+            speaker = last_org
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
@@ -223,6 +227,17 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if person:
         return person, names.roles.get(person)
     return names.org_for(phrase) if _org_like(phrase) else None, None
+
+
+def _org_anaphor(sp) -> bool:
+    """'the organization', 'the utility', 'a company spokesperson': words that point back to an
+    organisation without naming it."""
+    words = (sp.role or sp.as_written or "").lower().split()
+    if sp.kind != "NOUN" or not words:
+        return False
+    if words[-1] in REPRESENTATIVES:
+        return len(words) >= 2 and words[-2] in ORG_NOUNS
+    return words[-1] in ORG_NOUNS and sp.as_written.lower().startswith(("the ", "its "))
 
 
 def _org_like(phrase: str) -> bool:

@@ -10,6 +10,7 @@ from .speakers import Names, Speaker, clean_name, speaker_of
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
 SUBJECT_DEPS = ("nsubj",)
+RELATIVE = {"who", "which", "that"}
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
 
 
@@ -29,9 +30,14 @@ def _subject(verb):
     """The subject of a reporting verb, climbing to the verb it hangs from ("..., adding that")."""
     seen = 0
     while verb is not None and seen < 4:
-        subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+        # the cue's own passive subject is its addressee ("was told"); a verb it hangs from may
+        # be passive ("the commission is frustrated ..., saying")
+        subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS or (seen and c.dep_ == "nsubjpass")]
         if subjects:  # two subjects are a misparse of one phrase ("CPUC President X"): the person
-            return next((c for c in subjects if c.ent_type_ == "PERSON"), subjects[0])
+            subject = next((c for c in subjects if c.ent_type_ == "PERSON"), subjects[0])
+            if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
+                return verb.head  # "the United States, which accuses him": the noun it stands for
+            return subject
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
@@ -166,6 +172,10 @@ def _that_clause(verb):
             return None
         if tok.lower_ == "that" and tok.dep_ == "mark" and tok.head.i > tok.i:
             return tok.head
+        after = tok.nbor() if tok.i + 1 < len(tok.doc) else None
+        if tok.lower_ == "that" and after is not None and after.dep_ in ("nsubj", "nsubjpass") \
+                and after.head.i > after.i and after.head.head.i < tok.i:
+            return after.head  # "tells the paper that he fought": the clause misread as relative
     return None
 
 

@@ -8,6 +8,7 @@ reveal disclose report allege predict promise vow pledge urge demand caution com
 accuse criticise criticize charge suggest write tweet post testify reply respond answer
 retort recall observe remark comment mention point acknowledge conclude estimate
 ask describe call blame dismiss reject defend praise hail boast signal recount
+believe expect
 """.split())
 
 # Verbs that need a clause or quote beside them to count (they also have non-speech senses).

@@ -17,7 +17,9 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 # nouns that name an organisation ("the ministry said", "the Tass news agency")
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
              "military", "party", "commission", "court", "council", "committee", "union", "bank",
-             "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service"}
+             "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service",
+             "organization", "organisation", "utility", "regulator", "association", "network", "club",
+             "university", "hospital", "authority", "office"}
 # people who speak for an organisation named beside them ("PG&E officials said"): the organisation speaks
 REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
                    "statement", "release"}
@@ -179,7 +181,10 @@ class Names:
     def by_role(self, phrase: str) -> str | None:
         """The one person given this role ("US secretary of state" -> Antony Blinken)."""
         low = phrase.lower()
-        exact = [n for n, r in self.roles.items() if r.lower() == low or r.lower().endswith(" " + low)]
+        # "US secretary of state" for "Secretary of State"; "Austria's interior minister" for
+        # "Interior Minister" (a role of two words or more: "minister" alone says too little)
+        exact = [n for n, r in self.roles.items() if r.lower() == low or r.lower().endswith(" " + low)
+                 or (len(r.split()) >= 2 and low.endswith(" " + r.lower()))]
         if len(exact) == 1:
             return exact[0]
         return None
