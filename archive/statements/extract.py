@@ -205,6 +205,19 @@ def _span(doc, tokens) -> tuple[str, int, int]:
     return doc.text[start:end], start, end
 
 
+def _mixed_start(q: Quote, cue: Cue | None, docs, paragraphs: list[str]) -> int:
+    """'The outages have been “terribly disruptive” and ..., “we won’t roll the dice,” the CEO
+    said': the speaker's words begin with the sentence, paraphrase and quote alike, when the cue
+    follows the quote in the same sentence."""
+    if cue is None or cue.paragraph != q.paragraph or cue.char < q.end:
+        return q.start
+    sent = cue.token.sent
+    lead = paragraphs[q.paragraph][sent.start_char:q.start]
+    if sent.start_char >= q.start or len(lead.split()) < MIN_REPORTED_TOKENS:
+        return q.start
+    return sent.start_char
+
+
 def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
     """Statements with their unresolved speakers, in reading order."""
     quotes = find_quotes(paragraphs)
@@ -221,8 +234,10 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
         if cue is not None:
             used.add((cue.paragraph, cue.token.i))
         for n, q in enumerate(parts):  # each paragraph of a spanning quote is its own statement
-            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph, text=q.text(paragraphs),
-                              start=q.start, end=q.end, cue=cue, kind="direct", continued=n > 0))
+            start = _mixed_start(q, cue, docs, paragraphs) if len(parts) == 1 else q.start
+            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph,
+                              text=paragraphs[q.paragraph][start:q.end].strip(), start=start, end=q.end,
+                              cue=cue, kind="direct", continued=n > 0))
     for p, cues in cues_by_para.items():
         for cue in cues:
             if (p, cue.token.i) in used or _inside(quotes, p, cue.char):
