@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 
 from . import gender
 from .extract import collect_names, raw_statements
-from .lexicon import CUE_VERBS, PERSON_PRONOUNS
+from .lexicon import PERSON_PRONOUNS, cue_forms
 from .nlp import get_nlp, pipe_lock
 from .quotes import find_quotes
 from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name
@@ -24,10 +24,9 @@ __all__ = ["Statement", "extract_statements", "extract_many"]
 # A paragraph is parsed in full (tagger, parser, lemmas) only when it can hold a statement: a
 # quotation mark or a word that may be a reporting verb's form. The rest only get their names
 # recognised (people, organisations), which is all the speaker resolution reads from them.
-_IRREGULAR = ("said", "told", "wrote", "written", "according", "spoke", "spoken")
 _MAY_HOLD_STATEMENT = re.compile(
-    r"[\"“”„«»‹›]|[‘’']\w[^‘’']*\w[‘’']|\b(?:" + "|".join(sorted({v.rstrip("e") for v in CUE_VERBS} | set(_IRREGULAR)))
-    + r")\w*", re.IGNORECASE)
+    r"[\"“”„«»‹›]|(?:^|\W)[‘']\w[^‘’']*\w[’'](?!\w)|\b(?:" + "|".join(sorted(cue_forms(), key=len, reverse=True))
+    + r")\b", re.IGNORECASE)
 NER_ONLY = ("tok2vec", "ner")
 _CLAUSE_OPENERS = {".", ",", ";", ":", "and", "but", "while", "when", "as", "then", "after", "before", "—", "–"}
 

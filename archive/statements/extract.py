@@ -106,11 +106,23 @@ def _near_sentences(doc, text: str, q: Quote):
     if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail or after[:1].islower()) \
             and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»"):
         near.append(sents[last + 1])
+    elif last + 1 < len(sents) and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»") \
+            and _short_attribution(sents[last + 1]):
+        near.append(sents[last + 1])  # '..., our Country!” Trump tweeted on Tuesday.'
     if first > 0 and sents[first - 1].text.rstrip().endswith((":", ",")):
         near.append(sents[first - 1])
     if near:
         tiers.append(near)
     return tiers
+
+
+def _short_attribution(sent) -> bool:
+    """A sentence that opens with its speaker and a reporting verb that reports nothing else
+    ('Trump tweeted on Tuesday.'): it attributes the quote before it."""
+    for tok in sent[:6]:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS:
+            return not any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children)
+    return False
 
 
 def _attribute(parts: list[Quote], docs, paragraphs, quotes, cues_by_para) -> Cue | None:

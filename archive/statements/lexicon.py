@@ -25,3 +25,24 @@ criticize threaten pledge vow ask call dismiss reject admit acknowledge
 PREPOSITIONAL_CUES = (("according", "to"),)
 
 PERSON_PRONOUNS = frozenset({"he", "she"})
+
+
+IRREGULAR_FORMS = ("said", "told", "wrote", "written", "spoke", "spoken", "according")
+
+
+def verb_forms(verb: str) -> set[str]:
+    """The inflected forms of a regular verb, with spelling rules ('deny' -> 'denied',
+    'admit' -> 'admitted', 'argue' -> 'arguing'); extra non-words are harmless."""
+    forms = {verb, verb + "s", verb + "es", verb + "d", verb + "ed", verb + "ing"}
+    if verb.endswith("e"):
+        forms.add(verb[:-1] + "ing")
+    if verb.endswith("y") and verb[-2:-1] not in set("aeiou"):
+        forms |= {verb[:-1] + "ied", verb[:-1] + "ies"}
+    if len(verb) >= 3 and verb[-1] not in "aeiouwxy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
+    return forms
+
+
+def cue_forms() -> set[str]:
+    """Every written form of a reporting verb (for a cheap test before parsing)."""
+    return set(IRREGULAR_FORMS).union(*(verb_forms(v) for v in CUE_VERBS))

@@ -53,7 +53,7 @@ def _entity_in(tokens, head, labels=NAME_LABELS):
     """The name in the phrase: a person anywhere in it, another kind of name only as its head."""
     ids = {t.i for t in tokens}
     ents = [e for e in tokens[0].doc.ents if e.label_ in labels and all(t.i in ids for t in e)
-            and e.text[:1].isupper()]
+            and clean_name(e.text)[:1].isupper()]  # "the United States" is a name too
     persons = [e for e in ents if e.label_ == "PERSON" and not _dependent(e.root, head)]
     # "the deputy director, Eva-Marie Persson,": the name in apposition, whatever the small model
     # tagged it; "PG&E officials": the organisation that the representatives speak for
