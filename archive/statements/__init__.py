@@ -215,6 +215,8 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
+        if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam"
+            return sp.name, sp.role
         return names.resolve(sp.name), sp.role
     phrase = sp.role or sp.as_written
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")

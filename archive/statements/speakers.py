@@ -34,6 +34,7 @@ class Speaker:
     name: str | None = None  # the name inside what is written, when there is one
     role: str | None = None
     token_i: int = 0  # position of the head token in its doc
+    label: str | None = None  # the name's entity label (GPE: a country speaks for itself)
 
 
 def _noun_phrase(head) -> list:
@@ -93,10 +94,16 @@ def speaker_of(head) -> Speaker | None:
         return None
     written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
     ent = _entity_in(tokens, head)
+    words = [t for t in tokens if not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
+    proper = bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
+                                 for t in words)
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
-        phrase = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
+        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ for t in tokens):
+            # a name the small model did not tag ("Kan reported"; not "the President")
+            return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
+        phrase = " ".join(t.text for t in words)
         return Speaker(written, "NOUN", role=clean_name(phrase) or None, token_i=head.i)
     role_tokens = [t for t in tokens if not (ent.start <= t.i < ent.end)
                    and not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
@@ -104,7 +111,11 @@ def speaker_of(head) -> Speaker | None:
     # a name in apposition to a person's role ("the deputy director, Eva-Marie Persson") is a person
     appositive = ent.root.dep_ == "appos" and head.pos_ == "NOUN" and head.lower_ not in ORG_NOUNS
     kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
-    return Speaker(written, kind, name=clean_name(ent.text), role=role, token_i=head.i)
+    name = clean_name(ent.text)
+    if kind == "ORG" and proper and ent.start <= head.i < ent.end:
+        # "The California Governor's Office of Emergency Services": the model's entity is a part
+        name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
+    return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
 
 
 def _role_text(tokens, ent) -> str | None:
