@@ -215,8 +215,11 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
-        if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam"
-            return sp.name, sp.role
+        if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam" (but
+            resolved = names.resolve(sp.name)  # a surname mistagged as a place is a person's)
+            words = resolved.split()
+            person_like = len(words) <= 3 and all(w[:1].isupper() for w in words)
+            return (resolved if person_like else sp.name), sp.role
         return names.resolve(sp.name), sp.role
     phrase = sp.role or sp.as_written
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
