@@ -48,6 +48,8 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="statements-cost-")) / "data"
     try:
         tally = ingest_pages(base, args.pages)
+        if not tally.get("added"):
+            raise SystemExit(f"no pages ingested: is the shared data there? {tally}")
         settings = Settings.load(base)
         embedder = Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
         embedder.encode(["warm up"])
