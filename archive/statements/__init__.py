@@ -215,6 +215,8 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
+        if sp.label == "COLLECTIVE":
+            return sp.name, None
         if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam" (but
             resolved = names.resolve(sp.name)  # a surname mistagged as a place is a person's)
             words = resolved.split()

@@ -23,6 +23,8 @@ ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "offic
 # people who speak for an organisation named beside them ("PG&E officials said"): the organisation speaks
 REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
                    "statement", "release"}
+# who speaks for a place's institutions when no one is named
+COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry"}
 HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
@@ -104,6 +106,9 @@ def speaker_of(head) -> Speaker | None:
             # a name the small model did not tag ("Kan reported"; not "the President")
             return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
         phrase = " ".join(t.text for t in words)
+        if head.lower_ in COLLECTIVE and any(t.ent_type_ in ("GPE", "NORP") for t in words if t.i < head.i):
+            # "Michigan health authorities", "Iranian state media": a place's named institution
+            return Speaker(written, "ORG", name=clean_name(phrase), token_i=head.i, label="COLLECTIVE")
         return Speaker(written, "NOUN", role=clean_name(phrase) or None, token_i=head.i)
     role_tokens = [t for t in tokens if not (ent.start <= t.i < ent.end)
                    and not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
