@@ -204,3 +204,13 @@ def test_mixed_statement_keeps_the_paraphrase_before_the_quote():
     s = by_text(run(text), "roll the dice")
     assert s.speaker == "Andy Vesey" and s.text.startswith("The outages have been")
     assert text[s.start:s.end].strip() == s.text
+
+
+def test_a_quote_paragraph_continues_the_attributed_quote_before_it():
+    statements = run("“The authorities must end this crackdown immediately,” said Philip Luther, Research and "
+                     "Advocacy Director for the Middle East and North Africa at Amnesty International.",
+                     "“The frequency of lethal force used against peaceful protesters raises serious fears.”",
+                     "Hundreds of demonstrators blocked roads on Sunday.",
+                     "“Nobody expected the roads to stay closed for this long, and nobody was told why.”")
+    assert by_text(statements, "frequency of lethal force").speaker == "Philip Luther"
+    assert by_text(statements, "Nobody expected").speaker is None  # narration came between

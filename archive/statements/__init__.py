@@ -28,6 +28,7 @@ _MAY_HOLD_STATEMENT = re.compile(
     r"[\"“”„«»‹›]|(?:^|\W)[‘']\w[^‘’']*\w[’'](?!\w)|\b(?:" + "|".join(sorted(cue_forms(), key=len, reverse=True))
     + r")\b", re.IGNORECASE)
 NER_ONLY = ("tok2vec", "ner")
+_NEW_SENTENCE = re.compile(r"[.!?][”\"’']?\s+[A-Z“\"‘]")
 _CLAUSE_OPENERS = {".", ",", ";", ":", "and", "but", "while", "when", "as", "then", "after", "before", "—", "–"}
 
 
@@ -173,8 +174,10 @@ def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Stateme
         if source is None and not any(t.paragraph == s.paragraph and t is not s for t in out) \
                 and paragraphs[s.paragraph].lstrip()[:1] in "“\"«„":
             prev = [t for t in out if t.end_paragraph == s.paragraph - 1]
+            # the paragraph before ends with that quote and its attribution (one clause, no new
+            # sentence after it: '..., said Philip Luther, Director ... at Amnesty International.')
             if prev and prev[-1].kind == "direct" and prev[-1].speaker \
-                    and not paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’").count(" ") > 6:
+                    and not _NEW_SENTENCE.search(paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’")):
                 source = prev[-1]
         if source is not None:
             out[i] = replace(s, speaker=source.speaker, role=source.role, cue=None,
