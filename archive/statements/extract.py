@@ -9,6 +9,8 @@ from .speakers import Names, Speaker, clean_name, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
+MIN_STANCE_TOKENS = 2
+STANCE_CUES = {"deny", "reject", "dismiss", "admit", "confirm", "acknowledge"}
 SUBJECT_DEPS = ("nsubj",)
 RELATIVE = {"who", "which", "that"}
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
@@ -171,7 +173,9 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
         sub = _object_content(tok)
     else:
         return None
-    if len([t for t in sub if not t.is_punct]) < MIN_REPORTED_TOKENS:
+    # a stance on a named thing is short and still a statement: "denied both allegations"
+    least = MIN_STANCE_TOKENS if clause is None and cue.phrase in STANCE_CUES else MIN_REPORTED_TOKENS
+    if len([t for t in sub if not t.is_punct]) < least:
         return None
     return _span(tok.doc, sub)
 
