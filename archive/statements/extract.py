@@ -198,10 +198,12 @@ def _that_clause(verb):
 def _object_content(verb) -> list:
     """'accused China of using coercion', 'urged Vietnam to push back', 'denied both
     allegations': what the verb's object and its complements say (not when or where it was said)."""
+    if any(c.dep_ in ("auxpass", "nsubjpass") or (c.dep_ == "aux" and c.lower_ == "to") for c in verb.children):
+        return []  # "was criticised by", "were to confirm": no one is reported saying anything
     keep = []
     for child in verb.children:
         if child.i < verb.i or child.dep_ in ("punct", "npadvmod", "advmod", "aux", "auxpass", "neg", "cc", "conj",
-                                              "advcl", "mark"):
+                                              "advcl", "mark", "agent"):
             continue
         if child.dep_ == "prep" and (child.lower_ not in ("of", "for", "to", "against", "about")
                                      or any(c.ent_type_ in ("DATE", "TIME") for c in child.children)):
