@@ -31,7 +31,7 @@ from .keyword import STOPWORDS
 
 log = logging.getLogger(__name__)
 # Bump when the extractor's output changes: every article's statements are extracted again.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 BATCH_ARTICLES = 16
 WEIGHTS = {"vector": 0.7, "keyword": 0.3, "context": 1.0, "act": 0.5}  # the passages' dense/keyword balance
 SPEAKER_WEIGHT = 0.5  # the speaker's best two statements in the article (as ARTICLE_WEIGHT for passages)

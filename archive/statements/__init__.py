@@ -14,20 +14,21 @@ from dataclasses import asdict, dataclass, replace
 
 from . import gender
 from .extract import collect_names, raw_statements
-from .lexicon import CUE_VERBS, PERSON_PRONOUNS
+from .lexicon import PERSON_PRONOUNS, cue_forms
 from .nlp import get_nlp, pipe_lock
-from .speakers import ORG_NOUNS, Names, clean_name
+from .quotes import find_quotes
+from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
 
 # A paragraph is parsed in full (tagger, parser, lemmas) only when it can hold a statement: a
 # quotation mark or a word that may be a reporting verb's form. The rest only get their names
 # recognised (people, organisations), which is all the speaker resolution reads from them.
-_IRREGULAR = ("said", "told", "wrote", "written", "according", "spoke", "spoken")
 _MAY_HOLD_STATEMENT = re.compile(
-    r"[\"“”„«»‹›]|[‘’']\w[^‘’']*\w[‘’']|\b(?:" + "|".join(sorted({v.rstrip("e") for v in CUE_VERBS} | set(_IRREGULAR)))
-    + r")\w*", re.IGNORECASE)
+    r"[\"“”„«»‹›]|(?:^|\W)[‘']\w[^‘’']*\w[’'](?!\w)|\b(?:" + "|".join(sorted(cue_forms(), key=len, reverse=True))
+    + r")\b", re.IGNORECASE)
 NER_ONLY = ("tok2vec", "ner")
+_NEW_SENTENCE = re.compile(r"[.!?][”\"’']?\s+[A-Z“\"‘]")
 _CLAUSE_OPENERS = {".", ",", ";", ":", "and", "but", "while", "when", "as", "then", "after", "before", "—", "–"}
 
 
@@ -96,10 +97,17 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     names = collect_names(docs, title_doc)
     # people who could be "he"/"she": those named as the subject of a clause (the preferred
     # antecedent); names in objects, possessives or inside quotes do not compete
+    quoted = [(q.paragraph, q.start, q.end) for q in find_quotes(paragraphs)]
     mentions = sorted((p, ent.start_char, names.resolve(ent.text.strip()))
                       for p, doc in enumerate(docs) for ent in doc.ents
                       if (ent.label_ == "PERSON" or names.resolve(ent.text.strip()) in names.full)
-                      and _is_subject(ent))
+                      and _is_subject(ent)
+                      and not any(qp == p and qs <= ent.start_char < qe for qp, qs, qe in quoted))
+    mentions = sorted(mentions + [(p, tok.idx, names.resolve(tok.text)) for p, doc in enumerate(docs)
+                                  if doc.has_annotation("DEP") for tok in doc
+                                  if tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ in ("nsubj", "nsubjpass")
+                                  and names.resolve(tok.text) in names.full
+                                  and not any(qp == p and qs <= tok.idx < qe for qp, qs, qe in quoted)])
     org_mentions = sorted((p, ent.start_char, names.org_named(clean_name(ent.text)) or clean_name(ent.text))
                           for p, doc in enumerate(docs) for ent in doc.ents
                           if ent.label_ == "ORG" and _is_subject(ent))
@@ -111,6 +119,8 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
     out, m, om = [], 0, 0
     last: str | None = None
     since: set[str] = set()
+    pronouns: dict[str, str] = {}  # person -> "m"/"f", from a he/she already resolved to them
+    people: set[str] = set()  # speakers seen as persons (the small model tags some names ORG)
     last_org: str | None = None
     orgs_since: set[str] = set()
     for f in raw_statements(docs, paragraphs):
@@ -126,16 +136,21 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             if org_mentions[om][2] != last_org:
                 orgs_since.add(org_mentions[om][2])
             om += 1
-        speaker, role = _resolve(sp, names, last, since, titles)
+        speaker, role = _resolve(sp, names, last, since, titles, pronouns)
         if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
             speaker = candidates.pop() if len(candidates) == 1 else None
+        elif sp is not None and speaker is None and _org_anaphor(sp) and last_org and not orgs_since - {last_org}:
+            # "the utility", "a company spokesperson": the organisation quoted last, when no other
+            # has been named as a subject since (a description is looser than "it")
+            speaker = last_org
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
-                        or sp.kind == "PERSON" or speaker in names.full):
+                        or sp.kind == "PERSON" or speaker in names.full or speaker in people):
             last, since = speaker, set()
+            people.add(speaker)
         if speaker and role is None:
             role = names.roles.get(speaker)
         out.append(Statement(paragraph=f["paragraph"], speaker=speaker,
@@ -159,8 +174,10 @@ def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Stateme
         if source is None and not any(t.paragraph == s.paragraph and t is not s for t in out) \
                 and paragraphs[s.paragraph].lstrip()[:1] in "“\"«„":
             prev = [t for t in out if t.end_paragraph == s.paragraph - 1]
+            # the paragraph before ends with that quote and its attribution (one clause, no new
+            # sentence after it: '..., said Philip Luther, Director ... at Amnesty International.')
             if prev and prev[-1].kind == "direct" and prev[-1].speaker \
-                    and not paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’").count(" ") > 6:
+                    and not _NEW_SENTENCE.search(paragraphs[s.paragraph - 1][prev[-1].end:].strip(" ,.”\"»'’")):
                 source = prev[-1]
         if source is not None:
             out[i] = replace(s, speaker=source.speaker, role=source.role, cue=None,
@@ -181,24 +198,33 @@ def _is_subject(ent) -> bool:
     return False
 
 
-def _resolve(sp, names: Names, last: str | None, since: set[str],
-             titles: dict[str, set[str]]) -> tuple[str | None, str | None]:
-    if sp is None:
+def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[str, set[str]],
+             pronouns: dict[str, str]) -> tuple[str | None, str | None]:
+    if sp is None or sp.kind == "GROUP":
         return None, None
     if sp.kind == "PRON":
         if sp.as_written.lower() not in PERSON_PRONOUNS:
             return None, None
         candidates = ({last} if last else set()) | since
-        if len(candidates) > 1:  # the one person the pronoun's gender fits, when that is known
-            want = gender.PRONOUN_GENDER[sp.as_written.lower()]
-            known = {c: gender.of_name(c, names.roles.get(c), titles.get(c, set())) for c in candidates}
-            fits = [c for c, g in known.items() if g == want]
-            unknown = [c for c, g in known.items() if g is None]
-            candidates = set(fits + unknown)  # people of the other gender drop out
+        # the one person the pronoun's gender fits: people of the other gender drop out (known
+        # from a title, a role word, a first name, or a pronoun already resolved to them)
+        want = gender.PRONOUN_GENDER[sp.as_written.lower()]
+        known = {c: pronouns.get(c) or gender.of_name(c, names.roles.get(c), titles.get(c, set()))
+                 for c in candidates}
+        candidates = {c for c, g in known.items() if g in (want, None)}
+        if len(candidates) == 1:
+            pronouns.setdefault(next(iter(candidates)), want)
         return (candidates.pop(), None) if len(candidates) == 1 else (None, None)
     if sp.kind == "PERSON":
         return names.resolve(sp.name), sp.role
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
+        if sp.label == "COLLECTIVE":
+            return sp.name, None
+        if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam" (but
+            resolved = names.resolve(sp.name)  # a surname mistagged as a place is a person's)
+            words = resolved.split()
+            person_like = len(words) <= 3 and all(w[:1].isupper() for w in words)
+            return (resolved if person_like else sp.name), sp.role
         return names.resolve(sp.name), sp.role
     phrase = sp.role or sp.as_written
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
@@ -210,6 +236,17 @@ def _resolve(sp, names: Names, last: str | None, since: set[str],
     if person:
         return person, names.roles.get(person)
     return names.org_for(phrase) if _org_like(phrase) else None, None
+
+
+def _org_anaphor(sp) -> bool:
+    """'the organization', 'the utility', 'a company spokesperson': words that point back to an
+    organisation without naming it."""
+    words = (sp.role or sp.as_written or "").lower().split()
+    if sp.kind != "NOUN" or not words:
+        return False
+    if words[-1] in REPRESENTATIVES:
+        return len(words) >= 2 and words[-2] in ORG_NOUNS
+    return words[-1] in ORG_NOUNS and sp.as_written.lower().startswith(("the ", "its "))
 
 
 def _org_like(phrase: str) -> bool:

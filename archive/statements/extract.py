@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lexicon import CUE_VERBS
+from .lexicon import CUE_VERBS, OBJECT_CUES
 from .quotes import Quote, find_quotes
 from .speakers import Names, Speaker, clean_name, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
+MIN_STANCE_TOKENS = 2
+STANCE_CUES = {"deny", "reject", "dismiss", "admit", "confirm", "acknowledge"}
 SUBJECT_DEPS = ("nsubj",)
+RELATIVE = {"who", "which", "that"}
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
 
 
@@ -29,9 +32,14 @@ def _subject(verb):
     """The subject of a reporting verb, climbing to the verb it hangs from ("..., adding that")."""
     seen = 0
     while verb is not None and seen < 4:
-        subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
-        if subjects:
-            return subjects[0]
+        # the cue's own passive subject is its addressee ("was told"); a verb it hangs from may
+        # be passive ("the commission is frustrated ..., saying")
+        subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS or (seen and c.dep_ == "nsubjpass")]
+        if subjects:  # two subjects are a misparse of one phrase ("CPUC President X"): the person
+            subject = next((c for c in subjects if c.ent_type_ == "PERSON"), subjects[0])
+            if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
+                return verb.head  # "the United States, which accuses him": the noun it stands for
+            return subject
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
@@ -95,14 +103,28 @@ def _near_sentences(doc, text: str, q: Quote):
     tiers = [sents[first:last + 1]]
     near = []
     tail = text[q.end:q.end + 3]
-    if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail) \
+    after = text[q.end:].lstrip(" ,”\"'’»")
+    # '...," Trump said.' or '...?" she wrote': the attribution continues in lower case
+    if last + 1 < len(sents) and (text[max(0, q.end - 1):q.end] == "," or "," in tail or after[:1].islower()) \
             and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»"):
         near.append(sents[last + 1])
+    elif last + 1 < len(sents) and not text[q.end:sents[last + 1].start_char].strip(" ,”\"'’»") \
+            and _short_attribution(sents[last + 1]):
+        near.append(sents[last + 1])  # '..., our Country!” Trump tweeted on Tuesday.'
     if first > 0 and sents[first - 1].text.rstrip().endswith((":", ",")):
         near.append(sents[first - 1])
     if near:
         tiers.append(near)
     return tiers
+
+
+def _short_attribution(sent) -> bool:
+    """A sentence that opens with its speaker and a reporting verb that reports nothing else
+    ('Trump tweeted on Tuesday.'): it attributes the quote before it."""
+    for tok in sent[:6]:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS:
+            return not any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in tok.children)
+    return False
 
 
 def _attribute(parts: list[Quote], docs, paragraphs, quotes, cues_by_para) -> Cue | None:
@@ -144,12 +166,50 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
             return None
         return _span(tok.doc, side)
     comps = [c for c in tok.children if c.dep_ == "ccomp"]
-    if not comps:
+    clause = comps[0] if comps else _that_clause(tok)
+    if clause is not None:
+        sub = sorted(clause.subtree, key=lambda t: t.i)
+    elif cue.phrase in OBJECT_CUES:
+        sub = _object_content(tok)
+    else:
         return None
-    sub = sorted(comps[0].subtree, key=lambda t: t.i)
-    if len([t for t in sub if not t.is_punct]) < MIN_REPORTED_TOKENS:
+    # a stance on a named thing is short and still a statement: "denied both allegations"
+    least = MIN_STANCE_TOKENS if clause is None and cue.phrase in STANCE_CUES else MIN_REPORTED_TOKENS
+    if len([t for t in sub if not t.is_punct]) < least:
         return None
     return _span(tok.doc, sub)
+
+
+def _that_clause(verb):
+    """'told reporters at a news conference that ...': the small model often hangs the clause
+    on the last noun; the clause opened by 'that' soon after the verb, before any other verb."""
+    for tok in verb.doc[verb.i + 1:min(verb.i + 12, verb.sent.end)]:
+        if tok.pos_ in ("VERB", "AUX") or tok.text in (".", ";", "“", '"'):
+            return None
+        if tok.lower_ == "that" and tok.dep_ == "mark" and tok.head.i > tok.i:
+            return tok.head
+        after = tok.nbor() if tok.i + 1 < len(tok.doc) else None
+        if tok.lower_ == "that" and after is not None and after.dep_ in ("nsubj", "nsubjpass") \
+                and after.head.i > after.i and after.head.head.i < tok.i:
+            return after.head  # "tells the paper that he fought": the clause misread as relative
+    return None
+
+
+def _object_content(verb) -> list:
+    """'accused China of using coercion', 'urged Vietnam to push back', 'denied both
+    allegations': what the verb's object and its complements say (not when or where it was said)."""
+    if any(c.dep_ in ("auxpass", "nsubjpass") or (c.dep_ == "aux" and c.lower_ == "to") for c in verb.children):
+        return []  # "was criticised by", "were to confirm": no one is reported saying anything
+    keep = []
+    for child in verb.children:
+        if child.i < verb.i or child.dep_ in ("punct", "npadvmod", "advmod", "aux", "auxpass", "neg", "cc", "conj",
+                                              "advcl", "mark", "agent"):
+            continue
+        if child.dep_ == "prep" and (child.lower_ not in ("of", "for", "to", "against", "about")
+                                     or any(c.ent_type_ in ("DATE", "TIME") for c in child.children)):
+            continue
+        keep.extend(child.subtree)
+    return sorted(keep, key=lambda t: t.i)
 
 
 def _span(doc, tokens) -> tuple[str, int, int]:
@@ -161,6 +221,19 @@ def _span(doc, tokens) -> tuple[str, int, int]:
         return "", 0, 0
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     return doc.text[start:end], start, end
+
+
+def _mixed_start(q: Quote, cue: Cue | None, docs, paragraphs: list[str]) -> int:
+    """'The outages have been “terribly disruptive” and ..., “we won’t roll the dice,” the CEO
+    said': the speaker's words begin with the sentence, paraphrase and quote alike, when the cue
+    follows the quote in the same sentence."""
+    if cue is None or cue.paragraph != q.paragraph or cue.char < q.end:
+        return q.start
+    sent = cue.token.sent
+    lead = paragraphs[q.paragraph][sent.start_char:q.start]
+    if sent.start_char >= q.start or len(lead.split()) < MIN_REPORTED_TOKENS:
+        return q.start
+    return sent.start_char
 
 
 def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
@@ -179,8 +252,10 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
         if cue is not None:
             used.add((cue.paragraph, cue.token.i))
         for n, q in enumerate(parts):  # each paragraph of a spanning quote is its own statement
-            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph, text=q.text(paragraphs),
-                              start=q.start, end=q.end, cue=cue, kind="direct", continued=n > 0))
+            start = _mixed_start(q, cue, docs, paragraphs) if len(parts) == 1 else q.start
+            found.append(dict(paragraph=q.paragraph, end_paragraph=q.paragraph,
+                              text=paragraphs[q.paragraph][start:q.end].strip(), start=start, end=q.end,
+                              cue=cue, kind="direct", continued=n > 0))
     for p, cues in cues_by_para.items():
         for cue in cues:
             if (p, cue.token.i) in used or _inside(quotes, p, cue.char):

@@ -5,10 +5,13 @@ that one opens with a quote mark again (the newspaper convention), or simply sta
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 OPEN_CLOSE = {"“": "”", "„": "“", "«": "»", "»": "«", "‹": "›"}
 STRAIGHT = '"'
+# the other closer a double quote may end with when a page mixes straight and curly marks
+MIXED = {"„": "”", "“": STRAIGHT, STRAIGHT: "”"}
 
 
 @dataclass
@@ -35,13 +38,25 @@ def _scan(text: str) -> tuple[list[tuple[int, int]], int | None]:
             i += 1
             continue
         j = text.find(closer, i + 1)
-        if ch == "„" and j < 0:
-            j = text.find("”", i + 1)
+        if j < 0 and ch in MIXED:  # pages mix straight and curly marks: "...” or “..."
+            j = text.find(MIXED[ch], i + 1)
         if j < 0:
             return spans, i + 1
         spans.append((i + 1, j))
         i = j + 1
     return spans, None
+
+
+# British style quotes in single marks: an opening mark at a word's start, a closing one at a
+# word's end (an apostrophe inside a word, "don’t", is neither)
+_SINGLE = re.compile(r"(?:^|(?<=[\s(\[—–-]))[‘'](?=\S)(.+?)(?<=\S)[’'](?![\w’'])")
+
+
+def single_quoted(text: str) -> list[tuple[int, int]]:
+    """Spans inside single quotation marks, for a paragraph that has no double ones."""
+    if any(mark in text for mark in (*OPEN_CLOSE, *OPEN_CLOSE.values(), STRAIGHT)):
+        return []
+    return [m.span(1) for m in _SINGLE.finditer(text)]
 
 
 def find_quotes(paragraphs: list[str]) -> list[Quote]:
@@ -67,6 +82,9 @@ def find_quotes(paragraphs: list[str]) -> list[Quote]:
         else:
             offset = 0
         carrying = False
+        for s, e in single_quoted(text) if not offset else []:
+            chain += 1
+            quotes.append(Quote(p, s, e, True, True, chain))
         spans, open_at = _scan(text[offset:])
         for s, e in spans:
             chain += 1

@@ -17,7 +17,14 @@ DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 # nouns that name an organisation ("the ministry said", "the Tass news agency")
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
              "military", "party", "commission", "court", "council", "committee", "union", "bank",
-             "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service"}
+             "group", "firm", "embassy", "administration", "kremlin", "pentagon", "newspaper", "website", "broadcaster", "service",
+             "organization", "organisation", "utility", "regulator", "association", "network", "club",
+             "university", "hospital", "authority", "office"}
+# people who speak for an organisation named beside them ("PG&E officials said"): the organisation speaks
+REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
+                   "statement", "release"}
+# who speaks for a place's institutions when no one is named
+COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry"}
 HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
@@ -25,10 +32,11 @@ _TRIM = " ,;:.-–—()'\"“”‘’"
 @dataclass
 class Speaker:
     as_written: str
-    kind: str  # "PERSON", "ORG", "PRON", "NOUN"
+    kind: str  # "PERSON", "ORG", "PRON", "NOUN", "GROUP" (several people: not attributed)
     name: str | None = None  # the name inside what is written, when there is one
     role: str | None = None
     token_i: int = 0  # position of the head token in its doc
+    label: str | None = None  # the name's entity label (GPE: a country speaks for itself)
 
 
 def _noun_phrase(head) -> list:
@@ -48,11 +56,14 @@ def _entity_in(tokens, head, labels=NAME_LABELS):
     """The name in the phrase: a person anywhere in it, another kind of name only as its head."""
     ids = {t.i for t in tokens}
     ents = [e for e in tokens[0].doc.ents if e.label_ in labels and all(t.i in ids for t in e)
-            and e.text[:1].isupper()]
+            and clean_name(e.text)[:1].isupper()]  # "the United States" is a name too
     persons = [e for e in ents if e.label_ == "PERSON" and not _dependent(e.root, head)]
+    # "the deputy director, Eva-Marie Persson,": the name in apposition, whatever the small model
+    # tagged it; "PG&E officials": the organisation that the representatives speak for
+    named = [e for e in ents if e.root.dep_ == "appos" and e.root.head.i == head.i and e.label_ in ("PERSON", "ORG")]
     others = [e for e in ents if e.start <= head.i < e.end
-              or (head.lower_ in ORG_NOUNS and e.label_ == "ORG")]
-    return (persons or others or [None])[-1]
+              or (head.lower_ in ORG_NOUNS | REPRESENTATIVES and e.label_ == "ORG")]
+    return (persons or named or others or [None])[-1]
 
 
 def _dependent(tok, head) -> bool:
@@ -76,21 +87,40 @@ def speaker_of(head) -> Speaker | None:
     if head.pos_ == "PRON":
         low = head.lower_
         return Speaker(head.text, "PRON", token_i=head.i) if low in ("he", "she", "they", "it", "we", "i") else None
+    if any(c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN") for c in head.children):
+        # "Volker and Morrison said": a group, not one speaker (never credited to the first)
+        return Speaker(clean_name(" ".join(t.text for t in head.subtree), drop_article=False), "GROUP",
+                       token_i=head.i)
     tokens = _noun_phrase(head)
     if not tokens:
         return None
     written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
     ent = _entity_in(tokens, head)
+    words = [t for t in tokens if not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
+    proper = bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
+                                 for t in words)
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
-        phrase = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
+        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ for t in tokens):
+            # a name the small model did not tag ("Kan reported"; not "the President")
+            return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
+        phrase = " ".join(t.text for t in words)
+        if head.lower_ in COLLECTIVE and any(t.ent_type_ in ("GPE", "NORP") for t in words if t.i < head.i):
+            # "Michigan health authorities", "Iranian state media": a place's named institution
+            return Speaker(written, "ORG", name=clean_name(phrase), token_i=head.i, label="COLLECTIVE")
         return Speaker(written, "NOUN", role=clean_name(phrase) or None, token_i=head.i)
     role_tokens = [t for t in tokens if not (ent.start <= t.i < ent.end)
                    and not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
     role = _role_text(role_tokens, ent)
-    kind = "PERSON" if ent.label_ == "PERSON" else "ORG"
-    return Speaker(written, kind, name=clean_name(ent.text), role=role, token_i=head.i)
+    # a name in apposition to a person's role ("the deputy director, Eva-Marie Persson") is a person
+    appositive = ent.root.dep_ == "appos" and head.pos_ == "NOUN" and head.lower_ not in ORG_NOUNS
+    kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
+    name = clean_name(ent.text)
+    if kind == "ORG" and proper and ent.start <= head.i < ent.end:
+        # "The California Governor's Office of Emergency Services": the model's entity is a part
+        name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
+    return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
 
 
 def _role_text(tokens, ent) -> str | None:
@@ -109,6 +139,15 @@ def _role_text(tokens, ent) -> str | None:
             if text and any(c.isalpha() for c in text):
                 return text
     return None
+
+
+SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
+def _core(name: str) -> list[str]:
+    """The words of a name without a generational suffix ("Jr.")."""
+    words = name.split()
+    return words[:-1] if len(words) > 2 and words[-1].lower() in SUFFIXES else words
 
 
 @dataclass
@@ -136,13 +175,16 @@ class Names:
             if tails:
                 return max(tails, key=len)
 
-        def ending(pool):
-            return [f for f in pool if f != name and len(f.split()) > len(words)
-                    and [w.lower() for w in f.split()[-len(words):]] == [w.lower() for w in words]]
+        def ending(pool):  # "Carlineo" ends "Patrick Carlineo Jr." too
+            return [f for f in pool if f != name and len(_core(f)) > len(words)
+                    and [w.lower() for w in _core(f)[-len(words):]] == [w.lower() for w in words]]
         matches = ending(self.full) or (ending(self.other_full) if len(words) == 1 else []) \
             or (ending(self.orgs) if len(words) == 1 else [])
         if not matches:  # a first name alone ("Antony") is not resolved: too easy to get wrong
             return name
+        longest = max(matches, key=len)
+        if all(longest.lower().startswith(m.split()[0].lower()) for m in matches):
+            return longest  # "Pat Carlineo" and "Patrick Carlineo Jr.": one person, named in full
         return matches[0] if len({m.split()[-1].lower() for m in matches}) == 1 and len(matches) == 1 else name
 
     def org_named(self, name: str) -> str | None:
@@ -155,7 +197,10 @@ class Names:
     def by_role(self, phrase: str) -> str | None:
         """The one person given this role ("US secretary of state" -> Antony Blinken)."""
         low = phrase.lower()
-        exact = [n for n, r in self.roles.items() if r.lower() == low or r.lower().endswith(" " + low)]
+        # "US secretary of state" for "Secretary of State"; "Austria's interior minister" for
+        # "Interior Minister" (a role of two words or more: "minister" alone says too little)
+        exact = [n for n, r in self.roles.items() if r.lower() == low or r.lower().endswith(" " + low)
+                 or (len(r.split()) >= 2 and low.endswith(" " + r.lower()))]
         if len(exact) == 1:
             return exact[0]
         return None
