@@ -83,7 +83,7 @@ class Generation:
         found = getattr(self.local, "reader", None)
         if found is None:
             conn = passages.connect(self.folder / "passages.sqlite", readonly=True)
-            found = self.local.reader = (conn, open_keyword_index(conn))
+            found = self.local.reader = (conn, open_keyword_index(conn, self.meta.get("keyword_index", "fts5")))
         return found
 
 
