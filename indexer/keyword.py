@@ -61,7 +61,8 @@ class Fts5Index:
         if writable:
             existed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'passages_fts'").fetchone()
             conn.execute(FTS_SCHEMA)
-            if not existed:  # the passages of a generation built with another keyword index
+            if not existed and conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+                # the passages of a generation built with another keyword index
                 conn.execute("INSERT INTO passages_fts(rowid, title, text) SELECT id, title, text FROM passages")
 
     def add(self, passages: Iterable[tuple[int, str, str]]) -> None:

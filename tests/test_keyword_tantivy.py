@@ -119,3 +119,51 @@ def test_reading_a_generation_without_the_index_says_so(tmp_path):
 def test_source_values_cover_parent_domains():
     assert source_values("BBC News", "news.bbc.co.uk") == ["bbc news", "bbc.co.uk", "co.uk", "news.bbc.co.uk", "uk"]
     assert source_values(None, None) == []
+
+
+@pytest.mark.slow
+def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embedder):
+    """The real archive: `keyword_index = tantivy` builds a generation whose keyword hits are
+    FTS5's (same questions, same top passages), filters apply inside retrieval, an update
+    starts from the live generation's files and sees changes, and switching back works."""
+    from archive.config import Settings
+    from archive.models import Article
+    from archive.store import Store
+    from indexer import generations
+    from indexer.build import build_index
+    from indexer.search import SearchEngine
+
+    fts_engine = SearchEngine(Settings.load(archive_copy), embedder=embedder)
+    questions = ["who threatened retaliation", "binge eating disorder", "interest rates central bank",
+                 "election results", "climate change policy"]
+    before = {q: fts_engine.search(q, k=5) for q in questions}
+    settings = Settings.load(archive_copy, keyword_index="tantivy")
+    report = build_index(settings, embedder=embedder)
+    assert report.rebuilt and report.embedded == 0  # the keyword side only: vectors from the cache
+    live = generations.current(archive_copy)
+    assert generations.read_meta(live)["keyword_index"] == "tantivy" and (live / FOLDER / "meta.json").exists()
+    engine = SearchEngine(settings, embedder=embedder)
+    for q in questions:
+        got = engine.search(q, k=5)
+        want = before[q]
+        assert [r["id"] for r in got["results"][:3]] == [r["id"] for r in want["results"][:3]], q
+    filtered = engine.search("government", k=10, lang="en", since="2015-01-01")
+    assert filtered["results"] and all(r["article"]["language"] == "en" for r in filtered["results"])
+
+    store = Store(archive_copy)
+    target = sorted(store.indexable_articles())[0]
+    article = store.get_article(target)
+    store.save_article(Article(url=article["url"], canonical_url=article["canonical_url"], title=article["title"],
+                               paragraphs=article["paragraphs"] + ["The zebra-striped submarine surfaced near Oslo."],
+                               language=article["language"]))
+    build_index(settings, embedder=embedder)
+    new = generations.current(archive_copy)
+    assert new != live
+    shared = [f for f in (new / FOLDER).iterdir() if (live / FOLDER / f.name).exists() and f.suffix != ".json"]
+    assert shared and all(f.stat().st_nlink >= 2 for f in shared)  # hard links, not copies
+    hits = SearchEngine(settings, embedder=embedder).search("zebra-striped submarine", k=3)
+    assert hits["results"][0]["article"]["id"] == target
+
+    build_index(Settings.load(archive_copy, keyword_index="fts5"), embedder=embedder)
+    back = SearchEngine(Settings.load(archive_copy), embedder=embedder).search("zebra-striped submarine", k=3)
+    assert back["results"][0]["article"]["id"] == target
