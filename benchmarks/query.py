@@ -288,6 +288,31 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     return built
 
 
+def derive_scaled(source: Path, data_dir: Path, key: dict) -> dict:
+    """The generation at `source` (same passages, vectors and tokens; FTS5) with another keyword
+    index instead: the vectors and token store hard-linked, the passage database copied, the
+    FTS5 table dropped and the new keyword index built over its passages."""
+    from indexer import generations, keyword, passages
+    started = time.perf_counter()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    source_folder = generations.current(source)
+    root = generations.index_root(data_dir)
+    shutil.copytree(generations.index_root(source), root, copy_function=os.link,
+                    ignore=lambda folder, names: [n for n in names if n.startswith("passages.sqlite")])
+    folder = root / source_folder.name
+    shutil.copy2(source_folder / "passages.sqlite", folder / "passages.sqlite")
+    t0 = time.perf_counter()
+    conn = passages.connect(folder / "passages.sqlite")
+    with conn:
+        keyword.open_keyword_index(conn, key["keyword_index"], writable=True).finish()
+    conn.close()
+    meta = generations.read_meta(source_folder)
+    built = dict(meta.get("build") or {}, derived_s=round(time.perf_counter() - started, 1),
+                 keyword_s=round(time.perf_counter() - t0, 1), derived_from=str(source))
+    generations.write_meta(folder, dict(meta, keyword_index=key["keyword_index"], synthetic=key, build=built))
+    return built
+
+
 def ensure_scaled(base: dict, n: int, cache: Path, noise: float, rebuild: bool,
                   keyword_index: str) -> tuple[Path, dict | None]:
     """The cached generation of n passages, built in a child process (for its peak memory) if
@@ -297,6 +322,10 @@ def ensure_scaled(base: dict, n: int, cache: Path, noise: float, rebuild: bool,
     key = scaled_key(base, n, noise, 11, keyword_index)
     if not rebuild and cached_generation(data_dir, key):
         return data_dir, None
+    fts5_dir = scaled_dir(cache, n, "fts5")
+    if keyword_index != "fts5" and cached_generation(fts5_dir, scaled_key(base, n, noise, 11)):
+        print(f"  deriving {data_dir} from {fts5_dir} (a {keyword_index} index over the same passages) ...", flush=True)
+        return data_dir, derive_scaled(fts5_dir, data_dir, key)
     print(f"  building {n} passages into {data_dir} (child process) ...", flush=True)
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
