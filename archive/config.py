@@ -37,9 +37,17 @@ class Settings:
                                 "a token, ~15 KB a passage), residual-2bit / residual-1bit (a centroid id plus a 2- "
                                 "or 1-bit residual a dimension: 98 / 50 bytes), pq-32 (32 bytes). A change "
                                 "re-encodes every passage's tokens on the next `newsarchive index`.")
+    keyword_index: str = _setting("fts5", "The keyword (BM25) index: fts5 (SQLite FTS5 inside the passage "
+                                  "database) or tantivy (its own folder in the generation; needs the `tantivy` "
+                                  "package). A change rebuilds it on the next `newsarchive index`.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, torch-fp32, torch-bf16, onnx (= onnx-int8), onnx-int8 or onnx-fp32.")
+    query_backend: str = _setting("auto", "Backend for the query's own model pass (its dense vector and late "
+                                  "interaction's token vectors): auto (onnx-fp32 where onnxruntime and onnx are "
+                                  "installed and embed_backend is a torch one: the same vectors, ~1.7x faster a "
+                                  "query; else embed_backend's), empty for embed_backend's, onnx-fp32 or onnx-int8 "
+                                  "(~3x, but cosine to the default down to 0.986). Exported locally on first use.")
     onnx_cache: str = _setting("", "Folder for the ONNX backends' exported models (empty: "
                                "$XDG_CACHE_HOME/newsarchive/onnx, else ~/.cache/newsarchive/onnx).")
     approximate_above: int = _setting(100_000, "Passage count above which the vector index is IVF (approximate), not exact.")

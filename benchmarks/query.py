@@ -155,13 +155,18 @@ def make_queries(base: dict, count: int, seed: int = 7) -> list[str]:
 # --------------------------------------------------------------------------- scaled generations
 
 
-def scaled_key(base: dict, n: int, noise: float, seed: int) -> dict:
+def scaled_key(base: dict, n: int, noise: float, seed: int, keyword_index: str = "fts5") -> dict:
     from archive.config import Settings
     from indexer.vectors import IVF_PROBES, IVF_TRAIN_PER_LIST
     return {"format": FORMAT, "passages": n, "noise": noise, "seed": seed, "base": base["fingerprint"],
             "model": base["meta"]["model"], "ivf_probes": IVF_PROBES, "ivf_train_per_list": IVF_TRAIN_PER_LIST,
             "late_interaction": base["tokens"] is not None, "token_key": base["token_key"],
-            "compress_vectors_above": Settings().compress_vectors_above}
+            "compress_vectors_above": Settings().compress_vectors_above,
+            **({} if keyword_index == "fts5" else {"keyword_index": keyword_index})}
+
+
+def scaled_dir(cache: Path, n: int, keyword_index: str) -> Path:
+    return cache / (f"scaled-{size_name(n)}" + ("" if keyword_index == "fts5" else f"-{keyword_index}"))
 
 
 def cached_generation(data_dir: Path, key: dict) -> bool:
@@ -193,7 +198,8 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     if base["token_codec"] is not None and base["token_codec"].name != "int8":
         tokens.save_codec(base["meta"]["model"], base["token_codec"])  # the base's codebook, same key
     conn = passages.connect(folder / "passages.sqlite")
-    keyword.open_keyword_index(conn, writable=True)  # its table, filled in one statement below
+    if key.get("keyword_index", "fts5") == "fts5":
+        keyword.open_keyword_index(conn, writable=True)  # its table, filled in one statement below
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     timings = {"rows_s": 0.0, "vectors_s": 0.0}
@@ -265,36 +271,70 @@ def build_scaled(base: dict, n: int, data_dir: Path, key: dict, approximate_abov
     flush()
     t0 = time.perf_counter()
     with conn:
-        conn.execute("INSERT INTO passages_fts(rowid, title, text) SELECT id, title, text FROM passages")
-        conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+        if key.get("keyword_index", "fts5") == "fts5":
+            conn.execute("INSERT INTO passages_fts(rowid, title, text) SELECT id, title, text FROM passages")
+            conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+        else:  # a new index over the passages it finds
+            keyword.open_keyword_index(conn, key.get("keyword_index", "fts5"), writable=True).finish()
     conn.close()
     tokens.close()
-    timings["fts_s"] = time.perf_counter() - t0
+    timings["keyword_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     index.save(folder / "vectors.faiss")
     timings["save_s"] = time.perf_counter() - t0
-    meta = dict(base["meta"], generation=folder.name, kind=kind, passages=n, articles=article_count,
-                late_interaction=base["tokens"] is not None,
+    built = {"seconds": round(time.perf_counter() - started, 1), "kind": kind, "articles": article_count,
+             **{k: round(v, 1) for k, v in timings.items()}}
+    meta = dict(base["meta"], generation=folder.name, kind=kind, passages=n, articles=article_count, build=built,
+                late_interaction=base["tokens"] is not None, keyword_index=key.get("keyword_index", "fts5"),
                 synthetic=key, built_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     generations.write_meta(folder, meta)
     generations.swap_in(data_dir, folder)
-    return {"seconds": round(time.perf_counter() - started, 1), "kind": kind, "articles": article_count,
-            **{k: round(v, 1) for k, v in timings.items()}}
+    return built
 
 
-def ensure_scaled(base: dict, n: int, cache: Path, noise: float, rebuild: bool) -> tuple[Path, dict | None]:
+def derive_scaled(source: Path, data_dir: Path, key: dict) -> dict:
+    """The generation at `source` (same passages, vectors and tokens; FTS5) with another keyword
+    index instead: the vectors and token store hard-linked, the passage database copied, the
+    FTS5 table dropped and the new keyword index built over its passages."""
+    from indexer import generations, keyword, passages
+    started = time.perf_counter()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    source_folder = generations.current(source)
+    root = generations.index_root(data_dir)
+    shutil.copytree(generations.index_root(source), root, copy_function=os.link,
+                    ignore=lambda folder, names: [n for n in names if n.startswith("passages.sqlite")])
+    folder = root / source_folder.name
+    shutil.copy2(source_folder / "passages.sqlite", folder / "passages.sqlite")
+    t0 = time.perf_counter()
+    conn = passages.connect(folder / "passages.sqlite")
+    with conn:
+        keyword.open_keyword_index(conn, key["keyword_index"], writable=True).finish()
+    conn.close()
+    meta = generations.read_meta(source_folder)
+    built = dict(meta.get("build") or {}, derived_s=round(time.perf_counter() - started, 1),
+                 keyword_s=round(time.perf_counter() - t0, 1), derived_from=str(source))
+    generations.write_meta(folder, dict(meta, keyword_index=key["keyword_index"], synthetic=key, build=built))
+    return built
+
+
+def ensure_scaled(base: dict, n: int, cache: Path, noise: float, rebuild: bool,
+                  keyword_index: str) -> tuple[Path, dict | None]:
     """The cached generation of n passages, built in a child process (for its peak memory) if
     missing or stale."""
     from archive.config import Settings
-    data_dir = cache / f"scaled-{size_name(n)}"
-    key = scaled_key(base, n, noise, 11)
+    data_dir = scaled_dir(cache, n, keyword_index)
+    key = scaled_key(base, n, noise, 11, keyword_index)
     if not rebuild and cached_generation(data_dir, key):
         return data_dir, None
+    fts5_dir = scaled_dir(cache, n, "fts5")
+    if keyword_index != "fts5" and cached_generation(fts5_dir, scaled_key(base, n, noise, 11)):
+        print(f"  deriving {data_dir} from {fts5_dir} (a {keyword_index} index over the same passages) ...", flush=True)
+        return data_dir, derive_scaled(fts5_dir, data_dir, key)
     print(f"  building {n} passages into {data_dir} (child process) ...", flush=True)
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     child = subprocess.Popen([sys.executable, __file__, "--build-only", str(n), "--cache-dir", str(cache),
-                              "--noise", str(noise)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                              "--noise", str(noise), "--keyword-index", keyword_index], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     output = child.stdout.read()
     if child.wait() != 0 or not cached_generation(data_dir, key):
         raise RuntimeError(f"building the {n}-passage generation failed:\n{output[-2000:]}")
@@ -318,40 +358,47 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
     first_query_s = time.perf_counter() - started  # index load + first query (model already loaded)
     for q in queries[:20]:  # warm the page cache and the allocator
         engine.search(q)
-    total, kw, enc, vec, kw_hits, late_s = [], [], [], [], [], []
+    total, kw, enc, vec, kw_hits, late_s, pair, fetch, floor = [], [], [], [], [], [], [], [], []
     vectors = []
     for q in queries:
         t0 = time.perf_counter()
         engine.search(q, k=10)
         total.append(time.perf_counter() - t0)
     gen = engine.generation()
-    conn, keywords = gen.reader()  # the backend's keyword index (FTS5 or Milvus BM25)
+    conn, keywords = gen.reader()
+    from indexer.question import topic_of
     for q in queries:
         t0 = time.perf_counter()
         hits = keywords.search(q, depth)
         t1 = time.perf_counter()
-        v = embedder.encode_query(q)
+        v = embedder.encode_query(topic_of(q))
         t2 = time.perf_counter()
         _, ids = gen.vectors.search(v, depth)
         t3 = time.perf_counter()
         if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
-            tokens = embedder.encode_query_tokens(q)  # tokens come in the dense query's batch)
-            union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
-            rows = passages.fetch_passages(conn, union)  # search has them already
+            _, tokens = embedder.encode_query_and_tokens(topic_of(q), q)  # model pass as search runs it)
             t4 = time.perf_counter()
+            union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
+            rows = passages.fetch_passages(conn, union)
+            t5 = time.perf_counter()
             engine._late_scores(gen, q, tokens, rows)
-            late_s.append(time.perf_counter() - t4)
+            late_s.append(time.perf_counter() - t5)
+            pair.append(t4 - t3)
+            fetch.append(t5 - t4)
         kw.append(t1 - t0)
         enc.append(t2 - t1)
         vec.append(t3 - t2)
+        floor.append(t3 - t1)  # the work no query avoids: one model pass and one vector search
         kw_hits.append(len(hits))
         vectors.append(v)
-    exact, plain_times = keyword_exactness(conn, queries, depth)
+    fts5 = gen.meta.get("keyword_index", "fts5") == "fts5"
+    exact, plain_times = keyword_exactness(conn, queries, depth) if fts5 else ({}, [])
     return {"engine": engine, "query_vectors": np.vstack(vectors), "first_query_s": round(first_query_s, 3),
             "hybrid": percentiles(total), "keyword": percentiles(kw), "embed_query": percentiles(enc),
             "vector": percentiles(vec), "late_interaction": percentiles(late_s) if late_s else None,
-            "keyword_hits_mean": round(float(np.mean(kw_hits)), 1),
-            "keyword_unpruned": percentiles(plain_times), **exact}
+            "query_and_tokens": percentiles(pair) if pair else None, "row_fetch": percentiles(fetch) if fetch else None,
+            "floor": percentiles(floor), "keyword_hits_mean": round(float(np.mean(kw_hits)), 1),
+            "keyword_unpruned": percentiles(plain_times) if plain_times else None, **exact}
 
 
 def keyword_exactness(conn, queries: list[str], depth: int) -> tuple[dict, list[float]]:
@@ -427,6 +474,8 @@ def storage(data_dir: Path) -> dict:
     n = meta["passages"]
     tables = sqlite_bytes(folder / "passages.sqlite")
     keyword = sum(v for k, v in tables.items() if k.startswith("passages_fts"))
+    side = folder / "keyword.tantivy"  # tantivy's own folder, when the generation uses it
+    keyword += sum(f.stat().st_size for f in side.rglob("*") if f.is_file()) if side.is_dir() else 0
     tokens_file = store_path(data_dir)
     tokens = sum(f.stat().st_size for f in tokens_file.parent.glob(tokens_file.name + "*")) if tokens_file.exists() else 0
     codebook = 0
@@ -437,9 +486,11 @@ def storage(data_dir: Path) -> dict:
         vectors = milvus_bytes(data_dir)
     else:
         vectors = (folder / "vectors.faiss").stat().st_size
-    disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - keyword}
+    fts = sum(v for k, v in tables.items() if k.startswith("passages_fts"))
+    disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - fts}
     memory = {"vectors": vectors, "tokens": codebook, "keyword": 0, "passages": 0}
     return {"passages": n, "kind": meta["kind"], "token_codec": meta.get("token_codec", "int8"),
+            "keyword_index": meta.get("keyword_index", "fts5"),
             "disk_bytes": disk, "memory_bytes": memory,
             "disk_per_passage": {k: round(v / n, 1) for k, v in disk.items()} | {"all": round(sum(disk.values()) / n, 1)},
             "memory_per_passage": {k: round(v / n, 1) for k, v in memory.items()} | {"all": round(sum(memory.values()) / n, 1)}}
@@ -447,7 +498,8 @@ def storage(data_dir: Path) -> dict:
 
 def print_storage(found: dict) -> None:
     d, m = found["disk_per_passage"], found["memory_per_passage"]
-    print(f"    bytes a passage ({found['kind']} vectors, {found['token_codec']} tokens): on disk "
+    print(f"    bytes a passage ({found['kind']} vectors, {found['token_codec']} tokens, {found['keyword_index']}"
+          " keyword index): on disk "
           + ", ".join(f"{k} {v:,.0f}" for k, v in d.items())
           + "; held in memory " + ", ".join(f"{k} {v:,.0f}" for k, v in m.items()))
 
@@ -556,6 +608,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the scaled indexes even if cached")
     parser.add_argument("--backend", choices=("local", "milvus"), default="local",
                         help="search backend measured (milvus: the same generations copied onto Milvus)")
+    parser.add_argument("--keyword-index", default=None,
+                        help="keyword indexes to measure, e.g. fts5,tantivy (default: the keyword_index setting)")
     parser.add_argument("--build-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -565,8 +619,9 @@ def main() -> None:
     if args.build_only:  # the child process of ensure_scaled
         base = base_corpus(args.cache_dir)
         n = args.build_only
-        key = scaled_key(base, n, args.noise, 11)
-        report = build_scaled(base, n, args.cache_dir / f"scaled-{size_name(n)}", key, approximate_above)
+        kind = args.keyword_index or "fts5"
+        key = scaled_key(base, n, args.noise, 11, kind)
+        report = build_scaled(base, n, scaled_dir(args.cache_dir, n, kind), key, approximate_above)
         print(json.dumps(dict(report, peak_rss_mb=rss_mb()["peak_rss_mb"])))  # VmHWM: this process alone
         return
 
@@ -579,21 +634,25 @@ def main() -> None:
           f"(renormalised) and the real texts; IVF above {approximate_above} passages")
 
     limit_threads()
-    from indexer.embed import Embedder
+    from indexer.embed import make_encoder
     from indexer.search import CANDIDATES
     settings = Settings.load(base["data_dir"])
-    embedder = Embedder(settings.model, settings.embed_batch_size, settings.embed_backend)
+    embedder = make_encoder(settings)
+    print(f"query model pass: {embedder.query_backend or settings.embed_backend} (passages: {settings.embed_backend})")
     t0 = time.perf_counter()
     embedder.encode_query("warm up")
     model_load_s = time.perf_counter() - t0
 
+    kinds = [k.strip() for k in (args.keyword_index or settings.keyword_index).split(",") if k.strip()]
     results = {}
-    for n in sizes:
-        name = size_name(n)
-        print(f"\n== {name} passages", flush=True)
-        data_dir, build = ensure_scaled(base, n, args.cache_dir, args.noise, args.rebuild)
+    for n, kind in [(n, k) for n in sizes for k in kinds]:
+        name = size_name(n) + ("" if len(kinds) == 1 else f"-{kind}")
+        print(f"\n== {size_name(n)} passages, {kind} keyword index", flush=True)
+        data_dir, build = ensure_scaled(base, n, args.cache_dir, args.noise, args.rebuild, kind)
+        from indexer import generations
+        build = build or generations.read_meta(generations.current(data_dir)).get("build")
         if build:
-            print(f"  built: {build}")
+            print(f"  build: {build}")
         reference = None
         if args.backend == "milvus":
             from indexer import generations
@@ -621,10 +680,19 @@ def main() -> None:
               f" query embedding p50 {e['p50_ms']} / p95 {e['p95_ms']} ms, vector search p50 {v['p50_ms']} / p95"
               f" {v['p95_ms']} ms" + (f", late interaction p50 {figures['late_interaction']['p50_ms']} / p95"
                                      f" {figures['late_interaction']['p95_ms']} ms" if figures["late_interaction"] else ""))
-        print(f"    keyword candidate limits: same top-{CANDIDATES} scores as the unpruned query for"
-              f" {figures['keyword_same_scores_share']:.0%} of queries (id overlap {figures['keyword_id_overlap_mean']},"
-              f" copies tie); unpruned keyword p50 {figures['keyword_unpruned']['p50_ms']} /"
-              f" p95 {figures['keyword_unpruned']['p95_ms']} ms")
+        if figures.get("query_and_tokens"):
+            qt, rf = figures["query_and_tokens"], figures["row_fetch"]
+            print(f"    the query's model pass as search runs it (dense + tokens) p50 {qt['p50_ms']} / p95 {qt['p95_ms']} ms,"
+                  f" passage rows fetch p50 {rf['p50_ms']} / p95 {rf['p95_ms']} ms")
+        fl = figures["floor"]
+        figures["floor_ratio"] = {"p50": round(h["p50_ms"] / fl["p50_ms"], 2), "p95": round(h["p95_ms"] / fl["p50_ms"], 2)}
+        print(f"    floor (one model pass + one vector search) p50 {fl['p50_ms']} ms: hybrid p50 = "
+              f"{figures['floor_ratio']['p50']}x the floor, p95 = {figures['floor_ratio']['p95']}x (targets 2x, 4x)")
+        if figures.get("keyword_unpruned"):
+            print(f"    keyword candidate limits: same top-{CANDIDATES} scores as the unpruned query for"
+                  f" {figures['keyword_same_scores_share']:.0%} of queries (id overlap {figures['keyword_id_overlap_mean']},"
+                  f" copies tie); unpruned keyword p50 {figures['keyword_unpruned']['p50_ms']} /"
+                  f" p95 {figures['keyword_unpruned']['p95_ms']} ms")
         print(f"    recall@10 against exact search: {figures['recall_at_10']} (k={CANDIDATES}, as search asks),"
               f" {figures['recall_at_10_k10']} (k=10)")
         print_storage(figures["storage"])
@@ -645,16 +713,17 @@ def main() -> None:
         results[name] = figures
 
     if results:
-        largest = results[size_name(max(sizes))]
+        largest = results[size_name(max(sizes)) + ("" if len(kinds) == 1 else f"-{kinds[-1]}")]
         server_rss = largest.get("http", {}).get("server_rss_mb") or largest["process_rss_mb"]
         print_projection(largest["storage"], server_rss)
-    one_m = results.get("1m")
+    one_m = results.get("1m") or results.get(f"1m-{kinds[-1]}")
     summary = {"benchmark": "query", "queries": len(queries), "model_load_s": round(model_load_s, 2),
-               "backend": settings.embed_backend, "search_backend": args.backend, "noise": args.noise,
+               "backend": settings.embed_backend, "search_backend": args.backend, "query_backend": embedder.query_backend, "noise": args.noise,
                "p50_ms_1m": one_m["hybrid"]["p50_ms"] if one_m else None,
                "p95_ms_1m": one_m["hybrid"]["p95_ms"] if one_m else None,
                "recall_at_10_1m": one_m["recall_at_10"] if one_m else None,
-               "targets_1m": {"p50_ms": 30, "p95_ms": 80, "recall_at_10": 0.95}, "sizes": results}
+               "floor_ratio_1m": one_m["floor_ratio"] if one_m else None,
+               "targets_1m": {"p50_floor_ratio": 2, "p95_floor_ratio": 4, "recall_at_10": 0.95}, "sizes": results}
     print(json.dumps(summary))
 
 

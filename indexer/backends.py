@@ -67,7 +67,9 @@ def open_generation(settings: Settings, folder: Path, meta: dict) -> Generation:
         from .milvus_backend import MilvusKeywordIndex, open_collection
         collection = open_collection(settings, meta)
         return Generation(folder, meta, collection, keywords=lambda conn: MilvusKeywordIndex(collection))
-    return Generation(folder, meta, load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"]))
+    kind = meta.get("keyword_index", "fts5")
+    return Generation(folder, meta, load_vector_index(folder / "vectors.faiss", meta["dimension"], meta["kind"]),
+                      keywords=lambda conn: open_keyword_index(conn, kind))
 
 
 def backend_of(meta: dict) -> str:

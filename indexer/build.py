@@ -133,6 +133,7 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
                 and meta.get("kind") == vector_kind(settings, meta["passages"]) \
                 and (not with_tokens or (token_store_ready(settings.data_dir)
                                          and meta.get("token_codec", "int8") == settings.token_codec)) \
+                and meta.get("keyword_index", "fts5") == settings.keyword_index \
                 and (not answers.available() or _answers_ready(live)):
             report.generation = live.name
             report.passages_total = meta["passages"]
@@ -248,7 +249,7 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     if live is not None:
         passages.copy_database(live / "passages.sqlite", folder / "passages.sqlite")
     conn = passages.connect(folder / "passages.sqlite")
-    keywords = open_keyword_index(conn, writable=True)
+    keywords = open_keyword_index(conn, settings.keyword_index, writable=True, live=live)
     new_ids: list[int] = []
     new_texts: list[str] = []
     new_hashes: list[str] = []
@@ -300,6 +301,7 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
     generations.write_meta(folder, {
         "format": INDEX_FORMAT, "generation": folder.name, "model": settings.model,
         "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
+        "keyword_index": settings.keyword_index,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **token_meta, **backend_meta})
 
 

@@ -66,7 +66,13 @@ def write_meta(folder: Path, meta: dict) -> None:
 def swap_in(data_dir: Path, folder: Path) -> None:
     root = index_root(data_dir)
     for path in folder.iterdir():
-        fsync_file(path)
+        if path.is_dir():  # an index kept in its own folder (the tantivy keyword index)
+            for inner in path.iterdir():
+                if inner.is_file():
+                    fsync_file(inner)
+            fsync_dir(path)
+        else:
+            fsync_file(path)
     tmp = root / "CURRENT.tmp"
     tmp.write_text(folder.name + "\n")
     fsync_file(tmp)

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from .passages import Filters, filter_sql
@@ -55,10 +56,14 @@ class Fts5Index:
     """SQLite FTS5 over the passage table, on the generation's own connection (the caller
     commits; searches on one connection must not overlap)."""
 
-    def __init__(self, conn: sqlite3.Connection, writable: bool = False):
+    def __init__(self, conn: sqlite3.Connection, writable: bool = False, live: object = None):
         self.conn = conn
         if writable:
+            existed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'passages_fts'").fetchone()
             conn.execute(FTS_SCHEMA)
+            if not existed and conn.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+                # the passages of a generation built with another keyword index
+                conn.execute("INSERT INTO passages_fts(rowid, title, text) SELECT id, title, text FROM passages")
 
     def add(self, passages: Iterable[tuple[int, str, str]]) -> None:
         self.conn.executemany("INSERT INTO passages_fts(rowid, title, text) VALUES (?,?,?)", passages)
@@ -75,15 +80,21 @@ class Fts5Index:
         return search(self.conn, query, limit, where, params)
 
 
-KEYWORD_INDEXES: dict[str, Callable[..., KeywordIndex]] = {"fts5": Fts5Index}
+def _tantivy(conn: sqlite3.Connection, writable: bool = False, live: Path | None = None) -> KeywordIndex:
+    from .keyword_tantivy import TantivyIndex  # imported only when chosen
+    return TantivyIndex(conn, writable=writable, live=live)
 
 
-def open_keyword_index(conn: sqlite3.Connection, kind: str = "fts5", writable: bool = False) -> KeywordIndex:
-    """The keyword index `kind` over a generation's passage database."""
-    try:
-        return KEYWORD_INDEXES[kind](conn, writable=writable)
-    except KeyError:
-        raise ValueError(f"unknown keyword index {kind!r} (one of {', '.join(KEYWORD_INDEXES)})") from None
+KEYWORD_INDEXES: dict[str, Callable[..., KeywordIndex]] = {"fts5": Fts5Index, "tantivy": _tantivy}
+
+
+def open_keyword_index(conn: sqlite3.Connection, kind: str = "fts5", writable: bool = False,
+                       live: Path | None = None) -> KeywordIndex:
+    """The keyword index `kind` over a generation's passage database; `live` (for a new,
+    writable generation) is the folder of the generation it starts from."""
+    if kind not in KEYWORD_INDEXES:
+        raise ValueError(f"unknown keyword index {kind!r} (one of {', '.join(KEYWORD_INDEXES)})")
+    return KEYWORD_INDEXES[kind](conn, writable=writable, live=live)
 
 
 def query_terms(query: str) -> list[str]:

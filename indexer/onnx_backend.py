@@ -27,7 +27,8 @@ import numpy as np
 
 from archive.config import user_cache_dir
 
-FORMAT = 1                   # bump when the export recipe changes: old cache folders are ignored
+FORMAT = 2                   # bump when the export recipe changes: old cache folders are ignored
+# 2: the graph also outputs the transformer's token vectors (late interaction's query side)
 VARIANTS = ("int8", "fp32")
 DEFAULT_VARIANT = "int8"
 MANIFEST = "newsarchive-onnx.json"
@@ -132,20 +133,21 @@ def _export_into(model_path: str, work: Path, variant: str) -> dict:
             self.auto_model = auto_model
             self.heads = torch.nn.ModuleList(heads)
 
-        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        def forward(self, *inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             named = dict(zip(input_names, inputs))
             hidden = self.auto_model(**named, return_dict=True).last_hidden_state
             features = {"token_embeddings": hidden, "attention_mask": named["attention_mask"]}
             for head in self.heads:
                 features = head(features)
-            return features["sentence_embedding"]
+            return features["sentence_embedding"], hidden
 
     raw = work / "raw.onnx"
-    axes = {n: {0: "batch", 1: "tokens"} for n in input_names} | {"sentence_embedding": {0: "batch"}}
+    axes = {n: {0: "batch", 1: "tokens"} for n in input_names} | {"sentence_embedding": {0: "batch"},
+                                                                   "token_embeddings": {0: "batch", 1: "tokens"}}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
         torch.onnx.export(Encoder().eval(), tuple(sample[n] for n in input_names), str(raw),
-                          input_names=input_names, output_names=["sentence_embedding"], dynamic_axes=axes,
+                          input_names=input_names, output_names=["sentence_embedding", "token_embeddings"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
     graph = _fuse(raw, work / "fused.onnx", auto_model.config)
     if variant == "int8":
@@ -242,10 +244,18 @@ class OnnxEncoder:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out[0] if single else out
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _run(self, texts: list[str], outputs: tuple[str, ...] = ("sentence_embedding",)) -> Any:
         if self.manifest.get("lowercase"):
             texts = [t.lower() for t in texts]
         tokens = self.tokenizer(texts, padding=True, truncation="longest_first", max_length=self.max_seq_length,
                                 return_tensors="np")
         feeds = {name: np.asarray(tokens[name], dtype=np.int64) for name in self.manifest["inputs"]}
-        return self.session.run(["sentence_embedding"], feeds)[0]
+        found = self.session.run(list(outputs), feeds)
+        return found[0] if len(outputs) == 1 else (found, tokens["attention_mask"])
+
+    def query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One run over two texts: the first's sentence embedding (not normalised) and the
+        second's token vectors (the transformer's output, padding dropped)."""
+        (dense, hidden), mask = self._run([dense_text.strip(), token_text.strip()],
+                                          ("sentence_embedding", "token_embeddings"))
+        return dense[0], hidden[1][: int(mask[1].sum())]

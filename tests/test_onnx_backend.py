@@ -103,3 +103,40 @@ def test_embedder_selects_onnx_by_setting(cache_dir, monkeypatch, tmp_path):
     assert embedder.cache_key.endswith("|onnx")  # cached vectors never mix with torch's
     with pytest.raises(ModelError, match="unknown embedding backend"):
         _ = Embedder(backend="tensorflow").model
+
+
+QUESTIONS = [("threatened retaliation", "who threatened retaliation"),
+             ("interest rates", "how much did the central bank raise interest rates?"),
+             ("eating disorder", "what is the most common eating disorder in the United States")]
+
+
+def test_query_backend_gives_torchs_query_vectors_and_tokens(cache_dir):
+    """The query's model pass through the fp32 export: the dense vector and late interaction's
+    content-token vectors as torch gives them (the passages stay torch's)."""
+    from indexer.embed import Embedder
+    torch_model = Embedder()
+    onnx_queries = Embedder(query_backend="onnx-fp32", onnx_cache=cache_dir)
+    assert onnx_queries.query_backend == "onnx-fp32" and onnx_queries.cache_key == torch_model.cache_key
+    for dense_text, token_text in QUESTIONS:
+        want_vector, want_tokens = torch_model.encode_query_and_tokens(dense_text, token_text)
+        vector, tokens = onnx_queries.encode_query_and_tokens(dense_text, token_text)
+        assert vector.dtype == np.float32 and abs(float(np.linalg.norm(vector)) - 1) < 1e-5
+        assert float(vector @ want_vector) >= 0.999
+        assert tokens.shape == want_tokens.shape and tokens.shape[0] >= 2
+        assert np.min(np.sum(tokens * want_tokens, axis=1)) >= 0.999
+        assert float(onnx_queries.encode_query(dense_text) @ want_vector) >= 0.999
+    assert onnx_queries.encoded == 0  # no passage went through the model: queries only
+
+
+def test_query_backend_setting(cache_dir, monkeypatch, tmp_path):
+    from archive.config import Settings
+    from indexer.embed import Embedder, ModelError, make_encoder, query_backend
+    assert query_backend("auto", "torch") == "onnx-fp32"  # the packages are installed (else skipped)
+    assert query_backend("auto", "onnx-int8") == ""  # passages already through ONNX: the same model
+    assert query_backend("", "torch") == ""
+    monkeypatch.setenv("NEWSARCHIVE_ONNX_CACHE", str(cache_dir))
+    assert make_encoder(Settings.load(tmp_path)).query_backend == "onnx-fp32"
+    assert make_encoder(Settings.load(tmp_path, query_backend="")).query_backend == ""
+    assert Embedder(backend="torch", query_backend="torch").query_backend == ""  # the passages' own model
+    with pytest.raises(ModelError, match="unknown embedding backend"):
+        Embedder(query_backend="tensorflow")
