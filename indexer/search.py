@@ -18,7 +18,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, generations, keyword, passages, within
+from . import answers, crosslingual, generations, keyword, passages, within
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
 from .keyword import KeywordIndex, open_keyword_index
@@ -57,6 +57,8 @@ ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see f
 # much fused score. Measured on the dev questions: 14 leaves hit@1 0.77 / hit@5 0.95 as without it
 # and puts the seed's Shoigu passage in the top 3; putting answer passages first cost hit@1 0.73.
 ANSWER_BOOST = 14.0
+# Other-language passages scored by the bundled multilingual model (indexer/crosslingual.py).
+CROSS_LINGUAL = True
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -174,6 +176,9 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.vectors.search(query_vector, depth, allowed)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        foreign = self._foreign_scores(gen, conn, query, allowed)
+        if foreign:  # passages the model cannot read: the multilingual model's dense score
+            vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
         keyword_score = dict(keyword_hits)
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
@@ -183,6 +188,8 @@ class SearchEngine:
         matcher = None
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
+            if foreign:
+                signals["late"] = crosslingual.stand_in(signals["late"], vector_score, set(foreign))
         weights = WEIGHTS
         if any(ANSWER_WEIGHTS.values()):
             found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))
@@ -243,6 +250,13 @@ class SearchEngine:
             "generation": gen.meta["generation"], "model": gen.meta["model"],
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
+
+    def _foreign_scores(self, gen: Generation, conn, query: str, allowed) -> dict[int, float]:
+        """Other-language passages' dense scores from the multilingual model (indexer/crosslingual.py);
+        empty where the model reads every language or the generation has none."""
+        if not CROSS_LINGUAL or not crosslingual.applies(self.settings.model):
+            return {}
+        return crosslingual.for_generation(gen.folder, conn).scores(query, allowed)
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
