@@ -167,6 +167,20 @@ def stand_in(signal: dict[int, float], dense: dict[int, float], foreign: set[int
             out[i] = float(y.mean() + (dense[i] - x.mean()) / spread_x * y.std())
     return out
 
+def stand_ins(signals: dict[str, dict[int, float]], candidates, foreign: set[int],
+              names=("late", "keyword")) -> dict[str, dict[int, float]]:
+    """The named signals with the candidates' other-language passages stood in from the dense
+    score (`stand_in`); keyword matches (names, numbers shared across languages) stay where
+    they score higher. A candidate BM25 did not return counts as 0 (as in the fusion)."""
+    out = {}
+    for name in names:
+        if name not in signals:
+            continue
+        full = {i: signals[name].get(i, 0.0) for i in candidates} if name == "keyword" else signals[name]
+        stood = stand_in(full, signals["vector"], foreign)
+        out[name] = {i: max(v, full[i]) if name == "keyword" else v for i, v in stood.items()}
+    return out
+
 
 _loaded: dict[Path, ForeignPassages] = {}
 _loaded_lock = threading.Lock()

@@ -59,6 +59,7 @@ ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see f
 ANSWER_BOOST = 14.0
 # Other-language passages scored by the bundled multilingual model (indexer/crosslingual.py).
 CROSS_LINGUAL = True
+FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -176,7 +177,8 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.vectors.search(query_vector, depth, allowed)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        foreign = self._foreign_scores(gen, conn, query, allowed)
+        foreign = crosslingual.for_generation(gen.folder, conn).scores(query, allowed) \
+            if CROSS_LINGUAL and crosslingual.applies(self.settings.model) else {}
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
@@ -188,8 +190,8 @@ class SearchEngine:
         matcher = None
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
-            if foreign:
-                signals["late"] = crosslingual.stand_in(signals["late"], vector_score, set(foreign))
+        if foreign:  # what the main model's other signals would say, for the passages it cannot read
+            signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS))
         weights = WEIGHTS
         if any(ANSWER_WEIGHTS.values()):
             found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))
@@ -250,13 +252,6 @@ class SearchEngine:
             "generation": gen.meta["generation"], "model": gen.meta["model"],
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
-
-    def _foreign_scores(self, gen: Generation, conn, query: str, allowed) -> dict[int, float]:
-        """Other-language passages' dense scores from the multilingual model (indexer/crosslingual.py);
-        empty where the model reads every language or the generation has none."""
-        if not CROSS_LINGUAL or not crosslingual.applies(self.settings.model):
-            return {}
-        return crosslingual.for_generation(gen.folder, conn).scores(query, allowed)
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
