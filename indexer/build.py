@@ -23,7 +23,7 @@ from archive.config import Settings
 from archive.locks import exclusive
 from archive.store import Store
 
-from . import answers, backends, generations, passages
+from . import answers, backends, crosslingual, generations, passages
 from .blobstore import EmbeddingCache
 from .chunk import chunk_article, context_text, text_hash
 from .embed import Encoder, make_encoder
@@ -134,7 +134,8 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
                 and (not with_tokens or (token_store_ready(settings.data_dir)
                                          and meta.get("token_codec", "int8") == settings.token_codec)) \
                 and meta.get("keyword_index", "fts5") == settings.keyword_index \
-                and (not answers.available() or _answers_ready(live)):
+                and (not answers.available() or _answers_ready(live)) \
+                and (not crosslingual.applies(settings.model) or _crosslingual_ready(live)):
             report.generation = live.name
             report.passages_total = meta["passages"]
             report.seconds = time.perf_counter() - started
@@ -232,6 +233,11 @@ def _answers_ready(folder: Path) -> bool:
         return answers.ready(conn)
 
 
+def _crosslingual_ready(folder: Path) -> bool:
+    with passages.connect(folder / "passages.sqlite", readonly=True) as conn:
+        return crosslingual.ready(conn)
+
+
 def vector_kind(settings: Settings, passages_total: int) -> str:
     """Exact search while small; IVF past `approximate_above`; IVF over 8-bit vectors past
     `compress_vectors_above` (older generations may be HNSW: the next build moves them over)."""
@@ -291,6 +297,8 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
         backend_meta = {}
         _write_faiss(conn, embedder, cache, live, folder, kind, total, removed, new_ids, vectors)
     answers.add_missing(conn, cache)  # entities and numbers of new passages (spaCy, cached)
+    if crosslingual.applies(settings.model):  # other-language passages' multilingual vectors (cached)
+        crosslingual.add_missing(conn, cache)
     keywords.finish()
     conn.commit()
     conn.close()

@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, generations, keyword, passages, within
+from . import answers, crosslingual, generations, keyword, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
@@ -53,6 +53,9 @@ ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see f
 # much fused score. Measured on the dev questions: 14 leaves hit@1 0.77 / hit@5 0.95 as without it
 # and puts the seed's Shoigu passage in the top 3; putting answer passages first cost hit@1 0.73.
 ANSWER_BOOST = 14.0
+# Other-language passages scored by the bundled multilingual model (indexer/crosslingual.py).
+CROSS_LINGUAL = True
+FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -151,6 +154,12 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        foreign = {}
+        if CROSS_LINGUAL and crosslingual.applies(self.settings.model):  # filtered here on every backend
+            within_filters = passages.allowed_passage_ids(conn, filters) if gen.filters_inside else allowed
+            foreign = crosslingual.for_generation(gen.folder, conn).scores(query, within_filters)
+        if foreign:  # passages the model cannot read: the multilingual model's dense score
+            vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
         keyword_score = dict(keyword_hits)
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
@@ -160,6 +169,8 @@ class SearchEngine:
         matcher = None
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
+        if foreign:  # what the main model's other signals would say, for the passages it cannot read
+            signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS))
         weights = WEIGHTS
         if any(ANSWER_WEIGHTS.values()):
             found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))

@@ -512,10 +512,10 @@ def test_stylesheet_is_served_and_responsive(client):
 
 def test_config_layers_defaults_env_then_test_config(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSARCHIVE_DATA_DIR", str(tmp_path / "from-env"))
-    monkeypatch.setenv("NEWSARCHIVE_PASSAGES_PER_ARTICLE", "3")
+    monkeypatch.setenv("NEWSARCHIVE_PASSAGES_PER_ARTICLE", "5")
     app = create_app()
     assert app.config["DATA_DIR"] == tmp_path / "from-env"
-    assert app.config["SETTINGS"].passages_per_article == 3
+    assert app.config["SETTINGS"].passages_per_article == 5
     assert app.config["MODEL"] == Settings().model  # untouched default
     app = create_app({"DATA_DIR": tmp_path / "from-test", "PASSAGES_PER_ARTICLE": 1})
     assert app.config["SETTINGS"].data_dir == tmp_path / "from-test"
