@@ -73,6 +73,19 @@ def load_labels(path: Path | None) -> tuple[list[dict], set[str]]:
     return gold, fully
 
 
+def by_label_ids(gold: list[dict], articles: dict[str, dict], predicted: dict[str, list]) -> tuple[dict, dict]:
+    """The store's articles and predictions keyed by the labels' ids. A local file's id hashes its
+    path, so the seed's differs in every checkout: such articles match their label by file name."""
+    by_name = {g["url"].rsplit("/", 1)[-1]: g["article_id"] for g in gold if g["url"].startswith("file:")}
+    rename = {}
+    for ident, article in articles.items():
+        name = ((article or {}).get("url") or "").rsplit("/", 1)[-1]
+        if ident not in by_name.values() and name in by_name:
+            rename[ident] = by_name[name]
+    return ({rename.get(i, i): a for i, a in articles.items()},
+            {rename.get(i, i): p for i, p in predicted.items()})
+
+
 def locate(label: dict, paragraphs: list[str]) -> int | None:
     needle = label.get("paragraph_needle") or ""
     if label.get("paragraph") is None:
@@ -183,6 +196,7 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     predicted, pages_per_s = ours(articles)
+    articles, predicted = by_label_ids(gold, articles, predicted)
     result = score(gold, fully, predicted, articles)
     result.pop("misses")
     halves = {}

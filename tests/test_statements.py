@@ -140,14 +140,13 @@ def test_benchmark_levels_on_the_statements_the_index_stored(indexed_archive):
     gold, fully = bench.load_labels(None)
     store = Store(indexed_archive)
     try:
-        articles = {g["article_id"]: store.get_article(g["article_id"]) for g in gold} | {
-            a: store.get_article(a) for a in fully}
+        articles = {r[0]: store.get_article(r[0]) for r in store.db.execute("SELECT id FROM articles")}
         predicted: dict[str, list[dict]] = {}
         for row in store.db.execute("SELECT * FROM statements ORDER BY article_id, paragraph, start"):
             predicted.setdefault(row["article_id"], []).append(dict(row))
     finally:
         store.close()
-    articles = {a: v for a, v in articles.items() if v is not None}
+    articles, predicted = bench.by_label_ids(gold, articles, predicted)
     result = bench.score(gold, fully, predicted, articles)
     assert result["speaker_precision"] >= LEVELS["speaker_precision"], result
     assert result["speaker_recall"] >= LEVELS["speaker_recall"], result
