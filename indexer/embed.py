@@ -60,7 +60,7 @@ class Encoder(Protocol):
         """Tokens per text (an ordering hint for batching)."""
 
     def matched_words(self, query: str, query_tokens: np.ndarray) -> Callable[[str, np.ndarray], list]:
-        """A function (passage text, its token vectors) -> [(start, end, query word)]."""
+        """A function (passage text, query x passage token similarities) -> [(start, end, query word)]."""
 
 
 def offline_environment() -> None:
@@ -285,10 +285,9 @@ class Embedder:
         with self.model_lock:  # the tokenizer is shared by every server thread
             query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
-        def matched(text: str, passage_tokens: np.ndarray) -> list[tuple[int, int, str]]:
+        def matched(text: str, similarities: np.ndarray) -> list[tuple[int, int, str]]:
             with self.model_lock:
-                return late.matched_words(model.tokenizer, model.max_seq_length, query, query_words,
-                                          query_tokens, text, passage_tokens)
+                return late.matched_spans(model.tokenizer, model.max_seq_length, query, query_words, similarities, text)
 
         return matched
 

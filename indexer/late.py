@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .keyword import STOPWORDS
+from .token_scoring import TokenScores, from_similarities, stack
 
 # A query word's best passage word is shown to the reader from this cosine on. Measured on
 # the top 5 of the dev questions: from 0.55 nearly all are the word itself, another form of
@@ -62,10 +63,18 @@ def matched_words(tokenizer: Any, max_length: int, query: str, query_words: list
     `query_words` is `kept_words(tokenizer, query, max_length)`, computed once a query."""
     if not len(query_tokens) or not len(passage_tokens):
         return []
+    return matched_spans(tokenizer, max_length, query, query_words, query_tokens @ passage_tokens.T, text, threshold)
+
+
+def matched_spans(tokenizer: Any, max_length: int, query: str, query_words: list, similarities: np.ndarray,
+                  text: str, threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
+    """matched_words from the query x passage token similarities late interaction computed
+    (indexer.token_scoring): the highlight decodes and compares nothing again."""
+    if not similarities.size:
+        return []
     passage_words = kept_words(tokenizer, text, max_length)
-    if len(query_words) != len(query_tokens) or len(passage_words) != len(passage_tokens):
+    if similarities.shape != (len(query_words), len(passage_words)):
         return []  # stored under another tokenizer or length limit
-    similarities = query_tokens @ passage_tokens.T
     best = similarities.argmax(axis=1)
     found = {passage_words[j]: query[slice(*query_words[q])] for q, j in enumerate(best)
              if similarities[q, j] >= threshold and passage_words[j] is not None}
@@ -103,18 +112,19 @@ def maxsim(query_tokens: np.ndarray, passage_tokens: np.ndarray) -> float:
 
 
 def scores(query_tokens: np.ndarray, blobs: dict[int, bytes], dimension: int) -> dict[int, float]:
-    """maxsim for many passages at once: their int8 tokens stacked into one matrix, one
-    product with the query, the best match per passage by segment (measured: 4.7 ms for
-    400 passages, against 9.5 ms one passage at a time)."""
-    ids = [i for i, blob in blobs.items() if len(blob) >= dimension + 2]
+    """maxsim for many passages at once (see similarities)."""
+    return similarities(query_tokens, blobs, dimension).scores
+
+
+def similarities(query_tokens: np.ndarray, blobs: dict[int, bytes], dimension: int) -> TokenScores:
+    """maxsim for many passages at once, with the token similarities behind it (the highlight's):
+    their int8 tokens stacked into one matrix, one product with the query, the best match per
+    passage by segment (measured: 4.7 ms for 400 passages, against 9.5 ms one at a time)."""
+    ids, counts = stack(blobs, dimension + 2)
     if not ids or not len(query_tokens):
-        return dict.fromkeys(blobs, 0.0)
-    counts = np.fromiter((len(blobs[i]) // (dimension + 2) for i in ids), dtype=np.int64, count=len(ids))
+        return TokenScores(dict.fromkeys(blobs, 0.0))
     scales = np.concatenate([np.frombuffer(blobs[i], dtype=np.float16, count=c) for i, c in zip(ids, counts)])
     quantised = np.concatenate([np.frombuffer(blobs[i], dtype=np.int8, offset=2 * c) for i, c in zip(ids, counts)])
-    similarities = (quantised.reshape(-1, dimension).astype(np.float32) @ query_tokens.T.astype(np.float32))
-    similarities *= scales.astype(np.float32)[:, None]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    best = np.maximum.reduceat(similarities, starts, axis=0)  # passages x query tokens
-    found = dict(zip(ids, best.mean(axis=1).tolist()))
-    return {i: found.get(i, 0.0) for i in blobs}
+    products = (quantised.reshape(-1, dimension).astype(np.float32) @ query_tokens.T.astype(np.float32))
+    products *= scales.astype(np.float32)[:, None]
+    return from_similarities(products, ids, counts, blobs)

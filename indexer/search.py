@@ -270,13 +270,13 @@ class SearchEngine:
         by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()})) if codec else {}
         blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
         words = self.embedder.matched_words(query, query_tokens)
+        late = codec.similarities(query_tokens, blobs) if codec else None
 
         def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
-            if passage_id not in blobs:
-                return []
-            return words(text, codec.decode(blobs[passage_id]))
+            similarities = late.of(passage_id) if late else None  # scoring's own: nothing decoded again
+            return [] if similarities is None else words(text, similarities)
 
-        return (codec.scores(query_tokens, blobs) if codec else dict.fromkeys(rows, 0.0)), matched
+        return (late.scores if late else dict.fromkeys(rows, 0.0)), matched
 
     def _token_store(self) -> TokenStore | None:
         with self._lock:

@@ -34,6 +34,7 @@ from typing import Protocol
 import numpy as np
 
 from . import late
+from .token_scoring import PqTables, TokenScores, from_similarities, normalised_products, stack
 
 # Passages whose token vectors train a codebook (~40 content tokens each: ~80k vectors).
 TRAIN_PASSAGES = 2000
@@ -61,6 +62,9 @@ class TokenCodec(Protocol):
     def scores(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> dict[int, float]:
         """MaxSim of each passage's tokens against the query's (0.0 for a passage without tokens)."""
 
+    def similarities(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> TokenScores:
+        """The scores with the token similarities behind them (for the highlight)."""
+
     def state(self) -> bytes:
         """The codebook, to store (empty for a codec without one)."""
 
@@ -69,21 +73,6 @@ class TokenCodec(Protocol):
 
 def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-
-
-def maxsim_stacked(query_tokens: np.ndarray, ids: list[int], counts: np.ndarray, tokens: np.ndarray,
-                   blobs: dict) -> dict[int, float]:
-    """MaxSim of passages whose decoded tokens are stacked in `tokens` (counts[i] rows for ids[i]),
-    not necessarily unit length (each row's similarities are divided by its norm: cheaper than
-    normalising the rows): one product with the query, the best match per passage by segment."""
-    found: dict[int, float] = {}
-    if ids and len(query_tokens):
-        similarities = tokens @ np.ascontiguousarray(query_tokens, dtype=np.float32).T
-        similarities /= np.sqrt(np.maximum(np.einsum("ij,ij->i", tokens, tokens), 1e-24))[:, None]
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        best = np.maximum.reduceat(similarities, starts, axis=0)
-        found = dict(zip(ids, best.mean(axis=1).tolist()))
-    return {i: found.get(i, 0.0) for i in blobs}
 
 
 class Int8Codec:
@@ -108,6 +97,9 @@ class Int8Codec:
 
     def scores(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> dict[int, float]:
         return late.scores(query_tokens, blobs, self.dimension)
+
+    def similarities(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> TokenScores:
+        return late.similarities(query_tokens, blobs, self.dimension)
 
     def state(self) -> bytes:
         return b""
@@ -149,12 +141,18 @@ class _CodebookCodec:
         return _unit(self._decode(self._codes(blob)))
 
     def scores(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> dict[int, float]:
-        ids = [i for i, blob in blobs.items() if len(blob) >= self.token_bytes]
+        return self.similarities(query_tokens, blobs).scores
+
+    def similarities(self, query_tokens: np.ndarray, blobs: dict[int, bytes]) -> TokenScores:
+        ids, counts = stack(blobs, self.token_bytes)
         if not ids or not len(query_tokens):
-            return dict.fromkeys(blobs, 0.0)
-        counts = np.fromiter((len(blobs[i]) // self.token_bytes for i in ids), dtype=np.int64, count=len(ids))
+            return TokenScores(dict.fromkeys(blobs, 0.0))
         codes = np.frombuffer(b"".join(blobs[i] for i in ids), dtype=np.uint8).reshape(-1, self.token_bytes)
-        return maxsim_stacked(query_tokens, ids, counts, self._decode(codes), blobs)
+        return from_similarities(self._similarities(codes, query_tokens), ids, counts, blobs)
+
+    def _similarities(self, codes: np.ndarray, query_tokens: np.ndarray) -> np.ndarray:
+        """Stacked tokens x query tokens cosines: decoded, then one product."""
+        return normalised_products(self._decode(codes), query_tokens)
 
     def _decode(self, codes: np.ndarray) -> np.ndarray:
         """The token vectors of stacked codes, not yet renormalised."""
@@ -281,6 +279,7 @@ class PqCodec(_CodebookCodec):
         self.parts = parts
         self.token_bytes = parts
         self.pq = None
+        self._tables = None  # the centroids for scoring from codes, read on first use
 
     @property
     def needs_training(self) -> bool:
@@ -295,7 +294,7 @@ class PqCodec(_CodebookCodec):
         pq.cp.min_points_per_centroid = 1
         pq.cp.niter = KMEANS_ITERATIONS
         pq.train(sample)
-        self.pq = pq
+        self.pq, self._tables = pq, None
 
     def _encode(self, tokens: np.ndarray) -> np.ndarray:
         return self.pq.compute_codes(tokens)
@@ -304,6 +303,13 @@ class PqCodec(_CodebookCodec):
         if not len(codes):
             return np.zeros((0, self.dimension), np.float32)
         return self.pq.decode(np.ascontiguousarray(codes))
+
+    def _similarities(self, codes: np.ndarray, query_tokens: np.ndarray) -> np.ndarray:
+        """Scored from the codes by lookup tables, not decoded (indexer.token_scoring)."""
+        import faiss
+        if self._tables is None:
+            self._tables = PqTables(faiss.vector_to_array(self.pq.centroids), self.parts)
+        return self._tables.similarities(codes, query_tokens)
 
     def state(self) -> bytes:
         import faiss
@@ -316,7 +322,7 @@ class PqCodec(_CodebookCodec):
         if index.d != self.dimension or index.pq.M != self.parts:
             raise ValueError(f"codebook does not fit {self.name} at d={self.dimension}")
         self._holder = index  # the quantizer lives inside the index
-        self.pq = index.pq
+        self.pq, self._tables = index.pq, None
 
 
 def _pq_index(pq) -> object:

@@ -102,6 +102,9 @@ def test_the_words_that_matched_are_found_in_the_passage(embedder):
     assert [(text[s:e], word) for s, e, word in spans] == [("threat", "threatened")]
     assert late.matched_words(model.tokenizer, model.max_seq_length, query, words, query_tokens,
                               text, unit_rows(3)) == []  # vectors that do not belong to this text: nothing
+    found = late.similarities(query_tokens, {1: late.pack(embedder.encode_tokens([text])[0])}, 384)
+    assert [(text[s:e], w) for s, e, w in embedder.matched_words(query, query_tokens)(text, found.of(1))] \
+        == [("threat", "threatened")]  # the highlight from the scoring pass's own similarities
 
 
 def test_one_batch_gives_the_dense_query_and_the_question_tokens(embedder):

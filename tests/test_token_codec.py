@@ -79,6 +79,27 @@ def test_maxsim_ranks_passages_as_the_int8_store_does(name, real_tokens, embedde
     assert np.mean(correlations) >= 0.95, np.mean(correlations)
 
 
+@pytest.mark.parametrize("name", sorted(TOKEN_CODECS))
+def test_scores_from_codes_match_decoding_and_feed_the_highlight(name, real_tokens, embedder):
+    """pq scores from lookup tables, not decoded tokens (indexer.token_scoring): the same MaxSim
+    as decoding within float rounding, and each passage's similarities are the ones the
+    highlight used to compute from the decoded tokens."""
+    learn, judge, _ = real_tokens
+    codec = trained(name, learn)
+    blobs = {i: codec.encode(t) for i, t in enumerate(judge)} | {99: b""}
+    query_tokens = embedder.encode_query_tokens("who threatened retaliation against the sanctions")
+    found = codec.similarities(query_tokens, blobs)
+    for i, blob in blobs.items():
+        decoded = codec.decode(blob)
+        if not len(decoded):
+            assert found.scores[i] == 0.0 and found.of(i) is None
+            continue
+        products = query_tokens @ decoded.T
+        assert np.allclose(found.of(i), products, atol=1e-4)
+        assert abs(found.scores[i] - products.max(axis=1).mean()) < 1e-4
+    assert found.scores == pytest.approx(codec.scores(query_tokens, blobs))
+
+
 def test_empty_passages_encode_and_score_zero():
     rows = np.random.default_rng(0).normal(size=(600, 384)).astype(np.float32)
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
