@@ -46,7 +46,8 @@ def main() -> None:
     from indexer.build import build_index
     from indexer.embed import Embedder
     from indexer.search import SearchEngine
-    from indexer.token_codec import TRAIN_PASSAGES, new_codec
+    from indexer.token_codec import TRAIN_PASSAGES, _CodebookCodec, new_codec
+    from indexer.token_scoring import stack
     from indexer.token_store import TokenStore, store_path
     from retrieval import evaluate
     from webui.server import limit_threads
@@ -94,7 +95,7 @@ def main() -> None:
         cosines = np.concatenate([np.sum(codec.decode(blobs[h]) * originals[h], axis=1) for h in hashes])
         generations.write_meta(folder, dict(meta, token_codec=name, token_key=key))
         engine = SearchEngine(Settings.load(data_dir, token_codec=name), embedder=embedder)
-        late_times, score_times, late_scores = [], [], {}
+        late_times, score_times, decode_times, late_scores = [], [], [], {}
         plain = engine._late_scores
 
         def timed(gen, query, query_tokens, rows):
@@ -116,6 +117,12 @@ def main() -> None:
             t = time.perf_counter()
             decoder.scores(qt, candidates)
             score_times.append(time.perf_counter() - t)
+            if isinstance(decoder, _CodebookCodec):  # the same scores by decoding (before lookup tables)
+                ids, counts = stack(candidates, decoder.token_bytes)
+                t = time.perf_counter()
+                codes = np.frombuffer(b"".join(candidates[i] for i in ids), np.uint8).reshape(-1, decoder.token_bytes)
+                _CodebookCodec._similarities(decoder, codes, qt)
+                decode_times.append(time.perf_counter() - t)
         reader.close()
         late_by_codec[name] = late_scores
         payload = sum(len(b) for b in blobs.values())
@@ -128,6 +135,7 @@ def main() -> None:
             "late_ms_p50": round(1000 * float(np.median(late_times)), 2),
             "late_ms_p95": round(1000 * float(np.percentile(late_times, 95)), 2),
             "scoring_ms_p50": round(1000 * float(np.median(score_times)), 2),
+            "scoring_by_decoding_ms_p50": round(1000 * float(np.median(decode_times)), 2) if decode_times else None,
             "candidates_mean": round(float(np.mean([len(s) for s in late_scores.values()])), 1),
             **{label: q for label, q in quality.items()}}
         print(json.dumps({name: results[name]}), flush=True)

@@ -338,6 +338,7 @@ TOKEN_CODECS = {
     "residual-2bit": lambda d: ResidualCodec(d, 2),
     "residual-1bit": lambda d: ResidualCodec(d, 1),
     "pq-64": lambda d: PqCodec(d, 64),
+    "pq-48": lambda d: PqCodec(d, 48),
     "pq-32": lambda d: PqCodec(d, 32),
 }
 

@@ -1,0 +1,39 @@
+"""The question's lighter parse (indexer.question_parse) gives answers.question_kinds the same
+kinds as the full spaCy pipeline, for every question the benchmarks hold and keyword queries."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer import answers, question_parse
+
+DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+
+
+def queries() -> list[str]:
+    found = ["who threatened retaliation", "How many people died", "what is the name of the Scottish man",
+             "which Cleveland lineman", "how did officers get in", "Who's the minister", "ukraine sanctions oil"]
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if isinstance(row.get("query"), str):
+                found.append(row["query"])
+    return list(dict.fromkeys(found))
+
+
+def test_the_lighter_parse_gives_the_same_question_kinds(monkeypatch):
+    pipeline = answers.nlp()
+    if pipeline is None:
+        pytest.skip("spaCy's model is not installed")
+    asked = queries()
+    full = [answers.question_kinds(q) for q in asked]
+
+    class Lighter:  # answers.question_kinds with `question_parse.tag(pipeline, query)` for `pipeline(query)`
+        def __call__(self, text):
+            return question_parse.tag(pipeline, text)
+
+    monkeypatch.setattr(answers, "_nlp", Lighter())
+    assert [answers.question_kinds(q) for q in asked] == full
+    assert len(asked) > 100 and any(full)
