@@ -173,3 +173,31 @@ def test_the_vector_index_kind_follows_the_archive_size():
     settings = Settings(approximate_above=100, compress_vectors_above=1000)
     assert [vector_kind(settings, n) for n in (100, 101, 1000, 1001)] == ["flat", "ivf", "ivf", "ivf-sq8"]
     assert vector_kind(Settings(approximate_above=100, compress_vectors_above=0), 10**9) == "ivf"
+
+
+def test_a_new_token_store_uses_large_pages_and_an_old_one_still_reads(tmp_path):
+    """New stores: 16 KB pages (indexer.token_store.PAGE_SIZE); a store made on 4 KB pages
+    before reads and grows as ever."""
+    import sqlite3
+
+    from indexer.blobstore import TOKEN_VECTORS
+    from indexer.token_store import PAGE_SIZE
+    new = TokenStore(tmp_path / "new" / "tokens.sqlite")
+    new.put_many("m", [("h", b"x" * 100)])
+    assert new.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    new.close()
+    old_path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(old_path)
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute(TOKEN_VECTORS.schema())
+    conn.execute("INSERT INTO token_vectors(model, hash, tokens) VALUES ('m', 'a', x'01')")
+    conn.commit()
+    conn.close()
+    old = TokenStore(old_path)
+    old.put_many("m", [("b", b"\x02")])
+    assert old.get_many("m", ["a", "b"]) == {"a": b"\x01", "b": b"\x02"}
+    assert old.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    old.close()
+    reader = TokenStore(tmp_path / "new" / "tokens.sqlite", readonly=True)
+    assert reader.get_many("m", ["h"]) == {"h": b"x" * 100}
+    reader.close()
