@@ -313,8 +313,10 @@ class PqCodec(_CodebookCodec):
 
     def state(self) -> bytes:
         import faiss
-        return faiss.serialize_index(faiss.IndexPQ(self.pq.d, self.pq.M, self.pq.nbits)
-                                     if self.pq is None else _pq_index(self.pq)).tobytes()
+        index = faiss.IndexPQ(self.pq.d, self.pq.M, self.pq.nbits)  # the quantizer travels inside an index
+        faiss.copy_array_to_vector(faiss.vector_to_array(self.pq.centroids), index.pq.centroids)
+        index.is_trained = True
+        return faiss.serialize_index(index).tobytes()
 
     def load_state(self, state: bytes) -> None:
         import faiss
@@ -323,14 +325,6 @@ class PqCodec(_CodebookCodec):
             raise ValueError(f"codebook does not fit {self.name} at d={self.dimension}")
         self._holder = index  # the quantizer lives inside the index
         self.pq, self._tables = index.pq, None
-
-
-def _pq_index(pq) -> object:
-    import faiss
-    index = faiss.IndexPQ(pq.d, pq.M, pq.nbits)
-    faiss.copy_array_to_vector(faiss.vector_to_array(pq.centroids), index.pq.centroids)
-    index.is_trained = True
-    return index
 
 
 TOKEN_CODECS = {
