@@ -106,7 +106,7 @@ def main() -> None:
             return found
 
         engine._late_scores = timed
-        quality = {label: {k: round(v, 4) for k, v in evaluate(engine, questions).items() if k != "ranks"}
+        quality = {label: {k: round(v, 4) for k, v in evaluate(engine, questions).items() if isinstance(v, float)}
                    for label, questions in sets.items()}
         # the scoring alone (no store read), on the candidates of every question
         reader = TokenStore(store_path(data_dir), readonly=True)

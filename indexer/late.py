@@ -70,8 +70,8 @@ def matched_spans(tokenizer: Any, max_length: int, query: str, query_words: list
                   text: str, threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
     """matched_words from the query x passage token similarities late interaction computed
     (indexer.token_scoring): the highlight decodes and compares nothing again."""
-    if not similarities.size:
-        return []
+    if not similarities.size or similarities.max() < threshold:
+        return []  # no close match: the passage's words (a tokenizer pass, most of the cost) are not needed
     passage_words = kept_words(tokenizer, text, max_length)
     if similarities.shape != (len(query_words), len(passage_words)):
         return []  # stored under another tokenizer or length limit
