@@ -1,6 +1,6 @@
 """How token vectors for late interaction are stored: `TokenCodec` turns a passage's content-token
 vectors (n x d, unit length) into bytes and back, and scores many passages against a query's
-tokens (MaxSim on the decoded vectors).
+tokens (MaxSim: pq from its codes by lookup tables, the others on the decoded vectors).
 
 - `int8`: each token an int8 vector with its own float16 scale, d + 2 bytes (386 at d=384):
   the original store (indexer.late's pack/unpack), no codebook.
