@@ -187,7 +187,7 @@ class IvfIndex(FaissIndex):
 class IvfSq8Index(IvfIndex):
     """IVF over 8-bit scalar-quantised vectors (a byte a dimension, ranges learnt per dimension):
     a quarter of IVF's memory (384 bytes a vector at d=384), for the largest archives.
-    Measured (benchmarks/vector_kinds.py): see COMPRESS_ABOVE in archive/config.py's help."""
+    Measured (benchmarks/vector_kinds.py): see compress_vectors_above in archive/config.py."""
 
     kind = "ivf-sq8"
 
