@@ -22,7 +22,7 @@ from indexer.token_store import TokenStore, store_path
 # well): residual-2bit 0.895 / 0.660, residual-1bit 0.797 / 0.455, pq-64 0.899 / 0.858, pq-32
 # 0.784 / 0.687. The bounds leave a margin below these.
 COSINE_BOUNDS = {"int8": (0.999, 0.995), "residual-2bit": (0.87, 0.60), "residual-1bit": (0.76, 0.40),
-                 "pq-64": (0.87, 0.82), "pq-48": (0.82, 0.74), "pq-32": (0.75, 0.64)}  # pq-48: 0.856 / 0.814 on the 181 pages
+                 "pq-64": (0.87, 0.82), "pq-48": (0.82, 0.74), "pq-32": (0.75, 0.64)}  # pq-48: 0.856 / 0.814, 181 pages
 
 
 @pytest.fixture(scope="module")
