@@ -40,6 +40,8 @@ def _subject(verb):
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head  # "the United States, which accuses him": the noun it stands for
             return subject
+        if _misread_as_modifier(verb):
+            return verb.head
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
@@ -49,6 +51,15 @@ def _subject(verb):
             continue
         return None
     return None
+
+
+def _misread_as_modifier(verb) -> bool:
+    """'WeWork's parent company, The We Company, announced ... that it was withdrawing': the
+    small model hangs the verb on the noun as a participle; one with a clause of its own and no
+    agent ("by ...") is the noun's predicate, the noun its subject."""
+    return verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") \
+        and not any(c.dep_ in ("agent", "auxpass", "nsubj", "nsubjpass") for c in verb.children) \
+        and any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def _inverted_subject(verb):

@@ -97,8 +97,7 @@ def speaker_of(head) -> Speaker | None:
     written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
     ent = _entity_in(tokens, head)
     words = [t for t in tokens if not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
-    proper = bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
-                                 for t in words)
+    proper = _proper(words)
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
@@ -116,11 +115,20 @@ def speaker_of(head) -> Speaker | None:
     # a name in apposition to a person's role ("the deputy director, Eva-Marie Persson") is a person
     appositive = ent.root.dep_ == "appos" and head.pos_ == "NOUN" and head.lower_ not in ORG_NOUNS
     kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
-    name = clean_name(ent.text)
-    if kind == "ORG" and proper and ent.start <= head.i < ent.end:
+    # a capitalised "The" inside a sentence belongs to the name ("..., The We Company, announced")
+    name = clean_name(ent.text, drop_article=not (ent[0].text == "The" and ent[0].i != ent[0].sent.start))
+    if kind == "ORG" and _proper(words, joined=True) and ent.start <= head.i < ent.end:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+def _proper(words, joined: bool = False) -> bool:
+    """All capitalised proper nouns (and "'s"); `joined`: also "of", "for", "and" between them,
+    as an organisation's name has them ("California Governor's Office of Emergency Services")."""
+    return bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
+                               or (joined and t.lower_ in ("of", "for", "and", "&") and 0 < n < len(words) - 1)
+                               for n, t in enumerate(words))
 
 
 def _role_text(tokens, ent) -> str | None:
