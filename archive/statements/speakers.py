@@ -24,7 +24,8 @@ ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "offic
 REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
                    "statement", "release"}
 # who speaks for a place's institutions when no one is named
-COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry"}
+COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry", "military",
+              "army", "navy"}
 HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
