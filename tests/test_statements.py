@@ -231,3 +231,9 @@ def test_name_variants_with_middle_initials_are_one_speaker():
     assert speaker_key("James P. Kennedy Jr.") == speaker_key("James Kennedy Jr")
     assert speaker_key("Sergei Shoigu") != speaker_key("Sergei Lavrov")
     assert speaker_matches("Sonya A. Zoghlin", "Sonya Zoghlin") and speaker_matches("Sonya A. Zoghlin", "zoghlin")
+
+
+def test_a_position_written_before_a_name_is_the_role():
+    from archive.statements.speakers import person_name
+    assert person_name("Browns DL Sheldon Richardson") == ("Sheldon Richardson", "Browns DL")
+    assert person_name("AJ Styles") == ("AJ Styles", None) and person_name("Sergei Shoigu") == ("Sergei Shoigu", None)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .lexicon import CUE_VERBS, OBJECT_CUES
 from .quotes import Quote, find_quotes
-from .speakers import Names, Speaker, clean_name, speaker_of
+from .speakers import Names, Speaker, clean_name, person_name, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
@@ -289,7 +289,7 @@ def collect_names(docs, title_doc=None) -> Names:
     for doc in ([title_doc] if title_doc is not None else []) + list(docs):
         for ent in doc.ents:
             if ent.label_ == "PERSON":
-                names.add_person(clean_name(ent.text))
+                names.add_person(person_name(clean_name(ent.text))[0])
             elif ent.label_ == "ORG":
                 name = clean_name(ent.text)
                 if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):

@@ -118,10 +118,27 @@ def speaker_of(head) -> Speaker | None:
     kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
     # a capitalised "The" inside a sentence belongs to the name ("..., The We Company, announced")
     name = clean_name(ent.text, drop_article=not (ent[0].text == "The" and ent[0].i != ent[0].sent.start))
+    if kind == "PERSON":
+        name, title = person_name(name)
+        role = role or title
     if kind == "ORG" and _proper(words, joined=True) and ent.start <= head.i < ent.end:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+_ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # "DL", "QB", "CEO", "MP": a position, not a name
+
+
+def person_name(name: str) -> tuple[str, str | None]:
+    """'Browns DL Sheldon Richardson' -> ('Sheldon Richardson', 'Browns DL'): the small model
+    takes a position written before a name into the name; the words after the last
+    abbreviation are the name when two or more are left."""
+    words = name.split()
+    cut = max((i for i, w in enumerate(words) if _ABBREVIATION.match(w)), default=-1) + 1
+    if cut == 0 or len(words) - cut < 2:
+        return name, None
+    return " ".join(words[cut:]), " ".join(words[:cut])
 
 
 def _proper(words, joined: bool = False) -> bool:
