@@ -6,6 +6,7 @@ Functions over a `Store`; reads leave out duplicates (their original holds the s
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .store import Store
@@ -16,6 +17,17 @@ _SELECT = ("SELECT s.id, s.article_id, s.paragraph, s.end_paragraph, s.speaker, 
            " s.text, s.cue, s.kind, s.acts, a.title, a.url, a.canonical_url, a.published,"
            " coalesce(a.site_name, a.domain) AS source, a.language"
            " FROM statements s JOIN articles a ON a.id = s.article_id WHERE a.duplicate_of IS NULL")
+
+
+_INITIAL = re.compile(r"^[a-z]\.?$")
+
+
+def speaker_key(name: str | None) -> str:
+    """One key for the ways articles write a name: "Sonya A. Zoghlin" and "Sonya Zoghlin",
+    "James P. Kennedy Jr." and "James Kennedy Jr" (middle initials and dots left out)."""
+    words = (name or "").lower().replace(",", " ").split()
+    kept = [w for i, w in enumerate(words) if not (0 < i < len(words) - 1 and _INITIAL.match(w))]
+    return " ".join(w.rstrip(".") for w in kept)
 
 
 def stale(store: Store, wanted: dict[str, str], version: int) -> list[str]:

@@ -16,8 +16,6 @@ import pytest
 from webui import create_app
 from webui.server import make_server, server_url
 
-SHOIGU_REGRESSION = ('KNOWN REGRESSION (issue 12, open): after merging the wider statement extraction, more statements compete and Sergei Shoigu ranks 5th among the answers to "who threatened retaliation" (Ilhan Omar, Bush, Hrafnsson, Morrison first), so the card and the passage boost miss him; the statement ranking must be fixed, not this test')
-
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,7 +103,6 @@ def test_ask_read_follow_the_citation_to_the_highlighted_paragraph(live_server, 
     assert page.console_errors == []  # no CSP violation, no script error
 
 
-@pytest.mark.xfail(reason=SHOIGU_REGRESSION, strict=False)
 def test_who_question_shows_the_answer_card_and_its_citation(live_server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(f"{live_server}/?q={quote_plus(QUESTION)}")

@@ -213,3 +213,27 @@ def test_a_quote_paragraph_continues_the_attributed_quote_before_it():
                      "“Nobody expected the roads to stay closed for this long, and nobody was told why.”")
     assert by_text(statements, "frequency of lethal force").speaker == "Philip Luther"
     assert by_text(statements, "Nobody expected").speaker is None  # narration came between
+
+
+def test_the_question_verb_is_the_act_not_the_content():
+    from indexer.question import topic_of
+    from indexer.statements import content_of, question_cue
+    for question, content in (("who threatened retaliation", "retaliation"),
+                              ("who has warned about inflation", "about inflation"),
+                              ("who is the lawyer", "the lawyer")):
+        assert content_of(topic_of(question), question_cue(question)) == content
+
+
+def test_name_variants_with_middle_initials_are_one_speaker():
+    from archive.statement_store import speaker_key
+    from indexer.statements import speaker_matches
+    assert speaker_key("Sonya A. Zoghlin") == speaker_key("Sonya Zoghlin")
+    assert speaker_key("James P. Kennedy Jr.") == speaker_key("James Kennedy Jr")
+    assert speaker_key("Sergei Shoigu") != speaker_key("Sergei Lavrov")
+    assert speaker_matches("Sonya A. Zoghlin", "Sonya Zoghlin") and speaker_matches("Sonya A. Zoghlin", "zoghlin")
+
+
+def test_a_position_written_before_a_name_is_the_role():
+    from archive.statements.speakers import person_name
+    assert person_name("Browns DL Sheldon Richardson") == ("Sheldon Richardson", "Browns DL")
+    assert person_name("AJ Styles") == ("AJ Styles", None) and person_name("Sergei Shoigu") == ("Sergei Shoigu", None)

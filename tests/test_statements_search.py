@@ -15,8 +15,6 @@ from archive.store import Store
 from indexer.build import build_index
 from webui.cli import main
 
-SHOIGU_REGRESSION = ('KNOWN REGRESSION (issue 12, open): after merging the wider statement extraction, more statements compete and Sergei Shoigu ranks 5th among the answers to "who threatened retaliation" (Ilhan Omar, Bush, Hrafnsson, Morrison first), so the card and the passage boost miss him; the statement ranking must be fixed, not this test')
-
 QUESTION = "who threatened retaliation"
 
 
@@ -66,9 +64,9 @@ def test_unchanged_articles_are_never_parsed_again_and_full_rebuilds(archive_cop
     s.close()
 
 
-@pytest.mark.xfail(reason=SHOIGU_REGRESSION, strict=False)
 def test_who_question_answers_by_name_and_ranks_the_passage(search_engine):
     response = search_engine.search(QUESTION, k=10)
+    assert response["answers"][0]["speaker"] == "Sergei Shoigu"  # the one who threatened, not those speaking of threats
     shoigu = [a for a in response["answers"] if a["speaker"] == "Sergei Shoigu"]
     assert shoigu and shoigu[0]["role"] == "Russian Defense Minister"
     assert "forced to use similar weapons" in shoigu[0]["text"]
@@ -90,7 +88,6 @@ def test_speaker_filter_keeps_passages_quoting_the_speaker(search_engine):
     assert search_engine.search("cluster munitions", k=10, speaker="Nobody Knownname")["results"] == []
 
 
-@pytest.mark.xfail(reason=SHOIGU_REGRESSION, strict=False)
 def test_cli_who_question_names_shoigu_with_role_and_cited_paragraph(indexed_archive):
     result = CliRunner().invoke(main, ["--data-dir", str(indexed_archive), "search", QUESTION, "--json"])
     assert result.exit_code == 0, result.output

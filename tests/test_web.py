@@ -21,8 +21,6 @@ from archive.store import Store
 from webui import create_app, openapi, resources, server
 from webui.cli import main
 
-SHOIGU_REGRESSION = ('KNOWN REGRESSION (issue 12, open): after merging the wider statement extraction, more statements compete and Sergei Shoigu ranks 5th among the answers to "who threatened retaliation" (Ilhan Omar, Bush, Hrafnsson, Morrison first), so the card and the passage boost miss him; the statement ranking must be fixed, not this test')
-
 QUESTION = "who threatened retaliation"
 SPEC = openapi.spec()
 XSS = "<script>alert(1)</script>"
@@ -656,7 +654,6 @@ def test_limit_threads_caps_torch_and_faiss():
 
 # -- who said what ----------------------------------------------------------------------
 
-@pytest.mark.xfail(reason=SHOIGU_REGRESSION, strict=False)
 def test_api_search_who_question_has_a_cited_answer(client, seed_id):
     body = check_spec(client.get("/api/search", query_string={"q": QUESTION}))
     answer = next(a for a in body["answers"] if a["speaker"] == "Sergei Shoigu")
@@ -688,7 +685,6 @@ def test_api_statements_and_speakers(client):
     assert found == []
 
 
-@pytest.mark.xfail(reason=SHOIGU_REGRESSION, strict=False)
 def test_search_page_answer_card_and_speaker_page(client, seed_id):
     html = client.get("/", query_string={"q": QUESTION}).get_data(as_text=True)
     card = html.split('class="answers"', 1)[1].split("</section>", 1)[0]

@@ -230,7 +230,7 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
     if resolved != phrase and resolved in names.full:
         return resolved, names.roles.get(resolved)
-    if sp.as_written[:1].isupper() and names.org_named(clean_name(sp.as_written)):
+    if clean_name(sp.as_written)[:1].isupper() and names.org_named(clean_name(sp.as_written)):  # "the U.S. Attorney's Office"
         return names.org_named(clean_name(sp.as_written)), None
     person = names.by_role(phrase)
     if person:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .lexicon import CUE_VERBS, OBJECT_CUES
 from .quotes import Quote, find_quotes
-from .speakers import Names, Speaker, clean_name, speaker_of
+from .speakers import Names, Speaker, clean_name, person_name, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
@@ -40,6 +40,8 @@ def _subject(verb):
             if subject.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head  # "the United States, which accuses him": the noun it stands for
             return subject
+        if _misread_as_modifier(verb):
+            return verb.head
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
@@ -49,6 +51,15 @@ def _subject(verb):
             continue
         return None
     return None
+
+
+def _misread_as_modifier(verb) -> bool:
+    """'WeWork's parent company, The We Company, announced ... that it was withdrawing': the
+    small model hangs the verb on the noun as a participle; one with a clause of its own and no
+    agent ("by ...") is the noun's predicate, the noun its subject."""
+    return verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") \
+        and not any(c.dep_ in ("agent", "auxpass", "nsubj", "nsubjpass") for c in verb.children) \
+        and any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def _inverted_subject(verb):
@@ -278,7 +289,7 @@ def collect_names(docs, title_doc=None) -> Names:
     for doc in ([title_doc] if title_doc is not None else []) + list(docs):
         for ent in doc.ents:
             if ent.label_ == "PERSON":
-                names.add_person(clean_name(ent.text))
+                names.add_person(person_name(clean_name(ent.text))[0])
             elif ent.label_ == "ORG":
                 name = clean_name(ent.text)
                 if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):

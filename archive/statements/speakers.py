@@ -24,7 +24,8 @@ ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "offic
 REPRESENTATIVES = {"official", "officials", "spokesperson", "spokespeople", "representative", "representatives",
                    "statement", "release"}
 # who speaks for a place's institutions when no one is named
-COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry"}
+COLLECTIVE = {"authorities", "officials", "media", "government", "police", "prosecutors", "ministry", "military",
+              "army", "navy"}
 HONORIFIC = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?$", re.I)
 _TRIM = " ,;:.-–—()'\"“”‘’"
 
@@ -97,8 +98,7 @@ def speaker_of(head) -> Speaker | None:
     written = clean_name(head.doc[tokens[0].i:tokens[-1].i + 1].text, drop_article=False)
     ent = _entity_in(tokens, head)
     words = [t for t in tokens if not (t.i == tokens[0].i and t.lower_ in DETERMINERS)]
-    proper = bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
-                                 for t in words)
+    proper = _proper(words)
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
@@ -116,11 +116,37 @@ def speaker_of(head) -> Speaker | None:
     # a name in apposition to a person's role ("the deputy director, Eva-Marie Persson") is a person
     appositive = ent.root.dep_ == "appos" and head.pos_ == "NOUN" and head.lower_ not in ORG_NOUNS
     kind = "PERSON" if ent.label_ == "PERSON" or appositive else "ORG"
-    name = clean_name(ent.text)
-    if kind == "ORG" and proper and ent.start <= head.i < ent.end:
+    # a capitalised "The" inside a sentence belongs to the name ("..., The We Company, announced")
+    name = clean_name(ent.text, drop_article=not (ent[0].text == "The" and ent[0].i != ent[0].sent.start))
+    if kind == "PERSON":
+        name, title = person_name(name)
+        role = role or title
+    if kind == "ORG" and _proper(words, joined=True) and ent.start <= head.i < ent.end:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+_ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # "DL", "QB", "CEO", "MP": a position, not a name
+
+
+def person_name(name: str) -> tuple[str, str | None]:
+    """'Browns DL Sheldon Richardson' -> ('Sheldon Richardson', 'Browns DL'): the small model
+    takes a position written before a name into the name; the words after the last
+    abbreviation are the name when two or more are left."""
+    words = name.split()
+    cut = max((i for i, w in enumerate(words) if _ABBREVIATION.match(w)), default=-1) + 1
+    if cut == 0 or len(words) - cut < 2:
+        return name, None
+    return " ".join(words[cut:]), " ".join(words[:cut])
+
+
+def _proper(words, joined: bool = False) -> bool:
+    """All capitalised proper nouns (and "'s"); `joined`: also "of", "for", "and" between them,
+    as an organisation's name has them ("California Governor's Office of Emergency Services")."""
+    return bool(words) and all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("'s", "’s")
+                               or (joined and t.lower_ in ("of", "for", "and", "&") and 0 < n < len(words) - 1)
+                               for n, t in enumerate(words))
 
 
 def _role_text(tokens, ent) -> str | None:
