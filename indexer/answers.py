@@ -15,11 +15,17 @@ place (GPE, LOC, FAC), reason (a causal clause or a quoted reason: because, due 
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import sqlite3
 import threading
+
+from archive.text import split_sentences
+
+from .fusion import _stem
+from .keyword import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,7 @@ _QUOTE = re.compile(r"[\"“”«»„]")
 _REASON_CUES = re.compile(r"\b(because|due to|since|as a result|so that|in order to|reasons?|caused? by|"
                           r"sparked by|led to|blamed|thanks to|after|amid|the aim|to avoid|to prevent)\b",
                           re.IGNORECASE)
+_QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "much", "many"}
 _SPEECH = re.compile(r"\b(said|says|say|told|tells|explained|added|argued|according to|wrote|stated)\b",
                      re.IGNORECASE)
 
@@ -79,8 +86,13 @@ def nlp():
 
 # ---- questions ----------------------------------------------------------------------------
 
-def question_kinds(query: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # one parse a query: search asks twice
+def question_kinds(query: str) -> frozenset[str]:
     """The kinds of answer a question asks for (empty: it names none, e.g. a keyword query)."""
+    return frozenset(_question_kinds(query))
+
+
+def _question_kinds(query: str) -> set[str]:
     pipeline = nlp()
     words = re.findall(r"[\w'’-]+", query.lower())
     tags = None
@@ -185,6 +197,37 @@ def match_scores(query: str, found: dict[int, dict], weights: dict[str, float]) 
         return {}, 0.0
     weight = max(weights.get(kind, 0.0) for kind in wanted)
     return {i: float(bool(wanted & passage_kinds(f, query))) for i, f in found.items()}, weight
+
+
+def sentence_match(query: str, text: str, found: dict, wanted: set[str]) -> float:
+    """How well one sentence of the passage answers: over the sentences that hold an answer
+    of a wanted kind (not named in the question), the largest share of the question's content
+    words (and their inflections) in that same sentence. "Who led the research": the sentence
+    naming a person beside "led" and "research", not a person named elsewhere in the passage."""
+    stems = _content_stems(query)
+    if not stems or not wanted:
+        return 0.0
+    q = " ".join(query.lower().split())
+    answers_in = [(LABEL_KIND[label], value) for label, value in found.get("e", ())
+                  if label in LABEL_KIND and " ".join(value.lower().split()) not in q]
+    best = 0.0
+    for sentence in split_sentences(text):
+        held = {kind for kind, value in answers_in if value in sentence}
+        if "reason" in wanted and _is_reason(sentence):
+            held.add("reason")
+        if held & wanted:
+            low = sentence.lower()
+            best = max(best, sum(1 for s in stems if re.search(r"\b" + re.escape(s), low)) / len(stems))
+    return best
+
+
+def _content_stems(query: str) -> set[str]:
+    """The question's content words, inflection endings off (fusion's stems), question words left out."""
+    return {_stem(t) for t in query_terms(query) if len(t) > 1 and t not in _QUESTION_WORDS}
+
+
+def _is_reason(sentence: str) -> bool:
+    return bool(_REASON_CUES.search(sentence) or (_QUOTE.search(sentence) and _SPEECH.search(sentence)))
 
 
 # ---- storage: a table of the generation's database, by passage content hash ------------------
