@@ -204,21 +204,29 @@ def sentence_match(query: str, text: str, found: dict, wanted: set[str]) -> floa
     of a wanted kind (not named in the question), the largest share of the question's content
     words (and their inflections) in that same sentence. "Who led the research": the sentence
     naming a person beside "led" and "research", not a person named elsewhere in the passage."""
-    stems = _content_stems(query)
+    return sentence_matcher(query, wanted)(text, found)
+
+
+def sentence_matcher(query: str, wanted: set[str]):
+    """sentence_match for one question, its words compiled once: (text, found) -> share."""
+    stems = sorted(_content_stems(query), key=len, reverse=True)
     if not stems or not wanted:
-        return 0.0
+        return lambda text, found: 0.0
+    words = re.compile(r"\b(" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
     q = " ".join(query.lower().split())
-    answers_in = [(LABEL_KIND[label], value) for label, value in found.get("e", ())
-                  if label in LABEL_KIND and " ".join(value.lower().split()) not in q]
-    best = 0.0
-    for sentence in split_sentences(text):
-        held = {kind for kind, value in answers_in if value in sentence}
-        if "reason" in wanted and _is_reason(sentence):
-            held.add("reason")
-        if held & wanted:
-            low = sentence.lower()
-            best = max(best, sum(1 for s in stems if re.search(r"\b" + re.escape(s), low)) / len(stems))
-    return best
+
+    def match(text: str, found: dict) -> float:
+        answers_in = [(LABEL_KIND[label], value) for label, value in found.get("e", ())
+                      if LABEL_KIND.get(label) in wanted and " ".join(value.lower().split()) not in q]
+        if not answers_in and not ("reason" in wanted and found.get("r")):
+            return 0.0  # no answer of the kind anywhere: no sentence to read
+        best = 0.0
+        for sentence in split_sentences(text):
+            if any(value in sentence for _, value in answers_in) or ("reason" in wanted and _is_reason(sentence)):
+                best = max(best, len({m.lower() for m in words.findall(sentence)}) / len(stems))
+        return best
+
+    return match
 
 
 def _content_stems(query: str) -> set[str]:

@@ -67,5 +67,5 @@ def sentence_score(query: str, found: dict, weights: dict):
     weight = max((weights.get(kind, 0.0) for kind in wanted), default=0.0)
     if not weight:
         return lambda c: c["fused"]
-    return lambda c: c["fused"] + weight * answers.sentence_match(
-        query, c["row"]["text"], found.get(c["row"]["embed_hash"], {}), set(wanted))
+    match = answers.sentence_matcher(query, set(wanted))
+    return lambda c: c["fused"] + weight * match(c["row"]["text"], found.get(c["row"]["embed_hash"], {}))
