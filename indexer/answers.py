@@ -15,11 +15,17 @@ place (GPE, LOC, FAC), reason (a causal clause or a quoted reason: because, due 
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import sqlite3
 import threading
+
+from archive.text import split_sentences
+
+from .fusion import _stem
+from .keyword import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,7 @@ _QUOTE = re.compile(r"[\"“”«»„]")
 _REASON_CUES = re.compile(r"\b(because|due to|since|as a result|so that|in order to|reasons?|caused? by|"
                           r"sparked by|led to|blamed|thanks to|after|amid|the aim|to avoid|to prevent)\b",
                           re.IGNORECASE)
+_QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "much", "many"}
 _SPEECH = re.compile(r"\b(said|says|say|told|tells|explained|added|argued|according to|wrote|stated)\b",
                      re.IGNORECASE)
 
@@ -79,8 +86,13 @@ def nlp():
 
 # ---- questions ----------------------------------------------------------------------------
 
-def question_kinds(query: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # one parse a query: search asks twice
+def question_kinds(query: str) -> frozenset[str]:
     """The kinds of answer a question asks for (empty: it names none, e.g. a keyword query)."""
+    return frozenset(_question_kinds(query))
+
+
+def _question_kinds(query: str) -> set[str]:
     pipeline = nlp()
     words = re.findall(r"[\w'’-]+", query.lower())
     tags = None
@@ -185,6 +197,45 @@ def match_scores(query: str, found: dict[int, dict], weights: dict[str, float]) 
         return {}, 0.0
     weight = max(weights.get(kind, 0.0) for kind in wanted)
     return {i: float(bool(wanted & passage_kinds(f, query))) for i, f in found.items()}, weight
+
+
+def sentence_match(query: str, text: str, found: dict, wanted: set[str]) -> float:
+    """How well one sentence of the passage answers: over the sentences that hold an answer
+    of a wanted kind (not named in the question), the largest share of the question's content
+    words (and their inflections) in that same sentence. "Who led the research": the sentence
+    naming a person beside "led" and "research", not a person named elsewhere in the passage."""
+    return sentence_matcher(query, wanted)(text, found)
+
+
+def sentence_matcher(query: str, wanted: set[str]):
+    """sentence_match for one question, its words compiled once: (text, found) -> share."""
+    stems = sorted(_content_stems(query), key=len, reverse=True)
+    if not stems or not wanted:
+        return lambda text, found: 0.0
+    words = re.compile(r"\b(" + "|".join(map(re.escape, stems)) + ")", re.IGNORECASE)
+    q = " ".join(query.lower().split())
+
+    def match(text: str, found: dict) -> float:
+        answers_in = [(LABEL_KIND[label], value) for label, value in found.get("e", ())
+                      if LABEL_KIND.get(label) in wanted and " ".join(value.lower().split()) not in q]
+        if not answers_in and not ("reason" in wanted and found.get("r")):
+            return 0.0  # no answer of the kind anywhere: no sentence to read
+        best = 0.0
+        for sentence in split_sentences(text):
+            if any(value in sentence for _, value in answers_in) or ("reason" in wanted and _is_reason(sentence)):
+                best = max(best, len({m.lower() for m in words.findall(sentence)}) / len(stems))
+        return best
+
+    return match
+
+
+def _content_stems(query: str) -> set[str]:
+    """The question's content words, inflection endings off (fusion's stems), question words left out."""
+    return {_stem(t) for t in query_terms(query) if len(t) > 1 and t not in _QUESTION_WORDS}
+
+
+def _is_reason(sentence: str) -> bool:
+    return bool(_REASON_CUES.search(sentence) or (_QUOTE.search(sentence) and _SPEECH.search(sentence)))
 
 
 # ---- storage: a table of the generation's database, by passage content hash ------------------

@@ -12,6 +12,8 @@ rescoring changed nothing on the tuning half (the answering passages were alread
 """
 from __future__ import annotations
 
+from . import answers
+
 
 def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
     """Within each article, the passages holding a wanted kind of answer come first among the
@@ -55,3 +57,15 @@ def reorder_within(candidates: list, article_of, score) -> list:
         for spot, candidate in zip(spots, sorted((candidates[p] for p in spots), key=lambda c: -score(c))):
             ordered[spot] = candidate
     return ordered
+
+
+def sentence_score(query: str, found: dict, weights: dict):
+    """candidate -> its score for the order inside its article: the fused score, plus the
+    answering sentence's match (answers.sentence_match) for the kinds of question that weigh
+    it. `found`: the passages' stored answers by embed_hash."""
+    wanted = answers.question_kinds(query)
+    weight = max((weights.get(kind, 0.0) for kind in wanted), default=0.0)
+    if not weight:
+        return lambda c: c["fused"]
+    match = answers.sentence_matcher(query, set(wanted))
+    return lambda c: c["fused"] + weight * match(c["row"]["text"], found.get(c["row"]["embed_hash"], {}))

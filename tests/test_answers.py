@@ -68,3 +68,13 @@ def test_the_index_stores_answers_by_passage_hash(indexed_archive):
     conn.close()
     assert missing == 0
     assert ["PERSON", "Sergei Shoigu"] in next(iter(found.values()))["e"]
+
+
+def test_sentence_match_wants_the_answer_beside_the_question_words():
+    found = {"e": [["PERSON", "Rosaly Lopes"], ["ORG", "Reuters"]], "r": 0}
+    query = "who led the research on the map of Titan"
+    beside = "The map of Titan is new. The research was led by planetary geologist Rosaly Lopes."
+    apart = "Rosaly Lopes spoke on Monday. The research on the map of Titan was led from Pasadena."
+    assert answers.sentence_match(query, beside, found, {"agent"}) > answers.sentence_match(query, apart, found, {"agent"})
+    assert answers.sentence_match(query, beside, found, {"date"}) == 0.0
+    assert answers.sentence_match("who is it", beside, found, {"agent"}) == 0.0  # no content word to match

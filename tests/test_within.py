@@ -25,3 +25,13 @@ def test_reorder_within_keeps_the_articles_places():
     ranked = [("a", 1, 0.1), ("b", 2, 0.5), ("a", 3, 0.9), ("b", 4, 0.7)]
     out = within.reorder_within(ranked, lambda c: c[0], lambda c: c[2])
     assert [c[1] for c in out] == [3, 4, 1, 2]
+
+
+def test_sentence_score_lifts_the_sentence_naming_the_answer_for_weighted_kinds_only():
+    found = {"h1": {"e": [["PERSON", "Rosaly Lopes"]], "r": 0}, "h2": {"e": [["PERSON", "Rosaly Lopes"]], "r": 0}}
+    lead = {"fused": 10.0, "row": {"embed_hash": "h1", "text": "Rosaly Lopes spoke. Scientists unveiled a map."}}
+    answer = {"fused": 9.0, "row": {"embed_hash": "h2", "text": "The research was led by Rosaly Lopes."}}
+    score = within.sentence_score("who led the research", found, {"agent": 30.0})
+    assert score(answer) > score(lead)
+    plain = within.sentence_score("who led the research", found, {"number": 30.0})
+    assert plain(answer) == 9.0 and plain(lead) == 10.0
