@@ -24,6 +24,7 @@ import threading
 
 from archive.text import split_sentences
 
+from . import question_parse
 from .fusion import _stem
 from .keyword import query_terms
 
@@ -97,7 +98,7 @@ def _question_kinds(query: str) -> set[str]:
     words = re.findall(r"[\w'’-]+", query.lower())
     tags = None
     if pipeline is not None:
-        doc = pipeline(query)
+        doc = question_parse.tag(pipeline, query)  # tagging only: the parser and NER are never read
         words = [t.lower_ for t in doc]
         tags = [t.pos_ for t in doc]
     for i, word in enumerate(words):
