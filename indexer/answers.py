@@ -200,16 +200,12 @@ def match_scores(query: str, found: dict[int, dict], weights: dict[str, float]) 
     return {i: float(bool(wanted & passage_kinds(f, query))) for i, f in found.items()}, weight
 
 
-def sentence_match(query: str, text: str, found: dict, wanted: set[str]) -> float:
-    """How well one sentence of the passage answers: over the sentences that hold an answer
-    of a wanted kind (not named in the question), the largest share of the question's content
-    words (and their inflections) in that same sentence. "Who led the research": the sentence
-    naming a person beside "led" and "research", not a person named elsewhere in the passage."""
-    return sentence_matcher(query, wanted)(text, found)
-
-
 def sentence_matcher(query: str, wanted: set[str]):
-    """sentence_match for one question, its words compiled once: (text, found) -> share."""
+    """How well one sentence of a passage answers, for one question (its words compiled once):
+    (text, found) -> over the sentences that hold an answer of a wanted kind (not named in the
+    question), the largest share of the question's content words (and their inflections) in
+    that same sentence. "Who led the research": the sentence naming a person beside "led" and
+    "research", not a person named elsewhere in the passage."""
     stems = sorted(_content_stems(query), key=len, reverse=True)
     if not stems or not wanted:
         return lambda text, found: 0.0

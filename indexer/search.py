@@ -47,7 +47,7 @@ ANSWERS_FIRST = 5
 # article nDCG .914 = before; in the fusion for articles too: .574 / .755 / .916).
 ANSWER_WITHIN_ARTICLES = True
 # Within an article, a passage gains this much fused score for the share of the question's words
-# in the one sentence that also holds the wanted kind of answer (answers.sentence_match), by kind.
+# in the one sentence that also holds the wanted kind of answer (answers.sentence_matcher), by kind.
 # Tuning half, within-article order only: agent 30 or 50 gave hit@1 .568 -> .574/.581, hit@5 .800
 # as before (who: the person named beside "led ... research", not the lead's restatement); every
 # kind at 50 gave .581 but hit@5 .787 (quantity and when lost), so only agent questions use it.

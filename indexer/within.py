@@ -61,7 +61,7 @@ def reorder_within(candidates: list, article_of, score) -> list:
 
 def sentence_score(query: str, found: dict, weights: dict):
     """candidate -> its score for the order inside its article: the fused score, plus the
-    answering sentence's match (answers.sentence_match) for the kinds of question that weigh
+    answering sentence's match (answers.sentence_matcher) for the kinds of question that weigh
     it. `found`: the passages' stored answers by embed_hash."""
     wanted = answers.question_kinds(query)
     weight = max((weights.get(kind, 0.0) for kind in wanted), default=0.0)

@@ -230,8 +230,10 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
     if resolved != phrase and resolved in names.full:
         return resolved, names.roles.get(resolved)
-    if clean_name(sp.as_written)[:1].isupper() and names.org_named(clean_name(sp.as_written)):  # "the U.S. Attorney's Office"
-        return names.org_named(clean_name(sp.as_written)), None
+    written = clean_name(sp.as_written)
+    org = names.org_named(written) if written[:1].isupper() else None  # "the U.S. Attorney's Office"
+    if org:
+        return org, None
     person = names.by_role(phrase)
     if person:
         return person, names.roles.get(person)
