@@ -37,9 +37,9 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
-from .markup import (byline_authors, byline_lines, first_meta, html_lang, labelled_authors, meta_tags,
+from .markup import (byline_authors, byline_lines, byline_texts, first_meta, html_lang, labelled_authors, meta_tags,
                      microdata_authors, time_in_article, visible_text)
-from .names import TITLE_SEPARATORS, clean_authors, clean_title, name_key
+from .names import TITLE_SEPARATORS, clean_authors, clean_title, desk_names, name_key
 
 __all__ = ["PageMeta", "extract_metadata"]
 
@@ -230,7 +230,8 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
         authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
         if authors:
             return authors, name
-    return [], "none"
+    desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
+    return desk, "desk" if desk else "none"
 
 
 def _first_date(tags: dict, keys: Iterable[str]) -> str | None:

@@ -165,3 +165,33 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 names.append(part)
     return names
 
+
+
+# a byline that names a desk, an agency or a pen name rather than a person ("Redaktion",
+# "Staff Writer", "dpa/lno", "telebasel"): the annotation convention keeps it as written
+_BY_INNER = re.compile(r"^.*\b(?:by|von|par|por|door)\s*:?\s+(?=\S)", re.IGNORECASE)
+_DESK_CUT = re.compile(r"\s*(?:[,|·•(]|\s[-–—]\s|\s\d|\d).*$")
+_DESK_CHARS = re.compile(r"^[^\W\d_][\w.'’/&-]*(?: [^\W\d_][\w.'’/&-]*){0,3}$")
+DESK_MAX_CHARS = 40
+_PLACEHOLDER = frozenset("unknown anonymous anonym admin administrator guest gast user autor author".split())
+
+
+def desk_names(values: Iterable[str | None], exclude: Iterable[str] = ()) -> list[str]:
+    """The byline as written when it names no person: one short text of one to four words,
+    each capitalised unless it is a single word (a handle, an agency's "dpa/lno")."""
+    for value in values:
+        if not value or "http" in value or "@" in value:
+            continue
+        text = clean_text(htmllib.unescape(value))
+        text = _DESK_CUT.sub("", _BY_INNER.sub("", BY_PREFIX.sub("", text))).strip(" :-–—|.")
+        words = text.split()
+        if not _DESK_CHARS.match(text) or len(text) > DESK_MAX_CHARS or len(text) < 2:
+            continue
+        if text.lower() in _PLACEHOLDER:
+            continue  # a CMS default, not a byline
+        if len(words) > 1 and any(w[0].islower() for w in words):
+            continue  # "Veröffentlicht am", "Name erforderlich": a phrase, not a byline
+        if names_match(text, exclude) and len(words) > 1:
+            continue
+        return [text]
+    return []
