@@ -133,6 +133,22 @@ def _is_kicker(el: etree._Element) -> bool:
     return el.tag in ("small", "time") or bool(_KICKER.search(f"{el.get('class', '')} {el.get('id', '')}"))
 
 
+_SITE_HEADING = re.compile(r"site[-_]?(title|name|logo|branding)|blog[-_]?(title|name)|\blogo\b|\bbrand", re.I)
+
+
+def site_headings(tree: etree._Element) -> list[str]:
+    """Texts of the headings that name the site, not the page: a heading marked as the site's
+    title or logo, or one whose text is a link to the site's home page."""
+    found = []
+    for el in tree.iter("h1", "h2"):
+        text = visible_text(el)
+        home = [a for a in el.iter("a") if urlsplit(a.get("href") or "#").path in ("", "/")
+                and not urlsplit(a.get("href") or "#").query and visible_text(a) == text]
+        if text and (home or _SITE_HEADING.search(f"{el.get('class', '')} {el.get('id', '')}")):
+            found.append(text)
+    return found
+
+
 def _headings(tree: etree._Element) -> list[tuple[str, str | None]]:
     """The page's <h1>s, then its first <h2>s: (text, text without a kicker line or a small
     date line inside it, when it has one)."""
@@ -163,6 +179,15 @@ def _match(heading: str, declared: list[str]) -> float:
     return score
 
 
+def _without_site(heading: str, sites: list[str]) -> str:
+    """A heading without the site's declared name after its last separator ("Headline |
+    Site": a heading hidden for screen readers repeats the <title>)."""
+    seps = list(TITLE_SEPARATORS.finditer(heading))
+    if seps and name_key(heading[seps[-1].end():]) in {name_key(s) for s in sites}:
+        return heading[: seps[-1].start()]
+    return heading
+
+
 def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) -> tuple[str | None, list[str]]:
     """The headline, and every variant of it the page carries (to recognise it in the body).
 
@@ -170,11 +195,11 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
     title the page declares (JSON-LD headline, og:title, twitter:title, <title>): the shown
     text, without a kicker or a date line set in small type. Without such a heading, the
     declared title loses its site name."""
-    h1s = [t for t in (visible_text(h) for h in tree.iter("h1")) if t][:3]
+    site_keys = {name_key(n) for n in site_names}
+    h1s = [t for t in (visible_text(h) for h in tree.iter("h1")) if t and name_key(t) not in site_keys][:3]
     title_tag = next((visible_text(t) for t in tree.iter("title")), "") or None
     ld_headline = ld.get("headline", "name") if ld.article else None
     declared = [d for d in (ld_headline, *(first_meta(tags, (k,)) for k in _TITLE_META), title_tag) if d]
-    site_keys = {name_key(n) for n in site_names}
     best, score = None, 0.0
     for heading, bare in _headings(tree):
         if len(_words(heading)) > HEADING_MAX_WORDS or name_key(heading) in site_keys:
@@ -185,7 +210,7 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
             if bare and _match(bare, declared) >= HEADLINE_MATCH:
                 best = bare  # the headline without its kicker ("Corona-Pandemie", "Einheit der Woche")
     if best and score >= HEADLINE_MATCH:
-        title = best
+        title = _without_site(best, [n for n in (first_meta(tags, ("og:site_name",)), ld.site_name()) if n])
     else:
         title = ld_headline or first_meta(tags, _TITLE_META)
         if not title:
@@ -252,7 +277,7 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
         site_name = (urlsplit(site_name).hostname or "").removeprefix("www.") or None
     host = urlsplit(canonical or url or "").hostname or ""
     host_label = [h for h in host.split(".") if h not in ("www", "m", "amp", "com", "co", "org", "net", "news")][-1:]
-    site_names = [n for n in (site_name, ld.site_name(), host, *host_label) if n]
+    site_names = [n for n in (site_name, ld.site_name(), host, *host_label, *site_headings(tree)) if n]
     publisher = None if ld.publisher_is_person() else ld.site_name()
     exclude = [p for n in (site_name, publisher) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = _title(tree, tags, ld, site_names)
