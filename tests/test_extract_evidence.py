@@ -143,3 +143,13 @@ def test_a_reparse_that_reads_new_metadata_for_the_same_text_updates_the_stored_
     row = store.db.execute("SELECT authors, published FROM articles WHERE id=?", (first.article_id,)).fetchone()
     assert json.loads(row["authors"]) == ["Ana Lima"] and row["published"] == "2022-01-28"
     assert store.save_article(better).status == "unchanged"
+
+
+def test_the_pages_only_headline_wins_over_a_differently_worded_seo_title():
+    head = ('<meta property="og:title" content="Privatkredit-Zinsen: So ermitteln Sie Ihre Kosten | SMAVA">'
+            '<meta property="og:site_name" content="SMAVA">')
+    body = f"<h1>Wie hoch sind die Zinsen für einen Privatkredit?</h1><div>{PARAGRAPHS}</div>"
+    assert extract_article(page(head, body, lang="de")).title == "Wie hoch sind die Zinsen für einen Privatkredit?"
+    # a one- or two-word <h1> is a section name: the declared title stays
+    body = f"<h1>Ratgeber</h1><div>{PARAGRAPHS}</div>"
+    assert extract_article(page(head, body, lang="de")).title == "Privatkredit-Zinsen: So ermitteln Sie Ihre Kosten"

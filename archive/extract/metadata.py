@@ -111,6 +111,7 @@ DATED_TYPES = frozenset(
 )
 HEADLINE_MATCH = 0.5  # a shown heading this close (word F1) to a declared title is the headline
 HEADING_MAX_WORDS = 40
+SHOWN_MIN_WORDS = 3  # a page's only <h1> this long is its headline even when no declared title matches
 CJK_MIN_CHARS = 8  # a heading of one or two long "words" (Japanese, Chinese) is matched by containment  # a longer "heading" is a paragraph set in large type
 _KICKER = re.compile(r"kicker|dachzeile|overline|topline|roofline|eyebrow|label|category|rubrik|ressort|tag", re.I)
 _WORD = re.compile(r"\w+")
@@ -211,6 +212,8 @@ def _title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str]) 
                 best = bare  # the headline without its kicker ("Corona-Pandemie", "Einheit der Woche")
     if best and score >= HEADLINE_MATCH:
         title = _without_site(best, [n for n in (first_meta(tags, ("og:site_name",)), ld.site_name()) if n])
+    elif len(h1s) == 1 and SHOWN_MIN_WORDS <= len(_words(h1s[0])) <= HEADING_MAX_WORDS:
+        title = h1s[0]  # the page's one headline, worded apart from its declared (SEO) title
     else:
         title = ld_headline or first_meta(tags, _TITLE_META)
         if not title:
