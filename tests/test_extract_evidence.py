@@ -153,3 +153,64 @@ def test_the_pages_only_headline_wins_over_a_differently_worded_seo_title():
     # a one- or two-word <h1> is a section name: the declared title stays
     body = f"<h1>Ratgeber</h1><div>{PARAGRAPHS}</div>"
     assert extract_article(page(head, body, lang="de")).title == "Privatkredit-Zinsen: So ermitteln Sie Ihre Kosten"
+
+
+def test_a_date_after_a_byline_ends_the_name():
+    # a month name or weekday (in any language the month lexicon knows) before a day or year
+    # is the byline's dateline, not part of a desk's or a person's name
+    for line, name in (("Associated Press November 19, 2019, 9:02 AM", "Associated Press"),
+                       ("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", "JERUSALEM POST STAFF"),
+                       ("Reuters Monday, November 18, 2019", "Reuters"),
+                       ("Redaktion Montag, 18. November 2019", "Redaktion")):
+        body = f"<article><h1>Library hours expanded</h1><span class='byline'>{line}</span>{PARAGRAPHS}</article>"
+        assert extract_article(page("", body)).authors == [name], line
+    assert clean_authors(["Sara Zinnecker Stand: 05. Februar 2020"]) == ["Sara Zinnecker"]
+    assert clean_authors(["Иван Петров 18 ноября 2019"]) == ["Иван Петров"]
+    assert clean_authors(["April Roach"]) == ["April Roach"]  # a month that opens a name is a first name
+    # a date that a "by" follows opens the byline
+    body = (f"<article><h1>Library hours expanded</h1><span class='byline'>Posted on September 21, 2020 by "
+            f"Adi Tzlil</span>{PARAGRAPHS}</article>")
+    assert extract_article(page("", body)).authors == ["Adi Tzlil"]
+
+
+def test_a_cms_login_in_free_byline_text_is_no_author():
+    body = f"<article><h1>Library hours expanded</h1><span class='byline'>by jdadmin</span>{PARAGRAPHS}</article>"
+    assert extract_article(page("", body)).authors == []
+    # author markup names its handle as the page writes it (metadata-dev: "oradmin") ...
+    marked = (f"<article><h1>Library hours expanded</h1><div class='meta'>By <a href='/author/oradmin/' "
+              f"rel='author'>oradmin</a></div>{PARAGRAPHS}</article>")
+    assert extract_article(page("", marked)).authors == ["oradmin"]
+    # ... but not the CMS's own default account
+    assert extract_article(page("", marked.replace("oradmin", "wordpressadmin"))).authors == []
+
+
+def test_the_only_h1_needs_a_word_in_common_with_the_declared_title_or_address():
+    # a teaser for another story set in the page's one <h1> is not the headline
+    head = ("<meta property=\"og:title\" content=\"The Early Reviews For Google's Stadia Gaming Platform Are Here"
+            " - Digg\">"
+            "<meta property=\"og:site_name\" content=\"Digg\">")
+    body = (f"<h1><a href='https://other.example.org/reindeer/'>'Why Don't You Go Fight For The Reindeer?'</a></h1>"
+            f"<article><h2>Stream big</h2>{PARAGRAPHS}</article>")
+    html = page(head, body)
+    assert extract_metadata(parse_html(html), url="https://digg.com/2019/is-stadia-good-worth-it-reviews").title == (
+        "The Early Reviews For Google's Stadia Gaming Platform Are Here")
+    # a headline worded apart from an SEO title but sharing its subject (or the URL's) is kept
+    head = '<meta property="og:title" content="Gefahrstoff-Service | Qualisys">'
+    body = f"<h1>Gefahrstoffmanagement für Hersteller und Importeure</h1><div>{PARAGRAPHS}</div>"
+    assert extract_article(page(head, body, lang="de")).title == "Gefahrstoffmanagement für Hersteller und Importeure"
+    head = '<meta property="og:title" content="Ein Presse-Event der Extraklasse | MODEPILOT.de">'
+    body = f"<h1>Geht Euch auch so? Auf Reisen nie ohne Duschkopf</h1><div>{PARAGRAPHS}</div>"
+    url = "https://www.modepilot.de/2019/05/21/geht-euch-auch-so-auf-reisen-nie-ohne-duschkopf/"
+    assert extract_metadata(parse_html(page(head, body, lang="de")), url=url).title == (
+        "Geht Euch auch so? Auf Reisen nie ohne Duschkopf")
+
+
+def test_a_heading_marked_as_the_blog_title_that_reads_as_the_declared_title_is_the_headline():
+    title = "Kindle for PCをCtrl＋Alt＋Kで立ち上がらなくする方法"
+    head = (f'<meta property="og:title" content="{title} | ノート100YEN.com">'
+            '<meta property="og:site_name" content="ノート100YEN.com">'
+            '<script type="application/ld+json">{"@type": "BlogPosting", '
+            '"headline": "Kindle for PCをCtrl＋Alt＋Kで立ち上がらなくする方法"}</script>')
+    body = (f"<h1 class='blog-title'>Kindle for PCをCtrl＋Alt＋Kで立ち上がらなくする方法</h1>"
+            f"<div><h2>Kindle for PCの起動ホットキーがKeePassと被る</h2>{PARAGRAPHS}</div>")
+    assert extract_article(page(head, body, lang="ja")).title == title
