@@ -35,6 +35,16 @@ class StoreResult:
     duplicate_of: str | None = None
 
 
+_METADATA = ("authors", "published", "modified", "site_name", "description", "partial")
+
+
+def _metadata(article: Article) -> dict:
+    """The stored metadata columns of an article that are not part of its content hash."""
+    return dict(authors=json.dumps(article.authors, ensure_ascii=False), published=article.published,
+                modified=article.modified, site_name=article.site_name, description=article.description,
+                partial=int(article.partial))
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -158,12 +168,20 @@ class Store:
             raise ValueError("an article needs a URL to be stored")
         ident = article_id(canonical)
         digest = dedupe.content_hash(article.title, article.paragraphs)
-        existing = self.db.execute("SELECT content_hash, duplicate_of FROM articles WHERE id=?", (ident,)).fetchone()
+        existing = self.db.execute(f"SELECT content_hash, duplicate_of, {', '.join(_METADATA)} FROM articles WHERE id=?",
+                                   (ident,)).fetchone()
         if existing and existing["content_hash"] == digest:
-            if capture_id is not None:  # point at the newest capture of the same content
-                with self.db:
+            # the same text; a better parser may still read its date or authors anew
+            meta = _metadata(article)
+            changed = any(existing[k] != v for k, v in meta.items())
+            with self.db:
+                if capture_id is not None:  # point at the newest capture of the same content
                     self.db.execute("UPDATE articles SET capture_id=? WHERE id=?", (capture_id, ident))
-            return StoreResult("unchanged", ident, existing["duplicate_of"])
+                if changed:
+                    sets = ", ".join(f"{k}=:{k}" for k in meta)
+                    self.db.execute(f"UPDATE articles SET {sets}, updated_at=:now WHERE id=:id",
+                                    meta | {"id": ident, "now": now()})
+            return StoreResult("updated" if changed else "unchanged", ident, existing["duplicate_of"])
         sim = dedupe.simhash(article.text)
         original = self._find_duplicate(ident, digest, sim)
         values = dict(

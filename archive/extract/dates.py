@@ -49,12 +49,13 @@ class VisibleDate:
 @lru_cache(maxsize=64)
 def month_names(lang: str | None) -> dict[str, int]:
     """Lowercased month names and abbreviations (with and without a final '.') -> month,
-    for `lang` (babel's CLDR data, formatting and stand-alone forms) and English."""
+    for `lang` ("de", or "en+de": several) (babel's CLDR data, formatting and stand-alone
+    forms) and English."""
     from babel import Locale, UnknownLocaleError
     from babel.dates import get_month_names
 
     names: dict[str, int] = {}
-    for code in dict.fromkeys([*(c for c in [lang] if c), *_LANGUAGES]):
+    for code in dict.fromkeys([*(c for c in (lang or "").split("+") if c), *_LANGUAGES]):
         try:
             Locale.parse(code)
         except (UnknownLocaleError, ValueError):
@@ -128,8 +129,11 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
 
     h1 = next(tree.iter("h1"), None)
     holds_headline = set(h1.iterancestors()) if h1 is not None else set()
-    # the headline's own <article>: a footer or sidebar inside it holds the article's date line
+    # the headline's own <article> (else the first one after a headline set above it): a
+    # footer or sidebar inside it holds the article's date line
     own_article = next((a for a in holds_headline if a.tag == "article"), None)
+    if own_article is None and h1 is not None:
+        own_article = next(iter(h1.xpath("following::article[1]")), None)
 
     def walk(el: etree._Element, elsewhere: bool) -> None:
         nonlocal headline
@@ -170,10 +174,11 @@ def visible_dates(
     document order; the offset of the headline (<h1>) in the same text, if any; and the
     (month, day, offset) of dates shown without their year ("19. Nov.", "Nov 19", "19.11.")."""
     text, skipped, headline, found = _visible_text(tree)
-    if not lang:  # undeclared: the language of the text itself
+    if text.strip():  # the text's own language too: pages declare a template's language
         import py3langid
 
-        lang = py3langid.classify(text[:LANGUAGE_SAMPLE])[0] if text.strip() else None
+        detected = py3langid.classify(text[:LANGUAGE_SAMPLE])[0]
+        lang = detected if not lang or lang == detected else f"{lang}+{detected}"
     day_first, month_first = _patterns(lang)
     names = month_names(lang)
     seen: set[int] = set()
@@ -198,7 +203,7 @@ def visible_dates(
                 continue  # 05/06/07: too ambiguous
             # day first, as most of the world writes it; month first in English with "/" (US)
             # or where day first is no date ("01.21.2020")
-            us = lang == "en" and m["sep"] == "/"
+            us = (lang or "").startswith("en") and m["sep"] == "/"
             iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))

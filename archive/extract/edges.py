@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from archive.text import ends_like_sentence, token_count
 
-from .hints import CALL_TO_ACTION, DATELINE, FURNITURE, STAMP, TEASER, PageHints, is_headline, is_linkish
+from .hints import (CALL_TO_ACTION, COMMENTS_HEADING, DATELINE, FURNITURE, STAMP, TEASER, PageHints, is_headline,
+                    is_linkish)
 
 __all__ = ["clean_edges"]
 
@@ -37,9 +38,18 @@ def _drop_teasers(paragraphs: list[str], links: set) -> list[str]:
     return out
 
 
+def _before_comments(paragraphs: list[str]) -> list[str]:
+    """The paragraphs before a reader-comments heading in the body's second half: what
+    follows it are readers' words (and the login box), not the article's."""
+    for k in range(len(paragraphs) // 2, len(paragraphs)):
+        if COMMENTS_HEADING.match(paragraphs[k]):
+            return paragraphs[:k]
+    return paragraphs
+
+
 def clean_edges(paragraphs: list[str], hints: PageHints) -> list[str]:
     """Drop what sits around an article rather than in it (see the module docstring)."""
-    out = _drop_teasers(paragraphs, hints.links)
+    out = _drop_teasers(_before_comments(paragraphs), hints.links)
     for _ in range(HEADLINE_COPIES):
         if out and is_headline(out[0], hints.titles):
             out.pop(0)

@@ -17,7 +17,7 @@ from archive.text import clean_text, shingles, token_count, tokens
 from .metadata import PageMeta
 
 __all__ = ["PageHints", "page_hints", "is_headline", "is_linkish", "TEASER", "CALL_TO_ACTION", "FURNITURE",
-           "DATELINE", "STAMP", "BYLINE"]
+           "DATELINE", "STAMP", "BYLINE", "COMMENTS_HEADING"]
 
 CAPTION_MAX_TOKENS = 80  # a longer text in a figure-like element is an article, not a caption
 HEADLINE_MAX_TOKENS = 40  # a longer paragraph is never a copy of the headline
@@ -63,7 +63,8 @@ TEASER = re.compile(
     r"^(read more|related( articles?| stories| coverage| content| links?)?|see more|see also|also on [\w.]+|"
     r"also read|read also|more from|more on|don.?t miss|recommended( for you)?|most (read|popular)|"
     r"trending( now)?|you (may|might) (also )?like|leia (também|mais)|veja também|leggi anche|"
-    r"lesen sie auch|mehr zum thema|lire aussi|à lire aussi|lee también|ver también)\b\s*([:|\-–—>»]|$)",
+    r"lesen sie auch|mehr zum thema|auch interessant|auch auf [\w.]+|zum weiterlesen|lire aussi|à lire aussi|"
+    r"lee también|lea también|ver también|(le|te) puede interesar|leia também)\b\s*([:|\-–—>»]|$)",
     re.IGNORECASE,
 )
 # calls to action and page furniture, recognised at the end of a body: phrases anywhere ...
@@ -92,6 +93,11 @@ STAMP = re.compile(
     re.IGNORECASE,
 )
 BYLINE = re.compile(r"^(by|von|par|por|di|door)\s", re.IGNORECASE)
+# the heading of the reader comments under an article ("3 Kommentare", "Comments (12)")
+COMMENTS_HEADING = re.compile(
+    r"^\d*\s*(comments?|kommentare?|commentaires?|comentarios?|commenti|reacties|komentarze)\s*(\(\d+\))?:?$",
+    re.IGNORECASE,
+)
 
 
 def _lower_tokens(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from archive.text import clean_text, normalize_date
 from .names import BY_PREFIX, clean_authors
 
 __all__ = ["meta_tags", "first_meta", "labelled_authors", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
-           "byline_lines", "html_lang", "MAX_AUTHORS"]
+           "byline_lines", "byline_texts", "html_lang", "MAX_AUTHORS", "AFTER_NAME"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
 AUTHOR_MAX_CHARS = 100  # a longer "author" element holds a biography, not a name
@@ -64,19 +64,31 @@ def labelled_authors(tags: dict[str, list[str]]) -> list[str]:
             if _AUTHOR_LABEL.match(label) for data in tags.get(f"twitter:data{n}", ())[:1]]
 
 
+# elements that render inside a word ("<ruby>子</ruby>ども"); any other element may be set apart
+# by its style ("<span>By</span><span>Ana Lima</span>"), so its text stays a separate word
+_INLINE = frozenset(("ruby", "rb", "wbr"))
+_HIDDEN = frozenset(("script", "style", "noscript", "template"))
+
+
 def visible_text(el: etree._Element) -> str:
-    """Visible text of an element: scripts and styles left out."""
-    parts = []
-    for node in el.iter():
-        if node.tag in ("script", "style", "noscript", "template"):
-            if node.tail and node is not el:
+    """Visible text of an element: scripts and styles left out, elements apart as words
+    (but ruby text and word-break points inside a word)."""
+    parts: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        sep = "" if tag in _INLINE else " "
+        if event == "start":
+            if tag in _HIDDEN or not tag:
+                walker.skip_subtree()  # its "end" event still comes, and adds its tail
+                continue
+            parts.append(sep)
+            parts.append(node.text or "")
+        else:
+            parts.append("" if tag in _HIDDEN or not tag else sep)
+            if node is not el and node.tail:
                 parts.append(node.tail)
-            continue
-        if node.text and isinstance(node.tag, str):
-            parts.append(node.text)
-        if node.tail and node is not el and node.getparent().tag not in ("script", "style"):
-            parts.append(node.tail)
-    return clean_text(" ".join(parts))
+    return clean_text("".join(parts))
 
 
 def time_in_article(tree: etree._Element) -> str | None:
@@ -132,15 +144,32 @@ _NOT_BYLINE_CLASS = re.compile(
 )
 
 
-def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
-    """The first byline-like element (class "author"/"byline") holding short person names."""
+def _byline_elements(tree: etree._Element) -> Iterable[tuple[etree._Element, str]]:
+    """Byline-like elements (class "author"/"byline", outside footers, asides, navigation,
+    comments and forms) with their visible text."""
     for el in tree.xpath("//body//*[@class or @id]"):
         hint = f"{el.get('class', '')} {el.get('id', '')}"
         if not _BYLINE_CLASS.search(hint) or _NOT_BYLINE_CLASS.search(hint):
             continue
-        if el.xpath("ancestor::*[self::footer or self::aside or self::nav]"):
+        if el.xpath("ancestor::*[self::footer or self::aside or self::nav or self::form]"):
             continue
-        text = visible_text(el)
+        yield el, visible_text(el)
+
+
+def byline_texts(tree: etree._Element) -> list[str]:
+    """The texts of the first byline-like element and of itemprop="author" elements, as
+    written (for a byline that names a desk or an agency rather than a person)."""
+    found = [text for _, text in _byline_elements(tree) if 0 < len(text) <= BYLINE_MAX_CHARS][:1]
+    for el in tree.xpath("//body//*[@itemprop='author']")[:MAX_AUTHORS]:
+        if not el.xpath(_REVIEW_ANCESTOR):
+            names = el.xpath(".//*[@itemprop='name']")
+            found.append((names[0].get("content") or visible_text(names[0])) if names else visible_text(el))
+    return found
+
+
+def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
+    """The first byline-like element (class "author"/"byline") holding short person names."""
+    for el, text in _byline_elements(tree):
         if 0 < len(text) <= BYLINE_MAX_CHARS:
             texts = [text]
         elif BY_PREFIX.match(text) and len(text) <= BYLINE_LINKS_MAX_CHARS:  # "By <a>A</a> and <a>B</a> Monday, Nov 18 ..."
@@ -154,7 +183,7 @@ def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
 
 
 _BYLINE_TAGS = ("p", "div", "span", "address", "em", "strong", "b", "i", "small", "li", "h4", "h5", "h6", "td")
-_AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$")
+AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$")
 _ELSEWHERE_ANCESTOR = "ancestor::*[self::footer or self::aside or self::nav or contains(@class, 'comment')]"
 
 
@@ -173,7 +202,7 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
             continue
         if el.xpath(_ELSEWHERE_ANCESTOR):
             continue
-        names = clean_authors([_AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
+        names = clean_authors([AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
         if names:
             return names
     return []

@@ -2,16 +2,22 @@
 
 - `clean_title`: "Headline | Site" -> "Headline", when the part split off is the site's name.
 - `clean_authors`: byline strings -> person names ("By A and B, Staff Writer" -> [A, B]).
+- `desk_names`: a byline naming a desk, an agency or a pen name, as written.
+- `without_dateline`: a byline without the date after its name ("Reuters November 18, 2019").
 """
 from __future__ import annotations
 
 import html as htmllib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from archive.text import clean_text
 
-__all__ = ["clean_title", "clean_authors", "names_match", "name_key", "TITLE_SEPARATORS", "BY_PREFIX"]
+from .dates import month_names
+
+__all__ = ["clean_title", "clean_authors", "desk_names", "without_dateline", "names_match", "name_key",
+           "TITLE_SEPARATORS", "BY_PREFIX"]
 
 NAME_PART_MIN_CHARS = 5  # a shorter string matches a site name only when it is all of it
 NAME_PART_MIN_SHARE = 0.5  # ... and a longer one must be at least this share of it
@@ -97,7 +103,57 @@ _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
 
 
+# a CMS's own account ("admin", "wpadmin", "wordpressadmin", "siteadmin2"): never a byline, even
+# in author markup
+_CMS_ACCOUNT = re.compile(r"^(?:wp|wordpress|site|web|sys|super|blog)?[-_]?(?:admin|administrator|webmaster)\d*$", re.I)
+# a login in free byline text: a lowercase handle with "admin" in it ("jdadmin"); in author
+# markup such a handle is the name the page gives ("oradmin", metadata-dev's convention)
+_ADMIN_LOGIN = re.compile(r"^[a-z0-9._-]*(?:admin|webmaster)[a-z0-9._-]*$")
+
+
 _FIRST_NAME_MONTHS = frozenset("april may june august".split())
+# the languages whose month and weekday names end a byline's name ("Reuters November 18, 2019",
+# "Redaktion Montag, 18. November")
+DATE_LANGUAGES = "en+de+fr+es+it+pt+nl+sv+da+nb+fi+pl+cs+ru+uk+tr+ro+hu"
+
+
+# words that introduce a byline's date ("Sara Zinnecker Stand: 05. Februar 2020")
+_DATE_LABELS = (r"(?:stand|updated|update|aktualisiert|ver[öo]ffentlicht|published|posted|publi[ée]|mis [àa] jour|"
+                r"publicado|actualizado|pubblicato|aggiornato|am|on|vom|den)")
+
+
+_BY_AFTER = re.compile(r"\b(?:by|von|par|por|door|di)\s+\S", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _dateline() -> re.Pattern:
+    """A date that follows a byline's name: a month name (any of `DATE_LANGUAGES`) before a
+    day or year or after a day, or a weekday before a comma, a month or a number; the match
+    runs to the end."""
+    from babel.dates import get_day_names
+
+    months = set(month_names(DATE_LANGUAGES))
+    days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    for code in DATE_LANGUAGES.split("+"):
+        for width in ("wide", "abbreviated"):
+            days.update(d.lower().rstrip(".") for d in get_day_names(width, "format", code).values())
+    alt = lambda words: "|".join(sorted(map(re.escape, (w for w in words if len(w) >= 3)), key=len, reverse=True))
+    month, day = alt(months), alt(days)
+    return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*)?"
+                      rf"(?:(?:{month})\.?,?\s*\d|[0-3]?\d\.?\s+(?:{month})\b|(?:{day})\.?\s*,?\s*\d).*$",
+                      re.IGNORECASE | re.DOTALL)
+
+
+def without_dateline(text: str) -> str:
+    """A byline without the date written after its name: "Associated Press November 19, 2019"
+    -> "Associated Press" (a month name or weekday ends a name; "April Roach" keeps hers). A
+    date that a "by" follows opens the byline instead ("Posted on September 21, 2020 by Adi
+    Tzlil"): left for the "by" rules."""
+    found = _dateline().search(text)
+    if not found or _BY_AFTER.search(found.group()):
+        return text
+    rest = text[: found.start()]
+    return "" if re.fullmatch(rf"\W*{_DATE_LABELS}\W*", rest, re.IGNORECASE) else rest  # "Veröffentlicht am 3. Mai"
 
 
 def _without_dates(part: str) -> str:
@@ -119,7 +175,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
     for value in values:
         if not value or "http" in value or "@" in value:
             continue
-        value = BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))
+        value = without_dateline(BY_PREFIX.sub("", clean_text(htmllib.unescape(value))))
         if name_key(value) in {name_key(e) for e in exclude}:
             continue  # the site's own name ("Jobs & Hire"): not two people to split it into
         inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
@@ -139,6 +195,8 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
             half = len(words) // 2
             if len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]:
                 part, words = " ".join(words[:half]), words[:half]  # "Kristen Falc'hon Kristen Falc'hon"
+            if len(words) == 1 and _CMS_ACCOUNT.match(part):
+                continue
             if handles and len(words) == 1 and _HANDLE.match(part) and not _ROLE.search(part.replace("_", " ")):
                 if name_key(part) not in seen and not names_match(part, exclude):
                     seen.add(name_key(part))
@@ -165,3 +223,33 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 names.append(part)
     return names
 
+
+
+# a byline that names a desk, an agency or a pen name rather than a person ("Redaktion",
+# "Staff Writer", "dpa/lno", "telebasel"): the annotation convention keeps it as written
+_BY_INNER = re.compile(r"^.*\b(?:by|von|par|por|door)\s*:?\s+(?=\S)", re.IGNORECASE)
+_DESK_CUT = re.compile(r"\s*(?:[,|·•(]|\s[-–—]\s|\s\d|\d).*$")
+_DESK_CHARS = re.compile(r"^[^\W\d_][\w.'’/&-]*(?: [^\W\d_][\w.'’/&-]*){0,3}$")
+DESK_MAX_CHARS = 40
+_PLACEHOLDER = frozenset("unknown anonymous anonym admin administrator guest gast user autor author".split())
+
+
+def desk_names(values: Iterable[str | None], exclude: Iterable[str] = ()) -> list[str]:
+    """The byline as written when it names no person: one short text of one to four words,
+    each capitalised unless it is a single word (a handle, an agency's "dpa/lno")."""
+    for value in values:
+        if not value or "http" in value or "@" in value:
+            continue
+        text = clean_text(htmllib.unescape(value))
+        text = _DESK_CUT.sub("", without_dateline(_BY_INNER.sub("", BY_PREFIX.sub("", text)))).strip(" :-–—|.")
+        words = text.split()
+        if not _DESK_CHARS.match(text) or len(text) > DESK_MAX_CHARS or len(text) < 2:
+            continue
+        if text.lower() in _PLACEHOLDER or _CMS_ACCOUNT.match(text) or _ADMIN_LOGIN.match(text):
+            continue  # a CMS default or a login ("jdadmin"), not a byline
+        if len(words) > 1 and any(w[0].islower() for w in words):
+            continue  # "Veröffentlicht am", "Name erforderlich": a phrase, not a byline
+        if names_match(text, exclude) and len(words) > 1:
+            continue
+        return [text]
+    return []
