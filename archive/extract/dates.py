@@ -35,7 +35,8 @@ _ARTICLE_FURNITURE = frozenset({"footer", "sidebar"})
 _LANGUAGES = ("en",)
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
-CONTEXT_WORDS = 4  # ... and how many of them  # month names always read besides the page's own language
+CONTEXT_WORDS = 4  # ... and how many of them
+SMALL_FOOTER_CHARS = 250  # month names always read besides the page's own language
 
 
 @dataclass
@@ -145,6 +146,9 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         if own_article is not None and own_article in el.iterancestors():
             hints = [h for h in hints if h not in _ARTICLE_FURNITURE]
             tag = "" if tag in _ARTICLE_FURNITURE else tag
+        if (tag == "footer" or "footer" in hints) and len("".join(el.itertext())) <= SMALL_FOOTER_CHARS:
+            hints = [h for h in hints if h != "footer"]  # a line under a text (its date, its author), not the site's footer
+            tag = "" if tag == "footer" else tag
         inside = elsewhere or (el not in holds_headline and (tag in _ELSEWHERE_TAGS or bool(hints)))
         start = size
         if el is h1:
