@@ -252,6 +252,7 @@ _MODIFIED_WORDS = re.compile(
     re.IGNORECASE,
 )
 HEADLINE_AFTER_CHARS = 1500  # a date this far below the headline still reads as its dateline
+DATELINE_CHARS = 300  # a date this close to the headline is its dateline, whatever the structured data says
 HEADLINE_BEFORE_CHARS = 1000  # ... and this far above it (a kicker line, a section bar)
 
 
@@ -282,20 +283,24 @@ def publication_date(
             d.offset -= headline
     low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
     days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
+    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
     for value in structured:
-        if any(d.iso == value[:10] for d in shown):
+        if any(d.iso == value[:10] for d in near):
             return value, 'structured'
     for value in structured:  # "19. Nov." near the headline, the year left out
         if (int(value[5:7]), int(value[8:10])) in days_near and not any(d.iso[5:] == value[5:10] for d in shown):
             return value, 'structured_partial'
-    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
+    if not any(abs(d.offset) <= DATELINE_CHARS for d in near):
+        for value in structured:
+            if any(d.iso == value[:10] for d in shown):
+                return value, 'structured'
     introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
     introduced += [d for d in near if _WEEKDAY.search(d.before)]
     if introduced:
         return min(introduced, key=lambda d: abs(d.offset)).iso, 'introduced'
     if near:
         return min(near, key=lambda d: abs(d.offset)).iso, 'near'
-    if url_date:
+    if url_date and any(d.iso == url_date[:10] for d in shown):
         return url_date[:10], 'url'
     if declared:
         return declared, 'declared'
