@@ -36,6 +36,8 @@ _LANGUAGES = ("en",)
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them
+PROSE_CHARS = 200  # a <p> longer than this is running text ...
+PROSE_LEAD_CHARS = 60  # ... past its opening words ("BERLIN, 29.11.2022 - ...": a dateline)
 SMALL_FOOTER_CHARS = 250  # month names always read besides the page's own language
 
 
@@ -45,6 +47,7 @@ class VisibleDate:
     offset: int  # characters into the page's visible text
     text: str  # as written
     before: str = ""  # the words just before it ("Veröffentlicht am", "Updated:")
+    prose: bool = False  # inside a paragraph of running text: an event's date, not a dateline
 
 
 @lru_cache(maxsize=64)
@@ -165,10 +168,13 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         add(" ")
         if inside and not elsewhere:
             skipped.append((start, size))
+        if tag == "p" and size - start > PROSE_CHARS:
+            prose.append((start, size))
 
     body = tree.find("body")
+    prose: list[tuple[int, int]] = []
     walk(body if body is not None else tree, False)
-    return "".join(parts), skipped, headline, times
+    return "".join(parts), skipped, headline, times, prose
 
 
 def visible_dates(
@@ -177,7 +183,7 @@ def visible_dates(
     """Full dates in the page's visible text outside comments, footers and widgets, in
     document order; the offset of the headline (<h1>) in the same text, if any; and the
     (month, day, offset) of dates shown without their year ("19. Nov.", "Nov 19", "19.11.")."""
-    text, skipped, headline, found = _visible_text(tree)
+    text, skipped, headline, found, prose = _visible_text(tree)
     if text.strip():  # the text's own language too: pages declare a template's language
         import py3langid
 
@@ -223,6 +229,7 @@ def visible_dates(
     found = [d for d in found if not any(s <= d.offset < e for s, e in skipped)]
     for d in found:
         d.before = " ".join(text[max(0, d.offset - CONTEXT_CHARS) : d.offset].split()[-CONTEXT_WORDS:])
+        d.prose = any(s + PROSE_LEAD_CHARS < d.offset < e for s, e in prose)
     found.sort(key=lambda d: d.offset)
     return found, headline, partial
 
@@ -283,7 +290,7 @@ def publication_date(
             d.offset -= headline
     low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
     days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
-    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS]
+    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS and not d.prose]
     for value in structured:
         if any(d.iso == value[:10] for d in near):
             return value, 'structured'
