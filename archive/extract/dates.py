@@ -47,7 +47,7 @@ class VisibleDate:
     offset: int  # characters into the page's visible text
     text: str  # as written
     before: str = ""  # the words just before it ("Veröffentlicht am", "Updated:")
-    prose: bool = False  # inside a paragraph of running text: an event's date, not a dateline
+    event: bool = False  # in running text or one end of a span ("6. Juni - 8. Juli 2018"): not a dateline
 
 
 @lru_cache(maxsize=64)
@@ -98,6 +98,7 @@ def _partial_patterns(lang: str | None) -> tuple[re.Pattern, ...]:
     )
 
 
+_SPAN = re.compile(r"\s*(?:[-–—]|bis|to|until|au|al)\s*", re.IGNORECASE)  # between a span's two dates
 _YEAR = re.compile(r"(?:19|20)\d\d\b")
 YEAR_LOOKBACK = 40  # characters before a year where its day and month name are looked for
 
@@ -229,8 +230,11 @@ def visible_dates(
     found = [d for d in found if not any(s <= d.offset < e for s, e in skipped)]
     for d in found:
         d.before = " ".join(text[max(0, d.offset - CONTEXT_CHARS) : d.offset].split()[-CONTEXT_WORDS:])
-        d.prose = any(s + PROSE_LEAD_CHARS < d.offset < e for s, e in prose)
+        d.event = any(s + PROSE_LEAD_CHARS < d.offset < e for s, e in prose)
     found.sort(key=lambda d: d.offset)
+    for a, b in zip(found, found[1:]):
+        if _SPAN.fullmatch(text[a.offset + len(a.text) : b.offset]):
+            a.event = b.event = True
     return found, headline, partial
 
 
@@ -290,7 +294,7 @@ def publication_date(
             d.offset -= headline
     low = -HEADLINE_BEFORE_CHARS if headline is not None else float("-inf")
     days_near = {(m, d) for m, d, at in partial if low <= at - (headline or 0) <= HEADLINE_AFTER_CHARS}
-    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS and not d.prose]
+    near = [d for d in shown if low <= d.offset <= HEADLINE_AFTER_CHARS and not d.event]
     for value in structured:
         if any(d.iso == value[:10] for d in near):
             return value, 'structured'
