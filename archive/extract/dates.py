@@ -36,6 +36,7 @@ _LANGUAGES = ("en",)
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them
+PAGE_SHARE = 0.5  # a sidebar or footer holding more of the page's text than this is the page
 PROSE_CHARS = 200  # a <p> longer than this is running text ...
 PROSE_LEAD_CHARS = 60  # ... past its opening words ("BERLIN, 29.11.2022 - ...": a dateline)
 SMALL_FOOTER_CHARS = 250  # month names always read besides the page's own language
@@ -169,12 +170,22 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         add(" ")
         if inside and not elsewhere:
             skipped.append((start, size))
+            if set(hints) <= _ARTICLE_FURNITURE:
+                layout.append((start, size))
+        elif inside and (tag in _ELSEWHERE_TAGS or hints):
+            nested.append((start, size))
         if tag == "p" and size - start > PROSE_CHARS:
             prose.append((start, size))
 
     body = tree.find("body")
     prose: list[tuple[int, int]] = []
+    layout: list[tuple[int, int]] = []
+    nested: list[tuple[int, int]] = []
     walk(body if body is not None else tree, False)
+    # a "sidebar" or "footer" holding most of the page's text is the page (a theme names its
+    # content column so); the comments and widgets inside it still date other things
+    whole = [(s, e) for s, e in layout if e - s > PAGE_SHARE * size]
+    skipped = [p for p in skipped if p not in whole] + [(s, e) for s, e in nested if any(a <= s < b for a, b in whole)]
     return "".join(parts), skipped, headline, times, prose
 
 
