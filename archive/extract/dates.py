@@ -32,14 +32,14 @@ _ELSEWHERE_HINT = re.compile(
 # ... except inside the headline's own <article>, where these hold its date line (HTML5: a
 # <footer> in an <article> is that article's footer)
 _ARTICLE_FURNITURE = frozenset({"footer", "sidebar"})
-_LANGUAGES = ("en",)
+_LANGUAGES = ("en",)  # month names always read besides the page's own language
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them
 PAGE_SHARE = 0.5  # a sidebar or footer holding more of the page's text than this is the page
 PROSE_CHARS = 200  # a <p> longer than this is running text ...
 PROSE_LEAD_CHARS = 60  # ... past its opening words ("BERLIN, 29.11.2022 - ...": a dateline)
-SMALL_FOOTER_CHARS = 250  # month names always read besides the page's own language
+SMALL_FOOTER_CHARS = 250  # a footer this short is a text's footer line (its date), not the site's
 
 
 @dataclass
@@ -285,12 +285,14 @@ def publication_date(
     """The publication date the page shows, from the most trustworthy evidence:
 
     1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
-       shows on the same day (anywhere, or near the headline without its year): returned as
-       it is written (time and timezone kept);
+       shows on the same day near the headline (with or without its year), or anywhere
+       when no other date stands right beside the headline: returned as it is written
+       (time and timezone kept);
     2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), or by
        a weekday near the headline ("Freitag, 5. Oktober 2013");
-    3. the shown date nearest the headline, within a few lines of it;
-    4. the date in the URL path;
+    3. the shown date nearest the headline, within a few lines of it, unless it stands in
+       running text or is one end of a span of time (an event's dates);
+    4. the date in the URL path, when the page shows it;
     5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
        only dated writing carries), even when the page's own rendering of it is not found;
     6. `guess()` (htmldate's search), only when the page shows that date.
