@@ -151,9 +151,10 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         if own_article is not None and own_article in el.iterancestors():
             hints = [h for h in hints if h not in _ARTICLE_FURNITURE]
             tag = "" if tag in _ARTICLE_FURNITURE else tag
-        if (tag == "footer" or "footer" in hints) and len("".join(el.itertext())) <= SMALL_FOOTER_CHARS:
-            hints = [h for h in hints if h != "footer"]  # a line under a text (its date, its author), not the site's footer
-            tag = "" if tag == "footer" else tag
+        if "footer" in hints and tag != "footer" and len("".join(el.itertext())) <= SMALL_FOOTER_CHARS:
+            # a short box named "footer" is a line under a text (its date, its author); a
+            # <footer> outside the article is the site's (HTML5), however short
+            hints = [h for h in hints if h != "footer"]
         inside = elsewhere or (el not in holds_headline and (tag in _ELSEWHERE_TAGS or bool(hints)))
         start = size
         if el is h1:
