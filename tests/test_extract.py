@@ -251,9 +251,14 @@ def test_open_graph_only_page():
     assert article.published is None
 
 
-def test_date_from_url_when_page_has_none():
-    article = extract_article(page("<title>Library hours</title>", ARTICLE), url="https://ex.com/2021/03/09/library-hours/")
-    assert article.published == "2021-03-09"
+def test_date_from_url_when_the_page_shows_it():
+    # the date far below the headline (past its dateline zone), the URL path says it is the page's
+    far = ARTICLE.replace("</article>", ARTICLE[ARTICLE.index("<p>"):] + "<p>Council minutes of 9 March 2021.</p>")
+    url = "https://ex.com/2021/03/09/library-hours/"
+    assert extract_article(page("<title>Library hours</title>", far), url=url).published == "2021-03-09"
+    # a page that shows no date at all is undated, whatever its URL says (an archived copy's
+    # address, an evergreen post filed under the day it was first drafted)
+    assert extract_article(page("<title>Library hours</title>", ARTICLE), url=url).published is None
 
 
 def test_undated_page_gives_no_date():

@@ -296,7 +296,7 @@ def publication_date(
     4. the date in the URL path, when the page shows it;
     5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
        only dated writing carries), even when the page's own rendering of it is not found;
-    6. `guess()` (htmldate's search), only when the page shows that date.
+    6. `guess()` (htmldate's search), only when the page shows that date, not as an event's.
     Dates from 2 to 4 and 6 are days ("2012-05-31").
     A structured date the page never shows is not trusted (shop and service pages carry
     machine dates for pages the reader sees undated); nor is a year alone (a copyright line)
@@ -330,6 +330,6 @@ def publication_date(
     if declared:
         return declared, 'declared'
     found = guess() if guess else None
-    if found and any(d.iso == found[:10] for d in shown):
+    if found and any(d.iso == found[:10] and not d.event for d in shown):
         return found[:10], 'guess'
     return None, 'none'

@@ -1,0 +1,62 @@
+"""Which shown dates date a page (issue 13, dates): each test builds a small page with one kind
+of evidence and runs the real extractor over it."""
+from __future__ import annotations
+
+from archive.extract import extract_article, extract_metadata, parse_html
+
+PROSE = (
+    "The city council voted on Tuesday to expand the public library's opening hours, "
+    "after months of debate about the cost of staffing the branches in the evening."
+)
+PARAGRAPHS = "".join(f"<p>{PROSE} Paragraph {n} adds its own detail about the vote.</p>" for n in range(4))
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> str:
+    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+
+
+def published(body: str, head: str = "", lang: str = "en", url: str | None = None) -> str | None:
+    return extract_metadata(parse_html(page(head, body, lang)), url).published
+
+
+def test_a_date_in_running_text_is_an_event_not_a_dateline():
+    event = f"<p>{PROSE} The first branch opened on 21 August 1948 in the old town hall.</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{event}{PARAGRAPHS}</article>") is None
+    # ... but a dateline opening the first paragraph dates it
+    lead = f"<p>BERLIN, 21 August 2022 - {PROSE}</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{lead}{PARAGRAPHS}</article>") == "2022-08-21"
+
+
+def test_the_ends_of_a_span_of_time_are_no_dateline():
+    span = "<p>Exhibition: 6 June 2018 - 8 July 2018</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{span}{PARAGRAPHS}</article>") is None
+    single = "<p>Published 6 June 2018</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{single}{PARAGRAPHS}</article>") == "2018-06-06"
+
+
+def test_a_structured_date_shown_only_far_away_loses_to_the_dateline_beside_the_headline():
+    head = '<meta name="date" content="2020-04-30">'
+    teasers = "".join(f"<p>{PROSE}</p>" for _ in range(8)) + "<ul><li>Other story, 30.04.2020</li></ul>"
+    body = f"<article><h1>Library hours expanded</h1><p>29.04.2020, 12:01 Uhr</p>{PARAGRAPHS}{teasers}</article>"
+    assert published(body, head, lang="de") == "2020-04-29"
+    # with no other date beside the headline, the structured date the page shows stands
+    body = f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{teasers}</article>"
+    assert published(body, head, lang="de") == "2020-04-30"
+
+
+def test_a_sidebar_that_holds_the_whole_page_is_the_page():
+    # a theme that names its content column "sidebar": the post's date line inside counts, the
+    # comments inside it still do not
+    post = f"<h2>Library hours expanded</h2><p class='postmetadata'>8. Dezember 2010</p>{PARAGRAPHS}"
+    comments = "<ol class='commentlist'><li>Anna, 9. Dezember 2010: Danke!</li></ol>"
+    body = f"<div id='sidebar'><div id='content'>{post}{comments}</div></div><div>Impressum</div>"
+    assert published(body, lang="de") == "2010-12-08"
+    only_comments = f"<div id='sidebar'><div id='content'><h2>Library hours</h2>{PARAGRAPHS}{comments}</div></div>"
+    assert published(only_comments, lang="de") is None
+
+
+def test_a_short_box_named_footer_under_the_text_holds_its_date():
+    body = f"<div><h1>Library hours expanded</h1>{PARAGRAPHS}<div class='footer'>Stand: 19.12.2019</div></div>"
+    assert extract_article(page("", body, lang="de")).published == "2019-12-19"
+    site = f"<div><h1>Library hours expanded</h1>{PARAGRAPHS}</div><div class='footer'>{PROSE * 2} 19.12.2019</div>"
+    assert extract_article(page("", site, lang="de")).published is None
