@@ -60,3 +60,12 @@ def test_a_short_box_named_footer_under_the_text_holds_its_date():
     assert extract_article(page("", body, lang="de")).published == "2019-12-19"
     site = f"<div><h1>Library hours expanded</h1>{PARAGRAPHS}</div><div class='footer'>{PROSE * 2} 19.12.2019</div>"
     assert extract_article(page("", site, lang="de")).published is None
+
+
+def test_a_shown_update_date_dates_the_page_only_when_it_is_the_one_date_it_gives():
+    updated = "<p>Updated June 13, 2019</p>"
+    filler = "".join(f"<p>{PROSE}</p>" for _ in range(8))
+    body = f"<article><h1>Pineapple cake</h1>{PARAGRAPHS}{filler}{updated}</article>"
+    assert published(body) == "2019-06-13"
+    both = f"<article><h1>Pineapple cake</h1><p>Published 1 May 2019</p>{PARAGRAPHS}{filler}{updated}</article>"
+    assert published(both) == "2019-05-01"

@@ -296,8 +296,10 @@ def publication_date(
     4. the date in the URL path, when the page shows it;
     5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
        only dated writing carries), even when the page's own rendering of it is not found;
-    6. `guess()` (htmldate's search), only when the page shows that date, not as an event's.
-    Dates from 2 to 4 and 6 are days ("2012-05-31").
+    6. `guess()` (htmldate's search), only when the page shows that date, not as an event's;
+    7. a shown date introduced as a change ("Updated June 13, 2019"), when it is the one
+       such date and nothing above dates the page.
+    Dates from 2 to 4, 6 and 7 are days ("2012-05-31").
     A structured date the page never shows is not trusted (shop and service pages carry
     machine dates for pages the reader sees undated); nor is a year alone (a copyright line)
     or a date in comments, footers, sidebars or calendar widgets.
@@ -332,4 +334,7 @@ def publication_date(
     found = guess() if guess else None
     if found and any(d.iso == found[:10] and not d.event for d in shown):
         return found[:10], 'guess'
+    changed = [d for d in shown if _MODIFIED_WORDS.search(d.before)]
+    if len({d.iso for d in changed}) == 1:  # "Updated June 13, 2019", the one date the page gives
+        return changed[0].iso, 'modified'
     return None, 'none'
