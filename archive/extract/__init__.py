@@ -29,9 +29,9 @@ fail differently, then cleans the result; each stage is a module of this package
    newsletter, copyright) and runs of bare links to other stories at either end.
 
 Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
-(title, authors, dates, site: `jsonld`, `markup`, `names`, `dates`: what the page shows its
-readers wins over machine data it never shows), `hints` (captions, links and headline
-variants of the page, and the furniture patterns steps 3 and 4 share).
+(title, authors, dates, site: `jsonld`, `markup`, `names`, `dates` with `shown_dates`: what
+the page shows its readers wins over machine data it never shows), `hints` (captions, links
+and headline variants of the page, and the furniture patterns steps 3 and 4 share).
 
 Measured by `benchmarks/extraction.py` on the article-extraction-benchmark.
 """
