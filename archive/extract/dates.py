@@ -3,6 +3,13 @@
 The dates the page shows its readers come from `shown_dates` (found in its visible text, in
 its language, outside comments, footers and widgets); this module weighs them against the
 page's structured data, its URL and htmldate's guess.
+
+Measured on metadata-dev's tune half (date exact / dates returned for undated pages) and
+dropped: htmldate's markup-only search for the guess (0.934 -> 0.918, invented unchanged;
+held 0.819 -> 0.824, 13.0% -> 8.7%: the tune half decides); the one date a page shows,
+when nothing else dates it (invented 18.9% -> 21.6%, exact unchanged); a sidebar or footer
+of any kind holding most of the page's text counted as the page (a cookie overlay then
+dated a page: +1 right, +1 invented, hence only the layout words).
 """
 from __future__ import annotations
 
