@@ -546,6 +546,7 @@ def test_author_cleaning_drops_credit_labels_and_the_site_address():
     assert clean_authors(["mdr.de"], handles=True) == []  # the site's address in an author meta tag
     assert clean_authors(["oradmin2x"], handles=True) == ["oradmin2x"]  # a user name in author markup stays
     assert clean_authors(["Posted"]) == clean_authors(["Author"]) == []  # a byline's label, no name
+    assert clean_authors(["Bund der Energieverbraucher e.V."], handles=True) == []  # a registered association
 
 
 def test_title_is_the_shown_headline_without_its_kicker():

@@ -93,7 +93,7 @@ _ROLE = re.compile(
     r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
     r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online|"
     r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|author|experte|text|fotos?|"
-    r"posted|publiziert|ver[öo]ffentlicht|aktualisiert)\b",
+    r"posted|publiziert|ver[öo]ffentlicht|aktualisiert|e\.\s?v)\b",
     re.IGNORECASE,
 )
 
