@@ -546,6 +546,14 @@ def test_author_cleaning_keeps_suffixes_and_drops_places_and_repeats():
     assert clean_authors(["Bundesministerium für Wirtschaft und Klimaschutz"], handles=True) == []
 
 
+def test_author_cleaning_drops_credit_labels_and_the_site_address():
+    assert clean_authors(["Interview: Julia Lauter"]) == ["Julia Lauter"]
+    assert clean_authors(["mdr.de"], handles=True) == []  # the site's address in an author meta tag
+    assert clean_authors(["oradmin2x"], handles=True) == ["oradmin2x"]  # a user name in author markup stays
+    assert clean_authors(["Posted"]) == clean_authors(["Author"]) == []  # a byline's label, no name
+    assert clean_authors(["Bund der Energieverbraucher e.V."], handles=True) == []  # a registered association
+
+
 def test_title_is_the_shown_headline_without_its_kicker():
     head = '<meta property="og:title" content="Nach Corona-Lockerungen: Autohäuser rechnen mit langsamem Anlaufen | MDR.DE">'
     body = ARTICLE.replace(

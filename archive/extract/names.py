@@ -92,12 +92,15 @@ _ROLE = re.compile(
     r"\b(staff|writer|reporter|editor|editors|correspondent|contributor|columnist|news|agency|desk|"
     r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
     r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online|"
-    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|experte|text|fotos?)\b",
+    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|author|experte|text|fotos?|"
+    r"posted|publiziert|ver[öo]ffentlicht|aktualisiert|e\.\s?v)\b",
     re.IGNORECASE,
 )
 
 
-_LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author)\s*:\s*", re.IGNORECASE)
+# a credit's label before the name ("Text: A", "Interview: B", "Illustration: C")
+_LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author|interview|illustrations?|grafik|recherche)"
+                    r"\s*:\s*", re.IGNORECASE)
 _SUFFIX_DOT = re.compile(r"\b(jr|sr|dr|\w)\.$", re.IGNORECASE)  # "Perry Bacon Jr.", "John A."
 _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
@@ -197,7 +200,8 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
                 part, words = " ".join(words[:half]), words[:half]  # "Kristen Falc'hon Kristen Falc'hon"
             if len(words) == 1 and _CMS_ACCOUNT.match(part):
                 continue
-            if handles and len(words) == 1 and _HANDLE.match(part) and not _ROLE.search(part.replace("_", " ")):
+            if (handles and len(words) == 1 and _HANDLE.match(part) and not _DOMAIN.search(part)
+                    and not _ROLE.search(part.replace("_", " "))):  # "mdr.de": the site, not a user name
                 if name_key(part) not in seen and not names_match(part, exclude):
                     seen.add(name_key(part))
                     names.append(part)
