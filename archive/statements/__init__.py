@@ -141,10 +141,11 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
             speaker = candidates.pop() if len(candidates) == 1 else None
-        elif sp is not None and speaker is None and _org_anaphor(sp) and last_org and not orgs_since - {last_org}:
+        elif sp is not None and speaker is None and _org_anaphor(sp):
             # "the utility", "a company spokesperson": the organisation quoted last, when no other
-            # has been named as a subject since (a description is looser than "it")
-            speaker = last_org
+            # has been named as a subject since (a description is looser than "it"); else the
+            # organisation the article is about
+            speaker = last_org if last_org and not orgs_since - {last_org} else names.main_org()
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)

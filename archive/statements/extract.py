@@ -296,6 +296,7 @@ def collect_names(docs, title_doc=None) -> Names:
                     names.other_full.append(name)
                 if name not in names.orgs:
                     names.orgs.append(name)
+                names.org_mentions.append(name)
     for doc in docs:
         if not doc.has_annotation("DEP"):
             continue  # a names-only paragraph (see archive.statements._parse): no roles to read

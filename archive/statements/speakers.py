@@ -185,6 +185,7 @@ class Names:
     orgs: list[str] = field(default_factory=list)
     # multi-word proper names the small model tagged as something else ("Olaf Scholz" as ORG)
     other_full: list[str] = field(default_factory=list)
+    org_mentions: list[str] = field(default_factory=list)  # every ORG mention, as written
 
     def add_person(self, name: str) -> None:
         if len(name.split()) >= 2 and name not in self.full:
@@ -230,6 +231,21 @@ class Names:
         if len(exact) == 1:
             return exact[0]
         return None
+
+    def main_org(self) -> str | None:
+        """The organisation the article is about: named more often than any other (twice at
+        least), counting "Amnesty" as "Amnesty International" and leaving out people's names
+        the small model tagged ORG. "The company", "the utility" without a nearer antecedent."""
+        counts: dict[str, int] = {}
+        for written in self.org_mentions:
+            if self.resolve(written) in self.full:
+                continue
+            name = self.org_named(written) or written
+            counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+            return None
+        return ranked[0][0]
 
     def org_for(self, phrase: str) -> str | None:
         """A descriptive phrase ("the ministry") naming one organisation mentioned earlier."""
