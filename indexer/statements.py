@@ -31,7 +31,7 @@ from .keyword import STOPWORDS
 
 log = logging.getLogger(__name__)
 # Bump when the extractor's output changes: every article's statements are extracted again.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 BATCH_ARTICLES = 16
 # "direct": a quotation in marks over reported speech. Its speaker is more often right (benchmarks/
 # statements.py: 58 of 64 direct vs 64 of 78 reported) and it is the speaker's own words, e.g. the

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 
 from . import gender
 from .extract import collect_names, raw_statements
+from .headline import TITLE, parsed_statements, repeated_in_body, source_beside_claim
 from .lexicon import PERSON_PRONOUNS, cue_forms
 from .nlp import get_nlp, pipe_lock
 from .quotes import find_quotes
@@ -64,25 +65,27 @@ def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
         if nlp is not None and paragraphs:
             by_nlp.setdefault(id(nlp), (nlp, []))[1].append(i)
     for nlp, indices in by_nlp.values():
-        texts = []
+        texts, titles = [], set()
         for i in indices:
             paragraphs, title, _ = articles[i]
+            titles.add(len(texts))  # a headline is parsed in full: its statements need no cue word
             texts.append(title or "")
             texts.extend(paragraphs)
         with pipe_lock:
-            docs = _parse(nlp, texts, batch_size)
+            docs = _parse(nlp, texts, batch_size, titles)
         pos = 0
         for i in indices:
             paragraphs, title, _ = articles[i]
             title_doc, para_docs = docs[pos], docs[pos + 1:pos + 1 + len(paragraphs)]
             pos += 1 + len(paragraphs)
-            results[i] = _statements(para_docs, paragraphs, title_doc if title else None)
+            results[i] = _statements(para_docs, paragraphs, title_doc if title else None, title)
     return results
 
 
-def _parse(nlp, texts: list[str], batch_size: int) -> list:
-    """Docs of `texts`, in order: in full where a statement can be, names only elsewhere."""
-    full = [i for i, t in enumerate(texts) if _MAY_HOLD_STATEMENT.search(t)]
+def _parse(nlp, texts: list[str], batch_size: int, always: set[int] = frozenset()) -> list:
+    """Docs of `texts`, in order: in full where a statement can be (and at `always`), names
+    only elsewhere."""
+    full = [i for i, t in enumerate(texts) if i in always or _MAY_HOLD_STATEMENT.search(t)]
     light = sorted(set(range(len(texts))) - set(full))
     docs: list = [None] * len(texts)
     for i, doc in zip(full, nlp.pipe([texts[i] for i in full], batch_size=batch_size)):
@@ -93,7 +96,7 @@ def _parse(nlp, texts: list[str], batch_size: int) -> list:
     return docs
 
 
-def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
+def _statements(docs, paragraphs: list[str], title_doc, title: str | None = None) -> list[Statement]:
     names = collect_names(docs, title_doc)
     # people who could be "he"/"she": those named as the subject of a clause (the preferred
     # antecedent); names in objects, possessives or inside quotes do not compete
@@ -158,7 +161,36 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
                              speaker_as_written=sp.as_written if sp is not None and not f["continued"] else None, role=role,
                              text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
                              start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
-    return _inherit(out, paragraphs)
+    body = _inherit(out, paragraphs)
+    if title_doc is None or repeated_in_body(title, paragraphs):
+        return body
+    return _headline(title_doc, title, names, titles, paragraphs) + body
+
+
+def _headline(title_doc, title: str, names: Names, titles: dict[str, set[str]], paragraphs: list[str]) -> list[Statement]:
+    """The headline's statements (paragraph TITLE): parsed as a sentence, else 'SOURCE: claim'."""
+    out = []
+    for f in parsed_statements(title_doc, title):
+        cue = f["cue"]
+        sp = cue.speaker if cue is not None else None
+        speaker, role = _resolve(sp, names, None, set(), titles, {})
+        if speaker and role is None:
+            role = names.roles.get(speaker)
+        out.append(Statement(paragraph=TITLE, speaker=speaker, speaker_as_written=sp.as_written if sp else None,
+                             role=role, text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
+                             start=f["start"], end=f["end"], end_paragraph=TITLE))
+    if not any(s.speaker for s in out):
+        found = source_beside_claim(title_doc, title, names, "\n".join(paragraphs))
+        if found:
+            said = dict(speaker=found["speaker"], speaker_as_written=found["speaker"], role=names.roles.get(found["speaker"]))
+            # 'Anthony Lynn: “We needed to win this game”': the quote is the source's
+            quotes = [i for i, s in enumerate(out) if s.kind == "direct" and found["start"] <= s.start < found["end"]]
+            for i in quotes:
+                out[i] = replace(out[i], **said)
+            if not quotes:
+                out.append(Statement(paragraph=TITLE, **said, text=found["text"], cue=None, kind="reported",
+                                     start=found["start"], end=found["end"], end_paragraph=TITLE))
+    return out
 
 
 def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Statement]:
