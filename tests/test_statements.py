@@ -237,3 +237,9 @@ def test_a_position_written_before_a_name_is_the_role():
     from archive.statements.speakers import person_name
     assert person_name("Browns DL Sheldon Richardson") == ("Sheldon Richardson", "Browns DL")
     assert person_name("AJ Styles") == ("AJ Styles", None) and person_name("Sergei Shoigu") == ("Sergei Shoigu", None)
+
+
+def test_a_cue_inside_what_another_speaker_reports_is_not_theirs():
+    statements = run("The man ran from the station. The Chronicle says he was arrested a block away after employees "
+                     "of a car dealership said he tried to steal a van.")
+    assert all(s.speaker is None for s in statements if "steal a van" in s.text and "arrested" not in s.text)

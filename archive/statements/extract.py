@@ -45,6 +45,8 @@ def _subject(verb):
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
+        if verb.dep_ == "ccomp" and verb.head.lemma_.lower() in CUE_VERBS:
+            return None  # "X says [employees said ...]": what X reports, not X's own words
         if verb.dep_ in CLIMB_DEPS and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
             verb = verb.head
             seen += 1
