@@ -243,3 +243,13 @@ def test_a_cue_inside_what_another_speaker_reports_is_not_theirs():
     statements = run("The man ran from the station. The Chronicle says he was arrested a block away after employees "
                      "of a car dealership said he tried to steal a van.")
     assert all(s.speaker is None for s in statements if "steal a van" in s.text and "arrested" not in s.text)
+
+
+def test_a_statement_nested_in_a_quote_is_its_own_speakers():
+    statements = run("White House Press Secretary Stephanie Grisham said the hearing was a sham.",
+                     "“Specifically, Ambassador Kurt Volker confirmed under oath that he had no indication whatsoever "
+                     "of anything that resembled a quid-pro-quo,” she said.")
+    nested = by_text(statements, "he had no indication whatsoever")
+    outer = by_text(statements, "Specifically")
+    assert (nested.speaker, nested.kind, nested.cue) == ("Kurt Volker", "reported", "confirm")
+    assert (outer.speaker, outer.kind) == ("Stephanie Grisham", "direct")  # "she" is not the nested speaker

@@ -139,6 +139,12 @@ def _statements(docs, paragraphs: list[str], title_doc, title: str | None = None
             if org_mentions[om][2] != last_org:
                 orgs_since.add(org_mentions[om][2])
             om += 1
+        if f.get("nested"):  # said inside another's quote: named there, and no antecedent for later pronouns
+            speaker, role = _resolve(sp, names, None, set(), titles, {})
+            out.append(Statement(paragraph=f["paragraph"], speaker=speaker, speaker_as_written=sp.as_written,
+                                 role=role or names.roles.get(speaker), text=f["text"], cue=cue.phrase, kind=f["kind"],
+                                 start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
+            continue
         speaker, role = _resolve(sp, names, last, since, titles, pronouns)
         if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
             # "it": the one organisation that can be meant (named as a subject since the last one)

@@ -249,6 +249,13 @@ def _mixed_start(q: Quote, cue: Cue | None, docs, paragraphs: list[str]) -> int:
     return sent.start_char
 
 
+def _names_someone(cue: Cue) -> bool:
+    """A cue inside a quotation is a statement nested in it ('Volker confirmed under oath that
+    ...') when its speaker is a name or a description, never a pronoun: inside a quote, 'he'
+    and 'we' belong to the quote's speaker, not to the article."""
+    return cue.speaker is not None and cue.speaker.kind in ("PERSON", "ORG", "NOUN", "GROUP")
+
+
 def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
     """Statements with their unresolved speakers, in reading order."""
     quotes = find_quotes(paragraphs)
@@ -271,17 +278,18 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
                               cue=cue, kind="direct", continued=n > 0))
     for p, cues in cues_by_para.items():
         for cue in cues:
-            if (p, cue.token.i) in used or _inside(quotes, p, cue.char):
+            nested = _inside(quotes, p, cue.char) is not None
+            if (p, cue.token.i) in used or (nested and not _names_someone(cue)):
                 continue
             got = _reported_text(cue)
             if not got or not got[0]:
                 continue
             text, start, end = got
-            if any(f["paragraph"] == p and f["start"] < end and start < f["end"] for f in found
-                   if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
+            if not nested and any(f["paragraph"] == p and f["start"] < end and start < f["end"] for f in found
+                                  if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
                 continue
             found.append(dict(paragraph=p, end_paragraph=p, text=text, start=start, end=end,
-                              cue=cue, kind="reported", continued=False))
+                              cue=cue, kind="reported", continued=False, nested=nested))
     found.sort(key=lambda f: (f["paragraph"], f["cue"].char if f["cue"] else f["start"]))
     return found
 
