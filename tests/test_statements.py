@@ -253,3 +253,10 @@ def test_a_statement_nested_in_a_quote_is_its_own_speakers():
     outer = by_text(statements, "Specifically")
     assert (nested.speaker, nested.kind, nested.cue) == ("Kurt Volker", "reported", "confirm")
     assert (outer.speaker, outer.kind) == ("Stephanie Grisham", "direct")  # "she" is not the nested speaker
+
+
+def test_reported_speech_goes_on_past_a_second_clause_hung_on_the_verb():
+    s = by_text(run("Persson explained that the complainant’s evidence had initially been deemed credible and "
+                    "reliable, but after additional investigations, it had been made clear that the oral testimony "
+                    "had weakened."), "deemed credible")
+    assert s.speaker == "Persson" and s.text.endswith("the oral testimony had weakened")

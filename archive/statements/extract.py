@@ -13,6 +13,7 @@ MIN_STANCE_TOKENS = 2
 STANCE_CUES = {"deny", "reject", "dismiss", "admit", "confirm", "acknowledge"}
 SUBJECT_DEPS = ("nsubj",)
 RELATIVE = {"who", "which", "that"}
+PERSONAL = {"i", "we", "he", "she", "they", "you"}
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
 
 
@@ -181,7 +182,7 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
     comps = [c for c in tok.children if c.dep_ == "ccomp"]
     clause = comps[0] if comps else _that_clause(tok)
     if clause is not None:
-        sub = sorted(clause.subtree, key=lambda t: t.i)
+        sub = sorted([*clause.subtree, *_continued(tok, clause)], key=lambda t: t.i)
     elif cue.phrase in OBJECT_CUES:
         sub = _object_content(tok)
     else:
@@ -191,6 +192,22 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
     if len([t for t in sub if not t.is_punct]) < least:
         return None
     return _span(tok.doc, sub)
+
+
+def _continued(verb, clause) -> list:
+    """'Persson explained that A, but after investigations it had been made clear that B': the
+    small model hangs the second clause on the reporting verb; a clause after the reported one,
+    joined by 'but'/'and', with a subject of its own that is not a person (who would be telling
+    what someone did), and no reporting verb of its own, goes on with what was said."""
+    out = []
+    for conj in verb.children:
+        if conj.dep_ != "conj" or conj.i < clause.i or conj.lemma_.lower() in CUE_VERBS:
+            continue
+        subjects = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subjects and not any(c.lower_ in PERSONAL or c.ent_type_ == "PERSON" for c in subjects):
+            out.extend(t for t in conj.subtree)
+            out.extend(t for t in verb.children if t.dep_ == "cc" and clause.i < t.i < conj.i)
+    return out
 
 
 def _that_clause(verb):
