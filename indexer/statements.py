@@ -149,6 +149,7 @@ def update_statements(store: Store, embedder: Encoder | None, cache: EmbeddingCa
             report.statements += statement_store.replace(store, article["id"], article["content_hash"],
                                                          EXTRACTOR_VERSION, statements, acts)
         report.articles += len(batch)
+    statement_store.fill_keys(store)  # rows from before the key column (an archive made by an older version)
     if embedder is not None and cache is not None:
         texts = [embed_text(r) for r in statement_store.attributed(store)]
         _, report.embedded = encode_cached(embedder, cache, texts, [_hash(t) for t in texts])
