@@ -1,5 +1,7 @@
-"""Statements in headlines (cited to the headline, paragraph TITLE) and organisations spoken
-for by a description ("the utility said"), with the real spaCy pipeline."""
+"""Statements in headlines (cited to the headline, paragraph TITLE), and speakers named by a
+description: organisations ("the utility said") and people ("a transit chief says"), with the
+real spaCy pipeline."""
+
 from __future__ import annotations
 
 from archive.statements import extract_statements
@@ -53,3 +55,12 @@ def test_an_organisation_description_takes_the_organisation_the_article_is_about
                   "The utility said it will closely monitor the weather and could further reduce that number."]
     s = next(s for s in extract_statements(paragraphs, None, "en") if "closely monitor" in s.text)
     assert s.speaker == "PG&E"
+
+
+def test_a_description_before_the_name_takes_the_one_person_with_that_role():
+    statements = extract_statements([
+        "A California transit chief says a man has been stabbed to death on a commuter train during a fight.",
+        "Interim BART Police Chief Ed Alvarez told reporters that officials began receiving calls on Tuesday.",
+        "Another official said the station would stay closed for the evening rush hour."], None, "en")
+    assert next(s for s in statements if "stabbed to death" in s.text).speaker == "Ed Alvarez"
+    assert next(s for s in statements if "stay closed" in s.text).speaker is None

@@ -230,7 +230,14 @@ class Names:
                  or (len(r.split()) >= 2 and low.endswith(" " + r.lower()))]
         if len(exact) == 1:
             return exact[0]
-        return None
+        # "A California transit chief says" before "Interim BART Police Chief Ed Alvarez told": the
+        # one person whose role has the same head noun (not "another official", not plurals)
+        words = low.split()
+        if exact or not words or words[0] in ("another", "other", "one", "some", "two", "several") \
+                or words[-1].endswith("s") and not words[-1].endswith("ss"):
+            return None
+        same_head = [n for n, r in self.roles.items() if r.lower().split()[-1:] == words[-1:]]
+        return same_head[0] if len(same_head) == 1 else None
 
     def main_org(self) -> str | None:
         """The organisation the article is about: named more often than any other (twice at
