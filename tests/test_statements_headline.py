@@ -64,3 +64,11 @@ def test_a_description_before_the_name_takes_the_one_person_with_that_role():
         "Another official said the station would stay closed for the evening rush hour."], None, "en")
     assert next(s for s in statements if "stabbed to death" in s.text).speaker == "Ed Alvarez"
     assert next(s for s in statements if "stay closed" in s.text).speaker is None
+
+
+def test_according_to_a_document_is_according_to_its_named_source():
+    statements = extract_statements([
+        "Amnesty International said Iranian security forces used excessive force against protesters.",
+        "At least 106 protesters in 21 cities have been killed, according to credible reports received by Amnesty."],
+        None, "en")
+    assert next(s for s in statements if "106 protesters" in s.text).speaker == "Amnesty International"

@@ -264,7 +264,8 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
             words = resolved.split()
             person_like = len(words) <= 3 and all(w[:1].isupper() for w in words)
             return (resolved if person_like else sp.name), sp.role
-        return names.resolve(sp.name), sp.role
+        resolved = names.resolve(sp.name)  # a surname, or an organisation's short form ("Amnesty")
+        return (names.org_named(sp.name) or resolved) if resolved == sp.name else resolved, sp.role
     phrase = sp.role or sp.as_written
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
     if resolved != phrase and resolved in names.full:

@@ -83,11 +83,28 @@ def find_cues(doc, paragraph: int) -> list[Cue]:
         if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
             objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objs:
-                cues.append(Cue(paragraph, tok, speaker_of(objs[0]), "according to"))
+                cues.append(Cue(paragraph, tok, speaker_of(_author(objs[0])), "according to"))
         elif tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS:
             subj = _subject(tok)
             cues.append(Cue(paragraph, tok, speaker_of(subj) if subj is not None else None, tok.lemma_.lower()))
     return cues
+
+
+# what a source publishes: "according to reports received by Amnesty" is according to Amnesty
+DOCUMENTS = {"report", "statement", "release", "figure", "data", "document", "estimate", "count", "tally",
+             "filing", "letter", "post", "message", "announcement", "survey", "poll"}
+
+
+def _author(noun):
+    """The named source behind a document ('a statement from the ministry', 'figures compiled by
+    Reuters'), else the noun itself."""
+    if noun.lemma_.lower() not in DOCUMENTS:
+        return noun
+    for tok in noun.subtree:
+        if tok.dep_ == "pobj" and tok.head.lower_ in ("by", "from", "of") and tok.ent_type_ in ("ORG", "PERSON", "GPE", "NORP") \
+                and tok.i > noun.i:
+            return tok
+    return noun
 
 
 def _inside(quotes: list[Quote], paragraph: int, char: int) -> Quote | None:
