@@ -260,3 +260,9 @@ def test_reported_speech_goes_on_past_a_second_clause_hung_on_the_verb():
                     "reliable, but after additional investigations, it had been made clear that the oral testimony "
                     "had weakened."), "deemed credible")
     assert s.speaker == "Persson" and s.text.endswith("the oral testimony had weakened")
+
+
+def test_a_name_the_small_model_tags_as_a_work_of_art_still_speaks():
+    s = by_text(run("“All it took was one bad infection and Mike would wipe out every penny he had,” Teresa Nielsen "
+                    "Hayden explained."), "one bad infection")
+    assert s.speaker == "Teresa Nielsen Hayden"

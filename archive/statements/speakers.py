@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 NAME_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 KEEP_DEPS = {"compound", "amod", "det", "poss", "flat", "nmod", "appos", "punct", "case", "prep",
              "pobj", "nummod", "cc", "conj"}
+# entity labels that are never a speaker's name (a name the small model calls WORK_OF_ART still is one)
+NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 # nouns that name an organisation ("the ministry said", "the Tass news agency")
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
@@ -102,7 +104,7 @@ def speaker_of(head) -> Speaker | None:
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
-        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ for t in tokens):
+        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ in NOT_NAMES for t in tokens):
             # a name the small model did not tag ("Kan reported"; not "the President")
             return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
         phrase = " ".join(t.text for t in words)
