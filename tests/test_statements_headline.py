@@ -72,3 +72,12 @@ def test_according_to_a_document_is_according_to_its_named_source():
         "At least 106 protesters in 21 cities have been killed, according to credible reports received by Amnesty."],
         None, "en")
     assert next(s for s in statements if "106 protesters" in s.text).speaker == "Amnesty International"
+
+
+def test_an_organisation_name_the_small_model_did_not_tag_is_the_speaker():
+    statements = extract_statements([
+        "“We will not tolerate threats against public officials,” the U.S. Attorney’s Office for the Western District "
+        "of New York said in a statement.", "The Electoral Commission said that voters should check the source of claims."],
+        None, "en")
+    assert [s.speaker for s in statements] == ["U.S. Attorney’s Office for the Western District of New York",
+                                               "Electoral Commission"]

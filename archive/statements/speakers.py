@@ -107,6 +107,11 @@ def speaker_of(head) -> Speaker | None:
         if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ in NOT_NAMES for t in tokens):
             # a name the small model did not tag ("Kan reported"; not "the President")
             return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
+        if proper and head.pos_ == "PROPN" and head.lower_ in ORG_NOUNS and len(words) >= 2:
+            # "the U.S. Attorney’s Office for the Western District of New York", "the Electoral
+            # Commission": an organisation's name the small model did not tag, with its own "of/for ..."
+            name = _joined(head.doc[words[0].i:_name_end(head) + 1].text)
+            return Speaker(written, "ORG", name=clean_name(name), token_i=head.i, label="NAME")
         phrase = " ".join(t.text for t in words)
         if head.lower_ in COLLECTIVE and any(t.ent_type_ in ("GPE", "NORP") for t in words if t.i < head.i):
             # "Michigan health authorities", "Iranian state media": a place's named institution
@@ -127,6 +132,22 @@ def speaker_of(head) -> Speaker | None:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+def _name_end(head) -> int:
+    """The last token of an organisation's name: its head, or the end of a capitalised 'of'/'for'
+    phrase after it ('Office for the Western District of New York')."""
+    end = head.i
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.i == end + 1 and c.lower_ in ("of", "for")):
+        sub = sorted(prep.subtree, key=lambda t: t.i)
+        if all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("of", "for", "the", "and", "&")
+               for t in sub[1:]) and any(t.pos_ == "PROPN" for t in sub):
+            end = sub[-1].i
+    return end
+
+
+def _joined(text: str) -> str:
+    return text.replace(" 's", "'s").replace(" ’s", "’s")
 
 
 _ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # "DL", "QB", "CEO", "MP": a position, not a name
