@@ -81,3 +81,10 @@ def test_an_organisation_name_the_small_model_did_not_tag_is_the_speaker():
         None, "en")
     assert [s.speaker for s in statements] == ["U.S. Attorney’s Office for the Western District of New York",
                                                "Electoral Commission"]
+
+
+def test_a_spokesperson_for_an_organisation_speaks_for_it_not_for_a_person():
+    statements = extract_statements(["Donald Trump will visit Ohio next week.",
+                                     "A spokesman for the Ministry of Defence said that the base would stay open.",
+                                     "A spokesman for Trump said the president would attend."], None, "en")
+    assert [s.speaker for s in statements] == ["Ministry of Defence", None]

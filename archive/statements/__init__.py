@@ -13,12 +13,12 @@ import re
 from dataclasses import asdict, dataclass, replace
 
 from . import gender
-from .extract import collect_names, raw_statements
+from .extract import raw_statements
 from .headline import TITLE, parsed_statements, repeated_in_body, source_beside_claim
 from .lexicon import PERSON_PRONOUNS, cue_forms
 from .nlp import get_nlp, pipe_lock
 from .quotes import find_quotes
-from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name
+from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name, collect_names
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
 
@@ -259,6 +259,8 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
         if sp.label == "COLLECTIVE":
             return sp.name, None
+        if sp.label == "SPOKEN_FOR":  # an organisation's spokesperson; a person's own are not the person
+            return (None if names.resolve(sp.name) in names.full else names.org_named(sp.name) or sp.name), None
         if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam" (but
             resolved = names.resolve(sp.name)  # a surname mistagged as a place is a person's)
             words = resolved.split()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .lexicon import CUE_VERBS, OBJECT_CUES
 from .quotes import Quote, find_quotes
-from .speakers import Names, Speaker, clean_name, person_name, speaker_of
+from .speakers import Speaker, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
@@ -326,27 +326,3 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
                               cue=cue, kind="reported", continued=False, nested=nested))
     found.sort(key=lambda f: (f["paragraph"], f["cue"].char if f["cue"] else f["start"]))
     return found
-
-
-def collect_names(docs, title_doc=None) -> Names:
-    names = Names()
-    for doc in ([title_doc] if title_doc is not None else []) + list(docs):
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                names.add_person(person_name(clean_name(ent.text))[0])
-            elif ent.label_ == "ORG":
-                name = clean_name(ent.text)
-                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
-                    names.other_full.append(name)
-                if name not in names.orgs:
-                    names.orgs.append(name)
-                names.org_mentions.append(name)
-    for doc in docs:
-        if not doc.has_annotation("DEP"):
-            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                sp = speaker_of(ent.root)
-                if sp is not None and sp.name and sp.role:
-                    names.roles.setdefault(names.resolve(sp.name), sp.role)
-    return names

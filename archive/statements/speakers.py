@@ -104,6 +104,9 @@ def speaker_of(head) -> Speaker | None:
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
+        spoken_for = _represented(head)
+        if spoken_for is not None:  # "a spokesman for the Ministry of Defence": the ministry speaks
+            return Speaker(written, "ORG", name=spoken_for.name, token_i=head.i, label="SPOKEN_FOR")
         if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ in NOT_NAMES for t in tokens):
             # a name the small model did not tag ("Kan reported"; not "the President")
             return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
@@ -111,7 +114,7 @@ def speaker_of(head) -> Speaker | None:
             # "the U.S. Attorney’s Office for the Western District of New York", "the Electoral
             # Commission": an organisation's name the small model did not tag, with its own "of/for ..."
             name = _joined(head.doc[words[0].i:_name_end(head) + 1].text)
-            return Speaker(written, "ORG", name=clean_name(name), token_i=head.i, label="NAME")
+            return Speaker(written, "ORG", name=clean_name(name), token_i=head.i, label="ORGNAME")
         phrase = " ".join(t.text for t in words)
         if head.lower_ in COLLECTIVE and any(t.ent_type_ in ("GPE", "NORP") for t in words if t.i < head.i):
             # "Michigan health authorities", "Iranian state media": a place's named institution
@@ -132,6 +135,19 @@ def speaker_of(head) -> Speaker | None:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+def _represented(head) -> Speaker | None:
+    """The organisation a representative speaks for ('a spokeswoman for Airbus', 'an official at
+    the ministry'), when it is named."""
+    if head.lower_ not in REPRESENTATIVES | {"spokesman", "spokeswoman", "spokesmen", "spokeswomen"}:
+        return None
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("for", "at", "from", "of")):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        found = speaker_of(obj) if obj is not None and obj.pos_ == "PROPN" else None
+        if found is not None and found.kind == "ORG" and found.label in ("ORG", "ORGNAME", "COLLECTIVE"):
+            return found
+    return None
 
 
 def _name_end(head) -> int:
@@ -282,3 +298,27 @@ class Names:
         head = phrase.lower().split()[-1] if phrase.split() else ""
         hits = {o for o in self.orgs if head and head in o.lower().split()}
         return hits.pop() if len(hits) == 1 else None
+
+
+def collect_names(docs, title_doc=None) -> Names:
+    names = Names()
+    for doc in ([title_doc] if title_doc is not None else []) + list(docs):
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                names.add_person(person_name(clean_name(ent.text))[0])
+            elif ent.label_ == "ORG":
+                name = clean_name(ent.text)
+                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
+                    names.other_full.append(name)
+                if name not in names.orgs:
+                    names.orgs.append(name)
+                names.org_mentions.append(name)
+    for doc in docs:
+        if not doc.has_annotation("DEP"):
+            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                sp = speaker_of(ent.root)
+                if sp is not None and sp.name and sp.role:
+                    names.roles.setdefault(names.resolve(sp.name), sp.role)
+    return names
