@@ -145,7 +145,7 @@ def update_statements(store: Store, embedder: Encoder | None, cache: EmbeddingCa
             log.warning("statements not extracted: %s", exc)
             break
         for article, statements in zip(batch, found):
-            acts = [speech_acts(s.text, article["paragraphs"][s.paragraph][:s.start]) for s in statements]
+            acts = [speech_acts(s.text, _paragraph(article, s.paragraph)[:s.start]) for s in statements]
             report.statements += statement_store.replace(store, article["id"], article["content_hash"],
                                                          EXTRACTOR_VERSION, statements, acts)
         report.articles += len(batch)
@@ -155,6 +155,11 @@ def update_statements(store: Store, embedder: Encoder | None, cache: EmbeddingCa
         _, report.embedded = encode_cached(embedder, cache, texts, [_hash(t) for t in texts])
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _paragraph(article: dict, position: int) -> str:
+    """The statement's paragraph, or the headline for a headline statement (position -1)."""
+    return (article.get("title") or "") if position < 0 else article["paragraphs"][position]
 
 
 # -- query time -------------------------------------------------------------------------------
