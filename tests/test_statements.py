@@ -153,8 +153,8 @@ def test_benchmark_levels_on_the_statements_the_index_stored(indexed_archive):
     assert result["statement_recall"] >= LEVELS["statement_recall"], result
 
 
-# Reached on benchmarks/data/statements.jsonl: .966, .799, .928 (see benchmarks/statements.py for both halves).
-LEVELS = {"speaker_precision": 0.95, "speaker_recall": 0.78, "statement_recall": 0.92}
+# Reached on benchmarks/data/statements.jsonl: .966, .816, .928 (see benchmarks/statements.py for both halves).
+LEVELS = {"speaker_precision": 0.95, "speaker_recall": 0.80, "statement_recall": 0.92}
 
 
 def test_single_quotes_british_style():
