@@ -55,4 +55,11 @@ MIGRATIONS = [
         article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
         content_hash TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
     """,
+    # 4: one key per speaker however articles write the name ("Sonya A. Zoghlin", "Sonya Zoghlin"):
+    # statement_store.speaker_key, written with each statement (older rows are filled at the next
+    # index update), so the speaker filter and /api/speakers use an index, not a scan
+    """
+    ALTER TABLE statements ADD COLUMN speaker_key TEXT;
+    CREATE INDEX statements_speaker_key ON statements(speaker_key);
+    """,
 ]

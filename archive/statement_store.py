@@ -44,24 +44,35 @@ def replace(store: Store, article_id: str, content_hash: str, version: int, stat
     speech acts its form shows beyond its cue ("threaten warn"), or None."""
     statements = list(statements)
     acts = list(acts) if acts is not None else [None] * len(statements)
-    rows = [(article_id, *(getattr(s, c) for c in COLUMNS), a) for s, a in zip(statements, acts)]
+    rows = [(article_id, *(getattr(s, c) for c in COLUMNS), a, speaker_key(s.speaker) if s.speaker else None)
+            for s, a in zip(statements, acts)]
     with store.db:
         store.db.execute("DELETE FROM statements WHERE article_id=?", (article_id,))
         store.db.executemany(
             'INSERT INTO statements(article_id, paragraph, end_paragraph, speaker, speaker_as_written, role,'
-            ' text, cue, kind, start, "end", acts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)', rows)
+            ' text, cue, kind, start, "end", acts, speaker_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)', rows)
         store.db.execute("INSERT OR REPLACE INTO statement_runs(article_id, content_hash, version) VALUES (?,?,?)",
                          (article_id, content_hash, version))
     return len(rows)
 
 
+def fill_keys(store: Store) -> int:
+    """Speaker keys for rows written before the key column existed (migration 4); returns how many."""
+    rows = store.db.execute("SELECT id, speaker FROM statements WHERE speaker IS NOT NULL AND speaker_key IS NULL")
+    keys = [(speaker_key(name), ident) for ident, name in rows.fetchall()]
+    if keys:
+        with store.db:
+            store.db.executemany("UPDATE statements SET speaker_key=? WHERE id=?", keys)
+    return len(keys)
+
+
 def _filters(speaker: str | None, since: str | None, until: str | None, source: str | None) -> tuple[str, list]:
     clauses, params = [], []
     if speaker:
-        # the full name, or its last words ("Shoigu" finds "Sergei Shoigu"), case-insensitive
-        name = " ".join(speaker.split()).lower()
-        clauses.append("(lower(s.speaker) = ? OR substr(lower(s.speaker), -length(?) - 1) = ' ' || ?)")
-        params += [name, name, name]
+        # the full name in any of its written forms, or its last words ("Shoigu" finds "Sergei Shoigu")
+        key = speaker_key(speaker)
+        clauses.append("(s.speaker_key = ? OR substr(s.speaker_key, -length(?) - 1) = ' ' || ?)")
+        params += [key, key, key]
     if since:
         clauses.append("substr(a.published, 1, 10) >= ?")
         params.append(since)
@@ -86,18 +97,27 @@ def attributed(store: Store, speaker: str | None = None, since: str | None = Non
 
 def speakers(store: Store, q: str | None = None, limit: int = 50) -> list[dict]:
     """Speakers with how many statements they have and their first and last article dates,
-    most quoted first; `q` keeps the names containing it (case-insensitive)."""
+    most quoted first; `q` keeps the names containing it (case-insensitive). The ways articles
+    write one name count as one speaker, shown by its longest form ("Sonya A. Zoghlin")."""
     params: list = []
     where = ""
     if q:
-        where = " AND instr(lower(s.speaker), ?) > 0"
-        params.append(" ".join(q.split()).lower())
+        where = " AND (instr(lower(s.speaker), ?) > 0 OR instr(s.speaker_key, ?) > 0)"
+        params += [" ".join(q.split()).lower(), speaker_key(q)]
     rows = store.db.execute(
-        "SELECT s.speaker AS name, count(*) AS statements, min(substr(a.published, 1, 10)) AS first,"
-        " max(substr(a.published, 1, 10)) AS last FROM statements s JOIN articles a ON a.id = s.article_id"
+        "SELECT (SELECT f.speaker FROM statements f WHERE f.speaker_key = s.speaker_key"
+        " ORDER BY length(f.speaker) DESC, f.speaker LIMIT 1) AS name, count(*) AS statements,"
+        " min(substr(a.published, 1, 10)) AS first, max(substr(a.published, 1, 10)) AS last"
+        " FROM statements s JOIN articles a ON a.id = s.article_id"
         f" WHERE a.duplicate_of IS NULL AND s.speaker IS NOT NULL{where}"
-        " GROUP BY s.speaker ORDER BY statements DESC, name LIMIT ?", params + [limit])
+        " GROUP BY s.speaker_key ORDER BY statements DESC, name LIMIT ?", params + [limit])
     return [dict(r) for r in rows]
+
+
+def of_speaker(store: Store, name: str) -> list[dict]:
+    """One speaker's statements, however each article writes the name, newest first."""
+    key = speaker_key(name)
+    return [r for r in attributed(store, name) if speaker_key(r["speaker"]) == key]
 
 
 def in_paragraphs(store: Store, article_id: str, first: int, last: int) -> list[dict]:

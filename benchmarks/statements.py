@@ -103,12 +103,15 @@ def score(gold: list[dict], fully: set[str], predicted: dict[str, list[dict]], a
     for g in gold:
         preds = predicted.get(g["article_id"], [])
         para = locate(g, articles.get(g["article_id"], {}).get("paragraphs", []))
-        best, best_c = None, 0.0
+        best, best_key = None, None
         for i, p in enumerate(preds):
             c = coverage(g["statement"], p["text"])
             ok = c >= 0.5 or (para is not None and p["paragraph"] == para and c >= 1 / 3)
-            if ok and (c > best_c or (best is not None and c == best_c and p["paragraph"] == para)):
-                best, best_c = i, c
+            # most of the gold words; on a tie, in the labelled paragraph, then the tighter
+            # prediction (a quote nested in a longer one is matched to the nested statement)
+            key = (c, p["paragraph"] == para, coverage(p["text"], g["statement"]))
+            if ok and (best_key is None or key > best_key):
+                best, best_key = i, key
         if g.get("speaker"):
             with_speaker += 1
         if best is None:

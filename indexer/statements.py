@@ -31,7 +31,7 @@ from .keyword import STOPWORDS
 
 log = logging.getLogger(__name__)
 # Bump when the extractor's output changes: every article's statements are extracted again.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 BATCH_ARTICLES = 16
 # "direct": a quotation in marks over reported speech. Its speaker is more often right (benchmarks/
 # statements.py: 58 of 64 direct vs 64 of 78 reported) and it is the speaker's own words, e.g. the
@@ -145,15 +145,21 @@ def update_statements(store: Store, embedder: Encoder | None, cache: EmbeddingCa
             log.warning("statements not extracted: %s", exc)
             break
         for article, statements in zip(batch, found):
-            acts = [speech_acts(s.text, article["paragraphs"][s.paragraph][:s.start]) for s in statements]
+            acts = [speech_acts(s.text, _paragraph(article, s.paragraph)[:s.start]) for s in statements]
             report.statements += statement_store.replace(store, article["id"], article["content_hash"],
                                                          EXTRACTOR_VERSION, statements, acts)
         report.articles += len(batch)
+    statement_store.fill_keys(store)  # rows from before the key column (an archive made by an older version)
     if embedder is not None and cache is not None:
         texts = [embed_text(r) for r in statement_store.attributed(store)]
         _, report.embedded = encode_cached(embedder, cache, texts, [_hash(t) for t in texts])
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _paragraph(article: dict, position: int) -> str:
+    """The statement's paragraph, or the headline for a headline statement (position -1)."""
+    return (article.get("title") or "") if position < 0 else article["paragraphs"][position]
 
 
 # -- query time -------------------------------------------------------------------------------

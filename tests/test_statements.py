@@ -153,8 +153,8 @@ def test_benchmark_levels_on_the_statements_the_index_stored(indexed_archive):
     assert result["statement_recall"] >= LEVELS["statement_recall"], result
 
 
-# Reached on benchmarks/data/statements.jsonl (see benchmarks/statements.py for both halves).
-LEVELS = {"speaker_precision": 0.90, "speaker_recall": 0.65, "statement_recall": 0.90}
+# Reached on benchmarks/data/statements.jsonl: .966, .816, .928 (see benchmarks/statements.py for both halves).
+LEVELS = {"speaker_precision": 0.95, "speaker_recall": 0.80, "statement_recall": 0.92}
 
 
 def test_single_quotes_british_style():
@@ -237,3 +237,32 @@ def test_a_position_written_before_a_name_is_the_role():
     from archive.statements.speakers import person_name
     assert person_name("Browns DL Sheldon Richardson") == ("Sheldon Richardson", "Browns DL")
     assert person_name("AJ Styles") == ("AJ Styles", None) and person_name("Sergei Shoigu") == ("Sergei Shoigu", None)
+
+
+def test_a_cue_inside_what_another_speaker_reports_is_not_theirs():
+    statements = run("The man ran from the station. The Chronicle says he was arrested a block away after employees "
+                     "of a car dealership said he tried to steal a van.")
+    assert all(s.speaker is None for s in statements if "steal a van" in s.text and "arrested" not in s.text)
+
+
+def test_a_statement_nested_in_a_quote_is_its_own_speakers():
+    statements = run("White House Press Secretary Stephanie Grisham said the hearing was a sham.",
+                     "“Specifically, Ambassador Kurt Volker confirmed under oath that he had no indication whatsoever "
+                     "of anything that resembled a quid-pro-quo,” she said.")
+    nested = by_text(statements, "he had no indication whatsoever")
+    outer = by_text(statements, "Specifically")
+    assert (nested.speaker, nested.kind, nested.cue) == ("Kurt Volker", "reported", "confirm")
+    assert (outer.speaker, outer.kind) == ("Stephanie Grisham", "direct")  # "she" is not the nested speaker
+
+
+def test_reported_speech_goes_on_past_a_second_clause_hung_on_the_verb():
+    s = by_text(run("Persson explained that the complainant’s evidence had initially been deemed credible and "
+                    "reliable, but after additional investigations, it had been made clear that the oral testimony "
+                    "had weakened."), "deemed credible")
+    assert s.speaker == "Persson" and s.text.endswith("the oral testimony had weakened")
+
+
+def test_a_name_the_small_model_tags_as_a_work_of_art_still_speaks():
+    s = by_text(run("“All it took was one bad infection and Mike would wipe out every penny he had,” Teresa Nielsen "
+                    "Hayden explained."), "one bad infection")
+    assert s.speaker == "Teresa Nielsen Hayden"

@@ -697,3 +697,16 @@ def test_search_page_answer_card_and_speaker_page(client, seed_id):
     assert "<h1>Sergei Shoigu</h1>" in text and f"/articles/{seed_id}#p" in text
     assert client.get("/speakers/Nobody%20Here").status_code == 404
     assert client.get(f"/speakers/{XSS}").get_data(as_text=True).count("<script>alert") == 0
+
+
+def test_a_headline_statement_is_cited_to_the_headline(client):
+    said = check_spec(client.get("/api/statements", query_string={"speaker": "White House"}))["statements"]
+    headline = [s for s in said if s["text"] == "Impeachment sham completely debunked"]
+    assert headline and headline[0]["headline"] is True and headline[0]["paragraph"] is None
+    href = headline[0]["cite_url"]
+    assert href == f"/articles/{headline[0]['article']['id']}#title"
+    page = client.get(href.split("#")[0]).get_data(as_text=True)
+    header = page.split('<header id="title">', 1)[1].split("</header>", 1)[0]
+    assert "<h1>Impeachment sham completely debunked: White House</h1>" in header
+    card = client.get("/speakers/White House").get_data(as_text=True)
+    assert f'href="{href}"' in card and ", headline</a>" in card

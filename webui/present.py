@@ -93,6 +93,13 @@ def speaker_url(name: str) -> str:
     return url_for("pages.speaker", name=name)
 
 
+def statement_cite_url(article_id: str, paragraph: int) -> str:
+    """A statement's place in the stored copy: its paragraph, or the headline (paragraph -1)."""
+    from archive.statements.headline import TITLE
+    return url_for("pages.article", ident=article_id, _anchor="title") if paragraph == TITLE \
+        else cite_url(article_id, paragraph)
+
+
 def statement(row: dict) -> dict:
     """A statement (an answer card, /api/statements, a speaker page) with its citation links
     (the OpenAPI `Statement`)."""
@@ -102,9 +109,10 @@ def statement(row: dict) -> dict:
     article = {**article, "url": public_url(article.get("url"))}
     return {
         "speaker": row["speaker"], "role": row.get("role"), "text": row["text"], "cue": row.get("cue"),
-        "kind": row["kind"], "paragraph": row["paragraph"], "date": (article.get("published") or "")[:10] or None,
+        "kind": row["kind"], "paragraph": row["paragraph"] if row["paragraph"] >= 0 else None,
+        "headline": row["paragraph"] < 0, "date": (article.get("published") or "")[:10] or None,
         "article": article, "score": row.get("score"),
-        "cite_url": cite_url(article["id"], row["paragraph"]),
+        "cite_url": statement_cite_url(article["id"], row["paragraph"]),
         "speaker_url": speaker_url(row["speaker"]),
         "original_url": text_fragment_url(article.get("url"), row["text"]),
     }

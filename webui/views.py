@@ -188,14 +188,13 @@ def speaker_data(name: str) -> dict:
     from archive import statement_store
     name = " ".join(name.split())
     res = resources.get()
-    rows = [r for r in statement_store.attributed(res.store, name) if r["speaker"].lower() == name.lower()] \
-        if res.has_archive() and 0 < len(name) <= 200 else []
+    rows = statement_store.of_speaker(res.store, name) if res.has_archive() and 0 < len(name) <= 200 else []
     if not rows:
         shown = name if len(name) <= 64 else name[:64] + "..."
         raise ApiError(404, "speaker_not_found", f"no statements by {shown!r} in the archive", "name")
     dates = [r["published"][:10] for r in rows if r["published"]]
     roles = list(dict.fromkeys(r["role"] for r in rows if r["role"]))
-    return {"name": rows[0]["speaker"], "roles": roles, "count": len(rows),
+    return {"name": max((r["speaker"] for r in rows), key=len), "roles": roles, "count": len(rows),
             "first": min(dates) if dates else None, "last": max(dates) if dates else None,
             "statements": [present.statement(r) for r in rows]}
 

@@ -13,11 +13,12 @@ import re
 from dataclasses import asdict, dataclass, replace
 
 from . import gender
-from .extract import collect_names, raw_statements
+from .extract import raw_statements
+from .headline import TITLE, parsed_statements, repeated_in_body, source_beside_claim
 from .lexicon import PERSON_PRONOUNS, cue_forms
 from .nlp import get_nlp, pipe_lock
 from .quotes import find_quotes
-from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name
+from .speakers import ORG_NOUNS, REPRESENTATIVES, Names, clean_name, collect_names
 
 __all__ = ["Statement", "extract_statements", "extract_many"]
 
@@ -64,25 +65,27 @@ def extract_many(articles, batch_size: int = 64) -> list[list[Statement]]:
         if nlp is not None and paragraphs:
             by_nlp.setdefault(id(nlp), (nlp, []))[1].append(i)
     for nlp, indices in by_nlp.values():
-        texts = []
+        texts, titles = [], set()
         for i in indices:
             paragraphs, title, _ = articles[i]
+            titles.add(len(texts))  # a headline is parsed in full: its statements need no cue word
             texts.append(title or "")
             texts.extend(paragraphs)
         with pipe_lock:
-            docs = _parse(nlp, texts, batch_size)
+            docs = _parse(nlp, texts, batch_size, titles)
         pos = 0
         for i in indices:
             paragraphs, title, _ = articles[i]
             title_doc, para_docs = docs[pos], docs[pos + 1:pos + 1 + len(paragraphs)]
             pos += 1 + len(paragraphs)
-            results[i] = _statements(para_docs, paragraphs, title_doc if title else None)
+            results[i] = _statements(para_docs, paragraphs, title_doc if title else None, title)
     return results
 
 
-def _parse(nlp, texts: list[str], batch_size: int) -> list:
-    """Docs of `texts`, in order: in full where a statement can be, names only elsewhere."""
-    full = [i for i, t in enumerate(texts) if _MAY_HOLD_STATEMENT.search(t)]
+def _parse(nlp, texts: list[str], batch_size: int, always: set[int] = frozenset()) -> list:
+    """Docs of `texts`, in order: in full where a statement can be (and at `always`), names
+    only elsewhere."""
+    full = [i for i, t in enumerate(texts) if i in always or _MAY_HOLD_STATEMENT.search(t)]
     light = sorted(set(range(len(texts))) - set(full))
     docs: list = [None] * len(texts)
     for i, doc in zip(full, nlp.pipe([texts[i] for i in full], batch_size=batch_size)):
@@ -93,7 +96,7 @@ def _parse(nlp, texts: list[str], batch_size: int) -> list:
     return docs
 
 
-def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
+def _statements(docs, paragraphs: list[str], title_doc, title: str | None = None) -> list[Statement]:
     names = collect_names(docs, title_doc)
     # people who could be "he"/"she": those named as the subject of a clause (the preferred
     # antecedent); names in objects, possessives or inside quotes do not compete
@@ -136,15 +139,22 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
             if org_mentions[om][2] != last_org:
                 orgs_since.add(org_mentions[om][2])
             om += 1
+        if f.get("nested"):  # said inside another's quote: named there, and no antecedent for later pronouns
+            speaker, role = _resolve(sp, names, None, set(), titles, {})
+            out.append(Statement(paragraph=f["paragraph"], speaker=speaker, speaker_as_written=sp.as_written,
+                                 role=role or names.roles.get(speaker), text=f["text"], cue=cue.phrase, kind=f["kind"],
+                                 start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
+            continue
         speaker, role = _resolve(sp, names, last, since, titles, pronouns)
         if sp is not None and sp.kind == "PRON" and sp.as_written.lower() == "it":
             # "it": the one organisation that can be meant (named as a subject since the last one)
             candidates = ({last_org} if last_org else set()) | orgs_since
             speaker = candidates.pop() if len(candidates) == 1 else None
-        elif sp is not None and speaker is None and _org_anaphor(sp) and last_org and not orgs_since - {last_org}:
+        elif sp is not None and speaker is None and _org_anaphor(sp):
             # "the utility", "a company spokesperson": the organisation quoted last, when no other
-            # has been named as a subject since (a description is looser than "it")
-            speaker = last_org
+            # has been named as a subject since (a description is looser than "it"); else the
+            # organisation the article is about
+            speaker = last_org if last_org and not orgs_since - {last_org} else names.main_org()
         elif speaker and sp is not None and sp.kind == "ORG":
             last_org, orgs_since = speaker, set()
         if speaker and ((sp.kind == "PRON" and sp.as_written.lower() in PERSON_PRONOUNS)
@@ -157,7 +167,36 @@ def _statements(docs, paragraphs: list[str], title_doc) -> list[Statement]:
                              speaker_as_written=sp.as_written if sp is not None and not f["continued"] else None, role=role,
                              text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
                              start=f["start"], end=f["end"], end_paragraph=f["end_paragraph"]))
-    return _inherit(out, paragraphs)
+    body = _inherit(out, paragraphs)
+    if title_doc is None or repeated_in_body(title, paragraphs):
+        return body
+    return _headline(title_doc, title, names, titles, paragraphs) + body
+
+
+def _headline(title_doc, title: str, names: Names, titles: dict[str, set[str]], paragraphs: list[str]) -> list[Statement]:
+    """The headline's statements (paragraph TITLE): parsed as a sentence, else 'SOURCE: claim'."""
+    out = []
+    for f in parsed_statements(title_doc, title):
+        cue = f["cue"]
+        sp = cue.speaker if cue is not None else None
+        speaker, role = _resolve(sp, names, None, set(), titles, {})
+        if speaker and role is None:
+            role = names.roles.get(speaker)
+        out.append(Statement(paragraph=TITLE, speaker=speaker, speaker_as_written=sp.as_written if sp else None,
+                             role=role, text=f["text"], cue=cue.phrase if cue is not None else None, kind=f["kind"],
+                             start=f["start"], end=f["end"], end_paragraph=TITLE))
+    if not any(s.speaker for s in out):
+        found = source_beside_claim(title_doc, title, names, "\n".join(paragraphs))
+        if found:
+            said = dict(speaker=found["speaker"], speaker_as_written=found["speaker"], role=names.roles.get(found["speaker"]))
+            # 'Anthony Lynn: “We needed to win this game”': the quote is the source's
+            quotes = [i for i, s in enumerate(out) if s.kind == "direct" and found["start"] <= s.start < found["end"]]
+            for i in quotes:
+                out[i] = replace(out[i], **said)
+            if not quotes:
+                out.append(Statement(paragraph=TITLE, **said, text=found["text"], cue=None, kind="reported",
+                                     start=found["start"], end=found["end"], end_paragraph=TITLE))
+    return out
 
 
 def _inherit(statements: list[Statement], paragraphs: list[str]) -> list[Statement]:
@@ -220,12 +259,15 @@ def _resolve(sp, names: Names, last: str | None, since: set[str], titles: dict[s
     if sp.kind == "ORG":  # the small model sometimes tags a known person's surname as ORG
         if sp.label == "COLLECTIVE":
             return sp.name, None
+        if sp.label == "SPOKEN_FOR":  # an organisation's spokesperson; a person's own are not the person
+            return (None if names.resolve(sp.name) in names.full else names.org_named(sp.name) or sp.name), None
         if sp.label in ("GPE", "NORP"):  # "Vietnam" is not "Diplomatic Academy of Vietnam" (but
             resolved = names.resolve(sp.name)  # a surname mistagged as a place is a person's)
             words = resolved.split()
             person_like = len(words) <= 3 and all(w[:1].isupper() for w in words)
             return (resolved if person_like else sp.name), sp.role
-        return names.resolve(sp.name), sp.role
+        resolved = names.resolve(sp.name)  # a surname, or an organisation's short form ("Amnesty")
+        return (names.org_named(sp.name) or resolved) if resolved == sp.name else resolved, sp.role
     phrase = sp.role or sp.as_written
     resolved = names.resolve(phrase)  # a name the small model did not tag ("Heyward")
     if resolved != phrase and resolved in names.full:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .lexicon import CUE_VERBS, OBJECT_CUES
 from .quotes import Quote, find_quotes
-from .speakers import Names, Speaker, clean_name, person_name, speaker_of
+from .speakers import Speaker, speaker_of
 
 MIN_QUOTE_WORDS = 4  # shorter quoted bits are scare quotes or terms, not statements
 MIN_REPORTED_TOKENS = 4
@@ -13,6 +13,7 @@ MIN_STANCE_TOKENS = 2
 STANCE_CUES = {"deny", "reject", "dismiss", "admit", "confirm", "acknowledge"}
 SUBJECT_DEPS = ("nsubj",)
 RELATIVE = {"who", "which", "that"}
+PERSONAL = {"i", "we", "he", "she", "they", "you"}
 CLIMB_DEPS = ("advcl", "conj", "xcomp", "ccomp", "parataxis")
 
 
@@ -45,6 +46,8 @@ def _subject(verb):
         inverted = _inverted_subject(verb)
         if inverted is not None:
             return inverted
+        if verb.dep_ == "ccomp" and verb.head.lemma_.lower() in CUE_VERBS:
+            return None  # "X says [employees said ...]": what X reports, not X's own words
         if verb.dep_ in CLIMB_DEPS and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
             verb = verb.head
             seen += 1
@@ -80,11 +83,28 @@ def find_cues(doc, paragraph: int) -> list[Cue]:
         if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
             objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objs:
-                cues.append(Cue(paragraph, tok, speaker_of(objs[0]), "according to"))
+                cues.append(Cue(paragraph, tok, speaker_of(_author(objs[0])), "according to"))
         elif tok.pos_ == "VERB" and tok.lemma_.lower() in CUE_VERBS:
             subj = _subject(tok)
             cues.append(Cue(paragraph, tok, speaker_of(subj) if subj is not None else None, tok.lemma_.lower()))
     return cues
+
+
+# what a source publishes: "according to reports received by Amnesty" is according to Amnesty
+DOCUMENTS = {"report", "statement", "release", "figure", "data", "document", "estimate", "count", "tally",
+             "filing", "letter", "post", "message", "announcement", "survey", "poll"}
+
+
+def _author(noun):
+    """The named source behind a document ('a statement from the ministry', 'figures compiled by
+    Reuters'), else the noun itself."""
+    if noun.lemma_.lower() not in DOCUMENTS:
+        return noun
+    for tok in noun.subtree:
+        if tok.dep_ == "pobj" and tok.head.lower_ in ("by", "from", "of") and tok.ent_type_ in ("ORG", "PERSON", "GPE", "NORP") \
+                and tok.i > noun.i:
+            return tok
+    return noun
 
 
 def _inside(quotes: list[Quote], paragraph: int, char: int) -> Quote | None:
@@ -179,7 +199,7 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
     comps = [c for c in tok.children if c.dep_ == "ccomp"]
     clause = comps[0] if comps else _that_clause(tok)
     if clause is not None:
-        sub = sorted(clause.subtree, key=lambda t: t.i)
+        sub = sorted([*clause.subtree, *_continued(tok, clause)], key=lambda t: t.i)
     elif cue.phrase in OBJECT_CUES:
         sub = _object_content(tok)
     else:
@@ -189,6 +209,22 @@ def _reported_text(cue: Cue) -> tuple[str, int, int] | None:
     if len([t for t in sub if not t.is_punct]) < least:
         return None
     return _span(tok.doc, sub)
+
+
+def _continued(verb, clause) -> list:
+    """'Persson explained that A, but after investigations it had been made clear that B': the
+    small model hangs the second clause on the reporting verb; a clause after the reported one,
+    joined by 'but'/'and', with a subject of its own that is not a person (who would be telling
+    what someone did), and no reporting verb of its own, goes on with what was said."""
+    out = []
+    for conj in verb.children:
+        if conj.dep_ != "conj" or conj.i < clause.i or conj.lemma_.lower() in CUE_VERBS:
+            continue
+        subjects = [c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subjects and not any(c.lower_ in PERSONAL or c.ent_type_ == "PERSON" for c in subjects):
+            out.extend(t for t in conj.subtree)
+            out.extend(t for t in verb.children if t.dep_ == "cc" and clause.i < t.i < conj.i)
+    return out
 
 
 def _that_clause(verb):
@@ -247,6 +283,13 @@ def _mixed_start(q: Quote, cue: Cue | None, docs, paragraphs: list[str]) -> int:
     return sent.start_char
 
 
+def _names_someone(cue: Cue) -> bool:
+    """A cue inside a quotation is a statement nested in it ('Volker confirmed under oath that
+    ...') when its speaker is a name or a description, never a pronoun: inside a quote, 'he'
+    and 'we' belong to the quote's speaker, not to the article."""
+    return cue.speaker is not None and cue.speaker.kind in ("PERSON", "ORG", "NOUN", "GROUP")
+
+
 def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
     """Statements with their unresolved speakers, in reading order."""
     quotes = find_quotes(paragraphs)
@@ -269,39 +312,17 @@ def raw_statements(docs, paragraphs: list[str]) -> list[dict]:
                               cue=cue, kind="direct", continued=n > 0))
     for p, cues in cues_by_para.items():
         for cue in cues:
-            if (p, cue.token.i) in used or _inside(quotes, p, cue.char):
+            nested = _inside(quotes, p, cue.char) is not None
+            if (p, cue.token.i) in used or (nested and not _names_someone(cue)):
                 continue
             got = _reported_text(cue)
             if not got or not got[0]:
                 continue
             text, start, end = got
-            if any(f["paragraph"] == p and f["start"] < end and start < f["end"] for f in found
-                   if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
+            if not nested and any(f["paragraph"] == p and f["start"] < end and start < f["end"] for f in found
+                                  if f["kind"] == "direct" and f["cue"] is not None and f["cue"].speaker is not None):
                 continue
             found.append(dict(paragraph=p, end_paragraph=p, text=text, start=start, end=end,
-                              cue=cue, kind="reported", continued=False))
+                              cue=cue, kind="reported", continued=False, nested=nested))
     found.sort(key=lambda f: (f["paragraph"], f["cue"].char if f["cue"] else f["start"]))
     return found
-
-
-def collect_names(docs, title_doc=None) -> Names:
-    names = Names()
-    for doc in ([title_doc] if title_doc is not None else []) + list(docs):
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                names.add_person(person_name(clean_name(ent.text))[0])
-            elif ent.label_ == "ORG":
-                name = clean_name(ent.text)
-                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
-                    names.other_full.append(name)
-                if name not in names.orgs:
-                    names.orgs.append(name)
-    for doc in docs:
-        if not doc.has_annotation("DEP"):
-            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                sp = speaker_of(ent.root)
-                if sp is not None and sp.name and sp.role:
-                    names.roles.setdefault(names.resolve(sp.name), sp.role)
-    return names

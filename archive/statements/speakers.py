@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 NAME_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 KEEP_DEPS = {"compound", "amod", "det", "poss", "flat", "nmod", "appos", "punct", "case", "prep",
              "pobj", "nummod", "cc", "conj"}
+# entity labels that are never a speaker's name (a name the small model calls WORK_OF_ART still is one)
+NOT_NAMES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
 DETERMINERS = {"the", "a", "an", "this", "that", "its", "his", "her", "their"}
 # nouns that name an organisation ("the ministry said", "the Tass news agency")
 ORG_NOUNS = {"ministry", "department", "agency", "company", "government", "office", "police", "army",
@@ -102,9 +104,17 @@ def speaker_of(head) -> Speaker | None:
     if ent is None:
         if head.pos_ not in ("NOUN", "PROPN"):
             return None
-        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ for t in tokens):
+        spoken_for = _represented(head)
+        if spoken_for is not None:  # "a spokesman for the Ministry of Defence": the ministry speaks
+            return Speaker(written, "ORG", name=spoken_for.name, token_i=head.i, label="SPOKEN_FOR")
+        if proper and tokens[0].lower_ not in DETERMINERS and not any(t.ent_type_ in NOT_NAMES for t in tokens):
             # a name the small model did not tag ("Kan reported"; not "the President")
             return Speaker(written, "ORG", name=clean_name(written), token_i=head.i, label="NAME")
+        if proper and head.pos_ == "PROPN" and head.lower_ in ORG_NOUNS and len(words) >= 2:
+            # "the U.S. Attorney’s Office for the Western District of New York", "the Electoral
+            # Commission": an organisation's name the small model did not tag, with its own "of/for ..."
+            name = _joined(head.doc[words[0].i:_name_end(head) + 1].text)
+            return Speaker(written, "ORG", name=clean_name(name), token_i=head.i, label="ORGNAME")
         phrase = " ".join(t.text for t in words)
         if head.lower_ in COLLECTIVE and any(t.ent_type_ in ("GPE", "NORP") for t in words if t.i < head.i):
             # "Michigan health authorities", "Iranian state media": a place's named institution
@@ -125,6 +135,35 @@ def speaker_of(head) -> Speaker | None:
         # "The California Governor's Office of Emergency Services": the model's entity is a part
         name, role = clean_name(" ".join(t.text for t in words).replace(" 's", "'s").replace(" ’s", "’s")), None
     return Speaker(written, kind, name=name, role=role, token_i=head.i, label=ent.label_)
+
+
+def _represented(head) -> Speaker | None:
+    """The organisation a representative speaks for ('a spokeswoman for Airbus', 'an official at
+    the ministry'), when it is named."""
+    if head.lower_ not in REPRESENTATIVES | {"spokesman", "spokeswoman", "spokesmen", "spokeswomen"}:
+        return None
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("for", "at", "from", "of")):
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        found = speaker_of(obj) if obj is not None and obj.pos_ == "PROPN" else None
+        if found is not None and found.kind == "ORG" and found.label in ("ORG", "ORGNAME", "COLLECTIVE"):
+            return found
+    return None
+
+
+def _name_end(head) -> int:
+    """The last token of an organisation's name: its head, or the end of a capitalised 'of'/'for'
+    phrase after it ('Office for the Western District of New York')."""
+    end = head.i
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.i == end + 1 and c.lower_ in ("of", "for")):
+        sub = sorted(prep.subtree, key=lambda t: t.i)
+        if all(t.pos_ == "PROPN" and t.text[:1].isupper() or t.lower_ in ("of", "for", "the", "and", "&")
+               for t in sub[1:]) and any(t.pos_ == "PROPN" for t in sub):
+            end = sub[-1].i
+    return end
+
+
+def _joined(text: str) -> str:
+    return text.replace(" 's", "'s").replace(" ’s", "’s")
 
 
 _ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # "DL", "QB", "CEO", "MP": a position, not a name
@@ -185,6 +224,7 @@ class Names:
     orgs: list[str] = field(default_factory=list)
     # multi-word proper names the small model tagged as something else ("Olaf Scholz" as ORG)
     other_full: list[str] = field(default_factory=list)
+    org_mentions: list[str] = field(default_factory=list)  # every ORG mention, as written
 
     def add_person(self, name: str) -> None:
         if len(name.split()) >= 2 and name not in self.full:
@@ -229,10 +269,56 @@ class Names:
                  or (len(r.split()) >= 2 and low.endswith(" " + r.lower()))]
         if len(exact) == 1:
             return exact[0]
-        return None
+        # "A California transit chief says" before "Interim BART Police Chief Ed Alvarez told": the
+        # one person whose role has the same head noun (not "another official", not plurals)
+        words = low.split()
+        if exact or not words or words[0] in ("another", "other", "one", "some", "two", "several") \
+                or words[-1].endswith("s") and not words[-1].endswith("ss"):
+            return None
+        same_head = [n for n, r in self.roles.items() if r.lower().split()[-1:] == words[-1:]]
+        return same_head[0] if len(same_head) == 1 else None
+
+    def main_org(self) -> str | None:
+        """The organisation the article is about: named more often than any other (twice at
+        least), counting "Amnesty" as "Amnesty International" and leaving out people's names
+        the small model tagged ORG. "The company", "the utility" without a nearer antecedent."""
+        counts: dict[str, int] = {}
+        for written in self.org_mentions:
+            if self.resolve(written) in self.full:
+                continue
+            name = self.org_named(written) or written
+            counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+            return None
+        return ranked[0][0]
 
     def org_for(self, phrase: str) -> str | None:
         """A descriptive phrase ("the ministry") naming one organisation mentioned earlier."""
         head = phrase.lower().split()[-1] if phrase.split() else ""
         hits = {o for o in self.orgs if head and head in o.lower().split()}
         return hits.pop() if len(hits) == 1 else None
+
+
+def collect_names(docs, title_doc=None) -> Names:
+    names = Names()
+    for doc in ([title_doc] if title_doc is not None else []) + list(docs):
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                names.add_person(person_name(clean_name(ent.text))[0])
+            elif ent.label_ == "ORG":
+                name = clean_name(ent.text)
+                if 2 <= len(ent) <= 3 and all(t.pos_ == "PROPN" and t.text.istitle() for t in ent):
+                    names.other_full.append(name)
+                if name not in names.orgs:
+                    names.orgs.append(name)
+                names.org_mentions.append(name)
+    for doc in docs:
+        if not doc.has_annotation("DEP"):
+            continue  # a names-only paragraph (see archive.statements._parse): no roles to read
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                sp = speaker_of(ent.root)
+                if sp is not None and sp.name and sp.role:
+                    names.roles.setdefault(names.resolve(sp.name), sp.role)
+    return names
