@@ -1,0 +1,78 @@
+"""The keyword stage alone on one of benchmarks/query.py's scaled generations, in one run: FTS5
+(pruned, as searched) against tantivy with FTS5's idf (indexer.keyword_tantivy.FTS5_IDF) and
+with its own; latency p50/p95/p99 a query, and how many of FTS5's top 200 each returns.
+
+    .venv/bin/python benchmarks/keyword_latency.py [--cache-dir DIR] [--size 300k] [--queries 200]
+
+The tantivy index is built once beside the generation (--cache-dir/keyword-<size>.tantivy) from
+its passages; the queries are query.py's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from query import DEFAULT_CACHE, base_corpus, limit_threads, make_queries, parse_size, percentiles, scaled_dir
+
+DEPTH = 200  # the candidates search asks the keyword side for (indexer.search.CANDIDATES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--size", default="300k")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+
+    from indexer import generations, keyword, keyword_tantivy
+    from indexer.keyword_tantivy import TantivyIndex
+
+    n = parse_size(args.size)
+    folder = generations.require_current(scaled_dir(args.cache_dir, n, "fts5"))
+    conn = sqlite3.connect(f"file:{folder / 'passages.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+    side = args.cache_dir / f"keyword-{args.size}.tantivy"
+    if not (side / "meta.json").exists():
+        t0 = time.perf_counter()
+        writer = TantivyIndex(conn, writable=True, folder=side)
+        writer.add_all()
+        writer.finish()
+        print(f"tantivy index of {n} passages built in {time.perf_counter() - t0:.0f} s", flush=True)
+    tantivy = TantivyIndex(conn, folder=side)
+    fts = keyword.open_keyword_index(conn, "fts5")
+    limit_threads()
+    queries = make_queries(base_corpus(args.cache_dir), args.queries)
+    variants = {"fts5": (fts, True), "tantivy": (tantivy, True), "tantivy-own-idf": (tantivy, False)}
+    for index, fts5_idf in variants.values():  # warm both (term statistics, pages)
+        keyword_tantivy.FTS5_IDF = fts5_idf
+        for q in queries[:20]:
+            index.search(q, DEPTH)
+    times = {name: [] for name in variants}
+    found = {name: [] for name in variants}
+    for q in queries:
+        for name, (index, fts5_idf) in variants.items():  # interleaved: the same load on each
+            keyword_tantivy.FTS5_IDF = fts5_idf
+            t0 = time.perf_counter()
+            hits = index.search(q, DEPTH)
+            times[name].append(time.perf_counter() - t0)
+            found[name].append([i for i, _ in hits])
+    keyword_tantivy.FTS5_IDF = True
+    tantivy_bytes = sum(p.stat().st_size for p in side.iterdir() if p.is_file())
+    results = {}
+    for name in variants:
+        overlap = [len(set(a[:DEPTH]) & set(b[:DEPTH])) / max(1, len(b[:DEPTH]))
+                   for a, b in zip(found[name], found["fts5"])]
+        top10 = [len(set(a[:10]) & set(b[:10])) / max(1, len(b[:10])) for a, b in zip(found[name], found["fts5"])]
+        results[name] = {**percentiles(times[name]), "fts5_top200_share": round(sum(overlap) / len(overlap), 4),
+                         "fts5_top10_share": round(sum(top10) / len(top10), 4)}
+        print(f"{name:16} p50 {results[name]['p50_ms']:8.2f} ms  p95 {results[name]['p95_ms']:8.2f}  "
+              f"p99 {results[name]['p99_ms']:8.2f}  FTS5's top 200 found {results[name]['fts5_top200_share']:.3f}"
+              f"  top 10 {results[name]['fts5_top10_share']:.3f}", flush=True)
+    print(json.dumps({"benchmark": "keyword_latency", "passages": n, "queries": len(queries),
+                      "tantivy_bytes_a_passage": round(tantivy_bytes / n, 1), "results": results}))
+
+
+if __name__ == "__main__":
+    main()
