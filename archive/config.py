@@ -33,8 +33,8 @@ class Settings:
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
     token_codec: str = _setting("auto", "How late interaction's token vectors are stored: auto (the codec the "
                                 "token store already uses; pq-32 for a new one), pq-32 (product quantisation "
-                                "learnt at the first build: 32 bytes a token, ~1.2 KB a passage; hit@5 as int8 on "
-                                "the dev questions and both halves of the question set), pq-64 (64 bytes, ~2.4 KB), "
+                                "learnt at the first build: 32 bytes a token, ~1.2 KB a passage; hit@5 within 0.01 "
+                                "of int8's on the dev questions and both halves of the question set), pq-64 (64 bytes, ~2.4 KB), "
                                 "int8 (386 bytes a token, ~15 KB a passage), residual-2bit / residual-1bit (a "
                                 "centroid id plus a 2- or 1-bit residual a dimension: 98 / 50 bytes). Naming "
                                 "another codec re-encodes every passage's tokens on the next `newsarchive index`.")

@@ -1,6 +1,7 @@
 """The keyword stage alone on one of benchmarks/query.py's scaled generations, in one run: FTS5
 (pruned, as searched) against tantivy with FTS5's idf (indexer.keyword_tantivy.FTS5_IDF) and
-with its own; latency p50/p95/p99 a query, and how many of FTS5's top 200 each returns.
+with its own; latency p50/p95/p99 a query, and the share of FTS5's top 200 (and top 10) each
+returns, by text (a scaled copy of a passage ties with it: which copy comes first is arbitrary).
 
     .venv/bin/python benchmarks/keyword_latency.py [--cache-dir DIR] [--size 300k] [--queries 200]
 
@@ -20,6 +21,14 @@ from query import DEFAULT_CACHE, base_corpus, limit_threads, make_queries, parse
 DEPTH = 200  # the candidates search asks the keyword side for (indexer.search.CANDIDATES)
 
 
+def text_hashes(conn: sqlite3.Connection, ids: set[int]) -> dict[int, str]:
+    found, ids = {}, sorted(ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        found.update(conn.execute(f"SELECT id, embed_hash FROM passages WHERE id IN ({','.join('?' * len(part))})", part))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
@@ -36,9 +45,7 @@ def main() -> None:
     side = args.cache_dir / f"keyword-{args.size}.tantivy"
     if not (side / "meta.json").exists():
         t0 = time.perf_counter()
-        writer = TantivyIndex(conn, writable=True, folder=side)
-        writer.add_all()
-        writer.finish()
+        TantivyIndex(conn, writable=True, folder=side).finish()  # a fresh index adds every passage
         print(f"tantivy index of {n} passages built in {time.perf_counter() - t0:.0f} s", flush=True)
     tantivy = TantivyIndex(conn, folder=side)
     fts = keyword.open_keyword_index(conn, "fts5")
@@ -61,10 +68,16 @@ def main() -> None:
     keyword_tantivy.FTS5_IDF = True
     tantivy_bytes = sum(p.stat().st_size for p in side.iterdir() if p.is_file())
     results = {}
+    texts = text_hashes(conn, {i for hits in found.values() for ids in hits for i in ids})
+
+    def share(a: list[int], b: list[int]) -> float:
+        """Of b's passages, the share a found, by text: the scaled copies of a passage tie."""
+        wanted = {texts[i] for i in b}
+        return len({texts[i] for i in a} & wanted) / max(1, len(wanted))
+
     for name in variants:
-        overlap = [len(set(a[:DEPTH]) & set(b[:DEPTH])) / max(1, len(b[:DEPTH]))
-                   for a, b in zip(found[name], found["fts5"])]
-        top10 = [len(set(a[:10]) & set(b[:10])) / max(1, len(b[:10])) for a, b in zip(found[name], found["fts5"])]
+        overlap = [share(a[:DEPTH], b[:DEPTH]) for a, b in zip(found[name], found["fts5"])]
+        top10 = [share(a[:10], b[:10]) for a, b in zip(found[name], found["fts5"])]
         results[name] = {**percentiles(times[name]), "fts5_top200_share": round(sum(overlap) / len(overlap), 4),
                          "fts5_top10_share": round(sum(top10) / len(top10), 4)}
         print(f"{name:16} p50 {results[name]['p50_ms']:8.2f} ms  p95 {results[name]['p95_ms']:8.2f}  "

@@ -44,9 +44,11 @@ def row_key(embed_hash: str) -> int:
 
 
 # The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-32, 32 bytes a
-# token (~1.2 KB a passage; pq-64 2.4 KB). Measured on the 181 pages: hit@5 within 0.01 of pq-64's
-# on the dev questions and both halves of the question set (benchmarks/late_codecs.py), the
-# highlight with its own cutoff (indexer.late.CODEC_THRESHOLDS). An archive already indexed keeps
+# token (~1.2 KB a passage; pq-64 2.4 KB). Measured on the 181 pages (benchmarks/late_codecs.py,
+# one run): hit@5 as pq-64's on the dev questions and the held half, +0.007 on the tuning half;
+# hit@1 -0.007 / -0.008 on the halves; the highlight with its own cutoff (indexer.late.CODEC_THRESHOLDS).
+# With this compact layout: 1,348 B a passage at 300k (query.py's scaled rows; pq-64: 2,798,
+# 2,950 in the legacy layout). An archive already indexed keeps
 # the codec its live generation was built with: an upgrade never re-encodes its tokens.
 NEW_STORE_CODEC = "pq-32"
 
