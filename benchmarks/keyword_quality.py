@@ -1,6 +1,6 @@
 """Retrieval quality with each keyword index, in one run: hit@1, hit@5 and MRR@10 on the dev
 questions and the tuning and held halves of benchmarks/data/retrieval-questions.jsonl, for FTS5,
-tantivy with FTS5's idf (the product's, indexer.keyword_tantivy.FTS5_IDF) and tantivy's own idf.
+tantivy (its own idf: the product's) and tantivy with FTS5's idf (indexer.keyword_tantivy.FTS5_IDF).
 
     .venv/bin/python benchmarks/keyword_quality.py --base DIR [--work /tmp/newsarchive-keyword-quality]
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from late_codecs import question_sets
 
-VARIANTS = {"fts5": ("fts5", True), "tantivy": ("tantivy", True), "tantivy-own-idf": ("tantivy", False)}
+VARIANTS = {"fts5": ("fts5", False), "tantivy": ("tantivy", False), "tantivy-fts5-idf": ("tantivy", True)}
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
         results[name] = {label: {k: round(v, 4) for k, v in evaluate(engine, questions).items()
                                  if k in ("hit_at_1", "hit_at_5", "mrr_at_10")} for label, questions in sets.items()}
         print(json.dumps({name: results[name]}), flush=True)
-    keyword_tantivy.FTS5_IDF = True
+    keyword_tantivy.FTS5_IDF = False
     print(f"\n{'keyword index':16}" + "".join(f"{label + ' h@1/h@5/MRR':>26}" for label in sets))
     for name, r in results.items():
         print(f"{name:16}" + "".join(f"{r[s]['hit_at_1']:.3f}/{r[s]['hit_at_5']:.3f}/{r[s]['mrr_at_10']:.3f}".rjust(26)

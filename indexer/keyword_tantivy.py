@@ -25,11 +25,13 @@ from .passages import Filters
 
 FOLDER = "keyword.tantivy"
 ANALYZER = "news"
-# Each term weighted by FTS5's idf, not tantivy's own: tantivy's ln(1 + (N - n + 0.5) / (n + 0.5))
-# keeps ~0.7 for a word in half the passages where FTS5's ln((N - n + 0.5) / (n + 0.5)) gives it ~0,
-# so common words of a question outweighed its rare ones against the FTS5 ranking the fusion was
-# tuned on. A boost of the ratio on each term query; block-max WAND prunes as before.
-FTS5_IDF = True
+# True: each term weighted by FTS5's idf, not tantivy's own (a boost of the ratio on each term query),
+# so a passage scores as FTS5's bm25() scores it: tantivy's ln(1 + (N - n + 0.5) / (n + 0.5)) keeps
+# ~0.7 for a word in half the passages where FTS5's ln((N - n + 0.5) / (n + 0.5)) gives ~0. Measured
+# no gain: the same hit@1/hit@5/MRR on the dev questions and both halves (benchmarks/keyword_quality.py),
+# the same share of FTS5's top 200 at 300k passages (0.878 / 0.880), but p95 28.6 ms against 8.7
+# (benchmarks/keyword_latency.py, one run; question words are rare: the two idfs nearly agree). Off.
+FTS5_IDF = False
 WRITER_HEAP = 256_000_000
 _LOCKS = (".tantivy-writer.lock", ".tantivy-meta.lock")
 

@@ -74,12 +74,13 @@ def test_tantivy_ranks_as_fts5(both):
 
 
 def test_tantivy_scores_with_fts5s_idf(both, monkeypatch):
-    """indexer.keyword_tantivy.FTS5_IDF: each passage's score as FTS5's bm25() gives it, up to
-    tantivy's one-byte passage lengths; tantivy's own idf weights the common words more."""
+    """indexer.keyword_tantivy.FTS5_IDF (off by default): each passage's score as FTS5's bm25() gives
+    it, up to tantivy's one-byte passage lengths; tantivy's own idf weights the common words more."""
     from indexer import keyword_tantivy
     conn, tconn, _ = both
     fts = dict(keyword.open_keyword_index(conn, "fts5").search("quokka government minister", 300))
     reader = keyword.open_keyword_index(tconn, "tantivy")
+    monkeypatch.setattr(keyword_tantivy, "FTS5_IDF", True)
     aligned = dict(reader.search("quokka government minister", 300))
     monkeypatch.setattr(keyword_tantivy, "FTS5_IDF", False)
     own = dict(reader.search("quokka government minister", 300))
