@@ -139,7 +139,7 @@ def test_source_values_cover_parent_domains():
 
 @pytest.mark.slow
 def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embedder):
-    """The real archive, from FTS5: `keyword_index = tantivy` builds a generation whose keyword hits are
+    """The real archive: `keyword_index = tantivy` builds a generation whose keyword hits are
     FTS5's (same questions, same top passages), filters apply inside retrieval, an update
     starts from the live generation's files and sees changes, and switching back works."""
     from archive.config import Settings
@@ -149,9 +149,7 @@ def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embed
     from indexer.build import build_index
     from indexer.search import SearchEngine
 
-    fts5 = Settings.load(archive_copy, keyword_index="fts5")  # the default is tantivy: from FTS5 first
-    assert build_index(fts5, embedder=embedder).rebuilt
-    fts_engine = SearchEngine(fts5, embedder=embedder)
+    fts_engine = SearchEngine(Settings.load(archive_copy), embedder=embedder)
     questions = ["who threatened retaliation", "binge eating disorder", "interest rates central bank",
                  "election results", "climate change policy"]
     before = {q: fts_engine.search(q, k=5) for q in questions}
