@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -31,7 +31,7 @@ from .embed_cache import Progress, encode_cached
 from .keyword import open_keyword_index
 from .story_build import update_stories
 from .build_tokens import add_missing_tokens
-from .token_store import store_ready as token_store_ready
+from .token_store import chosen_codec, store_ready as token_store_ready
 from .vectors import VectorIndex, ivf_lists, load_vector_index, new_vector_index
 
 INDEX_FORMAT = 1  # meta.json's "format": bump when a generation's files change shape
@@ -104,6 +104,7 @@ def build_index(settings: Settings, embedder: Encoder | None = None, full: bool 
     report = IndexReport()
     store = Store(settings.data_dir)
     with index_lock(settings.data_dir):
+        settings = replace(settings, token_codec=chosen_codec(settings.data_dir, settings.token_codec))
         generations.sweep(settings.data_dir)
         backends.sweep(settings)
         live = None if full else generations.current(settings.data_dir)

@@ -59,7 +59,8 @@ class Encoder(Protocol):
     def token_lengths(self, texts: list[str]) -> np.ndarray:
         """Tokens per text (an ordering hint for batching)."""
 
-    def matched_words(self, query: str, query_tokens: np.ndarray) -> Callable[[str, np.ndarray], list]:
+    def matched_words(self, query: str, query_tokens: np.ndarray,
+                      threshold: float = late.MATCH_THRESHOLD) -> Callable[[str, np.ndarray], list]:
         """A function (passage text, query x passage token similarities) -> [(start, end, query word)]."""
 
 
@@ -279,15 +280,18 @@ class Embedder:
     def encode_query_tokens(self, query: str) -> np.ndarray:
         return self.encode_tokens([query])[0]
 
-    def matched_words(self, query: str, query_tokens: np.ndarray) -> Callable[[str, np.ndarray], list]:
-        """For the highlight: the passage words late interaction matched to a query word."""
+    def matched_words(self, query: str, query_tokens: np.ndarray,
+                      threshold: float = late.MATCH_THRESHOLD) -> Callable[[str, np.ndarray], list]:
+        """For the highlight: the passage words late interaction matched to a query word, from
+        `threshold` on (late.match_threshold: the token codec's)."""
         model = self.model
         with self.model_lock:  # the tokenizer is shared by every server thread
             query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
 
         def matched(text: str, similarities: np.ndarray) -> list[tuple[int, int, str]]:
             with self.model_lock:
-                return late.matched_spans(model.tokenizer, model.max_seq_length, query, query_words, similarities, text)
+                return late.matched_spans(model.tokenizer, model.max_seq_length, query, query_words, similarities, text,
+                                          threshold)
 
         return matched
 

@@ -13,6 +13,7 @@ writes the new passages' segment.
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sqlite3
@@ -24,6 +25,13 @@ from .passages import Filters
 
 FOLDER = "keyword.tantivy"
 ANALYZER = "news"
+# True: each term weighted by FTS5's idf, not tantivy's own (a boost of the ratio on each term query),
+# so a passage scores as FTS5's bm25() scores it: tantivy's ln(1 + (N - n + 0.5) / (n + 0.5)) keeps
+# ~0.7 for a word in half the passages where FTS5's ln((N - n + 0.5) / (n + 0.5)) gives ~0. Measured
+# no gain: the same hit@1/hit@5/MRR on the dev questions and both halves (benchmarks/keyword_quality.py),
+# the same share of FTS5's top 200 at 300k passages (0.878 / 0.880), but p95 28.6 ms against 8.7
+# (benchmarks/keyword_latency.py, one run; question words are rare: the two idfs nearly agree). Off.
+FTS5_IDF = False
 WRITER_HEAP = 256_000_000
 _LOCKS = (".tantivy-writer.lock", ".tantivy-meta.lock")
 
@@ -81,6 +89,12 @@ def day_number(published: str | None) -> int:
     """yyyymmdd of an ISO date; 0 when there is none."""
     digits = (published or "")[:10].replace("-", "")
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+def idf_ratio(total: int, count: int) -> float:
+    """FTS5's idf of a term in `count` of `total` passages over tantivy's (see FTS5_IDF)."""
+    fts5 = math.log((total - count + 0.5) / (count + 0.5))
+    return max(fts5, 1e-6) / math.log(1 + (total - count + 0.5) / (count + 0.5))
 
 
 class TantivyIndex:
@@ -177,10 +191,14 @@ class TantivyIndex:
         if not words:
             return []
         Q, should, must = tantivy.Query, tantivy.Occur.Should, tantivy.Occur.Must
-        text = Q.boolean_query([(should, Q.term_query(self.schema, "text", w, index_option="freq")) for w in words])
+        searcher = self._searcher or self.index.searcher()
+        terms = [Q.term_query(self.schema, "text", w, index_option="freq") for w in words]
+        if FTS5_IDF:
+            total = searcher.num_docs
+            terms = [Q.boost_query(t, idf_ratio(total, searcher.doc_freq("text", w))) for t, w in zip(terms, words)]
+        text = Q.boolean_query([(should, t) for t in terms])
         clauses = self._filter_clauses(filters)
         query_ = Q.boolean_query([(must, text)] + [(must, c) for c in clauses]) if clauses else text
-        searcher = self._searcher or self.index.searcher()
         result = searcher.search(query_, limit, count=False)
         if not result.hits:
             return []

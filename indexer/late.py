@@ -23,6 +23,18 @@ from .token_scoring import TokenScores, from_similarities, stack
 # it or an answer to it (describe/described, punishment/sentenced, cheap/price, many/14);
 # 0.45-0.55 mixes good (crew/crewed, governor/Gov) and misleading (Cleveland/Pittsburgh).
 MATCH_THRESHOLD = 0.55
+# A compact codec's cosines are those of decoded tokens, lower than the model's: at 0.55, pq-64
+# marked 30% fewer of the words the float vectors mark, pq-32 half. Its own cutoff, chosen on the
+# tuning half of the retrieval questions (the best F1 of the words marked in the top 5 against
+# float's at 0.55: benchmarks/late_highlight.py) and reported on the dev questions / held half:
+# pq-64 at 0.50 F1 0.91 / 0.91 (0.78 / 0.82 at 0.55), pq-32 at 0.45 0.80 / 0.83 (0.56 / 0.64);
+# as many words marked as float. Codecs not listed (int8: F1 1.00) keep MATCH_THRESHOLD.
+CODEC_THRESHOLDS = {"pq-64": 0.50, "pq-32": 0.45}
+
+
+def match_threshold(codec: str) -> float:
+    """The highlight's cutoff for similarities computed from tokens stored by `codec`."""
+    return CODEC_THRESHOLDS.get(codec, MATCH_THRESHOLD)
 
 
 def content_token_mask(tokenizer: Any, text: str, count: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, passages, within
+from . import answers, crosslingual, generations, keyword, late, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, score_fusion, with_article_context
@@ -277,14 +277,14 @@ class SearchEngine:
         codec = store.codec(key, gen.meta["dimension"]) if store and key else None
         by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()})) if codec else {}
         blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
-        words = self.embedder.matched_words(query, query_tokens)
-        late = codec.similarities(query_tokens, blobs) if codec else None
+        words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
+        scored = codec.similarities(query_tokens, blobs) if codec else None
 
         def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
-            similarities = late.of(passage_id) if late else None  # scoring's own: nothing decoded again
+            similarities = scored.of(passage_id) if scored else None  # scoring's own: nothing decoded again
             return [] if similarities is None else words(text, similarities)
 
-        return (late.scores if late else dict.fromkeys(rows, 0.0)), matched
+        return (scored.scores if scored else dict.fromkeys(rows, 0.0)), matched
 
     def _token_store(self) -> TokenStore | None:
         with self._lock:

@@ -10,13 +10,13 @@ tokens (MaxSim: pq from its codes by lookup tables, the others on the decoded ve
   2 + d/8 (50) bytes a token.
 - `pq-64`, `pq-32`: FAISS product quantisation, 64 (32) sub-vectors of 8 bits: 64 (32) bytes.
 
-Measured on the 181 pages (benchmarks/late_codecs.py: 3212 passages, 38 content tokens each;
-hit@5 on the dev questions / tuning half / held half): int8 14.7 KB a passage, 0.955 / 0.684 /
-0.779; pq-64 2.4 KB, 0.955 / 0.690 / 0.786 (decoded cosine 0.90 mean, 0.88 1st percentile; the
-same top 10 by MaxSim as int8 for 93% of a query's candidates); residual-2bit 3.7 KB, 0.955 /
-0.716 / 0.779 (cosine 0.95, 0.77); residual-1bit 1.9 KB, 0.909 / 0.716 / 0.763 and pq-32 1.2 KB,
-0.909 / 0.677 / 0.779 lose more than 0.01 somewhere. pq-64 is the default: the smallest that
-holds, its codebook learnt in ~15 s (residual's k-means over 4096 centroids: ~200 s, 2 busy cores).
+Measured on the 181 pages (benchmarks/late_codecs.py, one run; hit@1/hit@5 on the dev questions |
+tuning half | held half): int8 14.7 KB a passage, .773/.909 | .568/.793 | .664/.824; pq-64 2.4 KB,
+.773/.909 | .568/.793 | .664/.817 (decoded cosine 0.90); pq-48 1.8 KB, .727/.909 | .568/.793 |
+.664/.824; pq-32 1.2 KB, .773/.909 | .561/.800 | .656/.817 (cosine 0.79): the smallest within 0.01
+hit@5 of int8, a new archive's codec (indexer.token_store.NEW_STORE_CODEC). Before: residual-2bit
+3.7 KB, residual-1bit 1.9 KB (-0.05 hit@5 on dev); residual's k-means over 4096 centroids takes
+~200 s on 2 busy cores, a pq codebook ~15 s.
 
 A codebook is learnt once, at build time, from a sample of the token vectors
 (`TRAIN_PASSAGES` passages), and kept in the token store (`token_codebooks`, by its store key).

@@ -8,20 +8,57 @@ as the passage table is copied, would cost ~15 GB at a million passages (~14.7 K
 It is also the token vectors' only cache: each vector is stored once, here (the embedding
 cache holds dense vectors only). Switching late interaction off and on, or rebuilding a
 generation, re-uses what is here; a lost store is re-encoded by the model.
+
+Two row layouts, chosen per store key (a codec and codebook, indexer.token_codec):
+- compact (every key first written since it existed): the key's own table `token_rows_<n>`
+  (n from `token_keys`), each row an integer id, the passage hash as a 64-bit integer (`row_key`)
+  under a unique index, and the blob: no text key and no hex hash in every row and index entry.
+- legacy: the `token_vectors` table, (model key, hex hash, blob), for the keys that already have
+  rows there (stores written before): they keep reading and growing as they were.
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 from . import generations
-from .blobstore import TOKEN_VECTORS, BlobStore, table_exists
+from .blobstore import LOOKUP_CHUNK, TOKEN_VECTORS, BlobStore, table_exists
 from .token_codec import TokenCodec, codec_name, new_codec
 
 # Codebooks of the compact token codecs (indexer.token_codec), by the store key their rows use.
 CODEBOOKS_SCHEMA = ("CREATE TABLE IF NOT EXISTS token_codebooks (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
                     " codec TEXT NOT NULL, state BLOB NOT NULL, created TEXT NOT NULL)")
+
+
+# The compact layout's keys (indexer.token_codec's store keys), each with its own rows table.
+KEYS_SCHEMA = "CREATE TABLE IF NOT EXISTS token_keys (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL)"
+
+
+def row_key(embed_hash: str) -> int:
+    """A passage hash as the signed 64-bit integer its compact row is found by (the first 8 bytes
+    of its blake2b: two of 10M passages share one with odds of ~3 in a million)."""
+    return int.from_bytes(hashlib.blake2b(embed_hash.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-32, 32 bytes a
+# token (~1.2 KB a passage; pq-64 2.4 KB). Measured on the 181 pages (benchmarks/late_codecs.py,
+# one run): hit@5 as pq-64's on the dev questions and the held half, +0.007 on the tuning half;
+# hit@1 -0.007 / -0.008 on the halves; the highlight with its own cutoff (indexer.late.CODEC_THRESHOLDS).
+# With this compact layout: 1,348 B a passage at 300k (query.py's scaled rows; pq-64: 2,798,
+# 2,950 in the legacy layout). An archive already indexed keeps
+# the codec its live generation was built with: an upgrade never re-encodes its tokens.
+NEW_STORE_CODEC = "pq-32"
+
+
+def chosen_codec(data_dir: Path, setting: str) -> str:
+    """The codec a build writes: the setting's, or for "auto" the live generation's (see NEW_STORE_CODEC)."""
+    if setting != "auto":
+        return setting
+    live = generations.current(data_dir)
+    return (generations.read_meta(live).get("token_codec") if live else None) or NEW_STORE_CODEC
 
 
 def store_path(data_dir: Path) -> Path:
@@ -62,7 +99,60 @@ class TokenStore(BlobStore):
         super().__init__(path, TOKEN_VECTORS, readonly=readonly)
         if not readonly:
             self.conn.execute(CODEBOOKS_SCHEMA)
+            self.conn.execute(KEYS_SCHEMA)
+        self.conn.create_function("row_key", 1, row_key, deterministic=True)
         self._codecs: dict[tuple[str, int], TokenCodec] = {}
+        self._tables: dict[str, str] = {}  # key -> its compact table, once found
+
+    def _table(self, key: str, create: bool = False) -> str | None:
+        """The compact table of `key`'s rows; None where its rows are legacy or it has none (and
+        `create` is false: only a writer adds a key, so a reader never caches a missing one)."""
+        found = self._tables.get(key)
+        if found is None:
+            try:
+                row = self.conn.execute("SELECT id FROM token_keys WHERE key=?", (key,)).fetchone()
+            except sqlite3.OperationalError:  # a store from before the compact layout
+                row = None
+            if row is None and create and not self._legacy(key):
+                with self.conn:
+                    number = self.conn.execute("INSERT INTO token_keys(key) VALUES (?)", (key,)).lastrowid
+                    self.conn.execute(f"CREATE TABLE token_rows_{number} (id INTEGER PRIMARY KEY,"
+                                      " hash INTEGER NOT NULL, tokens BLOB NOT NULL)")
+                    self.conn.execute(f"CREATE UNIQUE INDEX token_rows_{number}_hash ON token_rows_{number}(hash)")
+                row = (number,)
+            if row is not None:
+                found = self._tables[key] = f"token_rows_{row[0]}"
+        return found
+
+    def _legacy(self, key: str) -> bool:
+        try:
+            return self.conn.execute(f"SELECT 1 FROM {TOKEN_VECTORS.name} WHERE model=? LIMIT 1", (key,)).fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, bytes]:
+        """Blobs by passage hash under the key `model`; those it lacks are left out."""
+        with self._lock:
+            table = self._table(model)
+        if table is None:
+            return super().get_many(model, hashes)
+        by_key = {row_key(h): h for h in hashes}
+        keys, found = list(by_key), {}
+        with self._lock:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                part = keys[start:start + LOOKUP_CHUNK]
+                found.update((by_key[k], blob) for k, blob in self.conn.execute(
+                    f"SELECT hash, tokens FROM {table} WHERE hash IN ({','.join('?' * len(part))})", part))
+        return found
+
+    def put_many(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
+        with self._lock:
+            table = self._table(model, create=True)
+        if table is None:
+            return super().put_many(model, items)
+        with self._lock, self.conn:
+            self.conn.executemany(f"INSERT OR REPLACE INTO {table}(hash, tokens) VALUES (?,?)",
+                                  [(row_key(h), blob) for h, blob in items])
 
     def codec(self, key: str, dimension: int) -> TokenCodec:
         """The codec whose rows are stored under `key` (its codebook read once); ValueError if lost."""
@@ -112,8 +202,13 @@ class TokenStore(BlobStore):
     def missing(self, model: str, passages_db: Path) -> list[tuple[str, str]]:
         """(hash, text) of the passages in a generation's database that have no tokens here."""
         with self._lock:
+            table = self._table(model)
             self.conn.execute("ATTACH DATABASE ? AS generation", (f"file:{passages_db}?mode=ro",))
             try:
+                if table is not None:
+                    return self.conn.execute(
+                        "SELECT DISTINCT p.embed_hash, p.text FROM generation.passages p WHERE NOT EXISTS"
+                        f" (SELECT 1 FROM {table} t WHERE t.hash = row_key(p.embed_hash))").fetchall()
                 return self.conn.execute(
                     "SELECT DISTINCT p.embed_hash, p.text FROM generation.passages p WHERE NOT EXISTS"
                     " (SELECT 1 FROM token_vectors t WHERE t.model = ? AND t.hash = p.embed_hash)", (model,)).fetchall()

@@ -73,6 +73,22 @@ def test_tantivy_ranks_as_fts5(both):
     assert reader.search("the of and", 10) == []  # stopwords only
 
 
+def test_tantivy_scores_with_fts5s_idf(both, monkeypatch):
+    """indexer.keyword_tantivy.FTS5_IDF (off by default): each passage's score as FTS5's bm25() gives
+    it, up to tantivy's one-byte passage lengths; tantivy's own idf weights the common words more."""
+    from indexer import keyword_tantivy
+    conn, tconn, _ = both
+    fts = dict(keyword.open_keyword_index(conn, "fts5").search("quokka government minister", 300))
+    reader = keyword.open_keyword_index(tconn, "tantivy")
+    monkeypatch.setattr(keyword_tantivy, "FTS5_IDF", True)
+    aligned = dict(reader.search("quokka government minister", 300))
+    monkeypatch.setattr(keyword_tantivy, "FTS5_IDF", False)
+    own = dict(reader.search("quokka government minister", 300))
+    assert set(aligned) == set(own) == set(fts)
+    error = lambda scores: max(abs(scores[i] - s) / s for i, s in fts.items())  # noqa: E731
+    assert error(aligned) < 0.01 and error(own) > 0.1, (error(aligned), error(own))  # measured 5e-7, 1e5
+
+
 @pytest.mark.parametrize("filters", [
     passages.Filters(since="2024-01-01"), passages.Filters(until="2024-01-01"),
     passages.Filters(since="2024-03-01", until="2024-03-01"), passages.Filters(lang="DE"),

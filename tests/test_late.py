@@ -105,6 +105,14 @@ def test_the_words_that_matched_are_found_in_the_passage(embedder):
     found = late.similarities(query_tokens, {1: late.pack(embedder.encode_tokens([text])[0])}, 384)
     assert [(text[s:e], w) for s, e, w in embedder.matched_words(query, query_tokens)(text, found.of(1))] \
         == [("threat", "threatened")]  # the highlight from the scoring pass's own similarities
+    best = float(found.of(1).max())
+    assert embedder.matched_words(query, query_tokens, best + 0.01)(text, found.of(1)) == []  # the cutoff given
+
+
+def test_a_compact_codec_highlights_from_its_own_lower_cutoff():
+    """Decoded tokens' cosines run lower than the model's (indexer.late.CODEC_THRESHOLDS)."""
+    assert late.match_threshold("int8") == late.match_threshold("residual-2bit") == late.MATCH_THRESHOLD
+    assert late.match_threshold("pq-32") < late.match_threshold("pq-64") < late.MATCH_THRESHOLD
 
 
 def test_one_batch_gives_the_dense_query_and_the_question_tokens(embedder):

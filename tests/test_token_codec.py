@@ -13,7 +13,7 @@ from indexer import generations, passages
 from indexer.build import build_index
 from indexer.search import SearchEngine
 from indexer.token_codec import TOKEN_CODECS, codec_name, new_codec
-from indexer.token_store import TokenStore, store_path
+from indexer.token_store import NEW_STORE_CODEC, TokenStore, chosen_codec, store_path
 
 # Cosine of a decoded token vector to the original (mean / 1st percentile). Measured on the 181
 # pages (3212 passages, codebooks learnt from 2000): residual-2bit 0.948 / 0.766, residual-1bit
@@ -128,6 +128,8 @@ def test_the_codec_setting_rebuilds_the_token_store_and_search_reads_it(little_a
     first = build_index(Settings.load(data_dir), embedder=embedder)  # the default codec
     meta = generations.read_meta(generations.require_current(data_dir))
     default = Settings().token_codec
+    assert default == "auto" and meta["token_codec"] == NEW_STORE_CODEC  # "auto": a new archive's codec
+    default = NEW_STORE_CODEC
     store = TokenStore(store_path(data_dir), readonly=True)
     with passages.connect(generations.require_current(data_dir) / "passages.sqlite", readonly=True) as conn:
         hashes = [r[0] for r in conn.execute("SELECT embed_hash FROM passages")]
@@ -161,6 +163,11 @@ def test_the_codec_setting_rebuilds_the_token_store_and_search_reads_it(little_a
     assert not again.rebuilt and again.tokens_embedded == 0  # up to date
     back = build_index(Settings.load(data_dir, token_codec=default), embedder=embedder)
     assert back.rebuilt and back.tokens_embedded == 0  # the first codec's rows (and codebook) are still stored
+    assert chosen_codec(data_dir, "auto") == default
+    switched = build_index(Settings.load(data_dir, token_codec=other), embedder=embedder)
+    assert chosen_codec(data_dir, "auto") == other  # "auto" keeps the live generation's codec: nothing re-encoded
+    kept = build_index(Settings.load(data_dir), embedder=embedder)
+    assert not kept.rebuilt and kept.tokens_embedded == 0
 
 
 def passages_title(data_dir) -> str:
