@@ -53,8 +53,8 @@ ANSWER_WITHIN_ARTICLES = True
 # kind at 50 gave .581 but hit@5 .787 (quantity and when lost), so only agent questions use it.
 # Dropped: reason at 30 (tuning why +1 question, held why -1), date/number at 10-30 (tuning lost).
 SENTENCE_WEIGHTS = {"agent": 30.0}
-# "More from this article": the article's next passages the collapse left out, under its last card.
-MORE_PER_ARTICLE = 3
+LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the article (see within.py)
+MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
 # A who question: the passages holding the answering statements (the card's evidence) gain this
 # much fused score. Measured on the dev questions: 14 leaves hit@1 0.77 / hit@5 0.95 as without it
@@ -206,7 +206,7 @@ class SearchEngine:
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
         if ranking is not fused:  # the answer type picks the passages inside each article
             candidates = within.reorder_within(candidates, lambda c: c["row"]["article_id"],
-                                               within.sentence_score(query, found, SENTENCE_WEIGHTS))
+                                               within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:

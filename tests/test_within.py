@@ -35,3 +35,12 @@ def test_sentence_score_lifts_the_sentence_naming_the_answer_for_weighted_kinds_
     assert score(answer) > score(lead)
     plain = within.sentence_score("who led the research", found, {"number": 30.0})
     assert plain(answer) == 9.0 and plain(lead) == 10.0
+
+
+def test_sentence_score_lead_prior_weighs_the_paragraph_position_for_its_kinds_only():
+    lead = {"fused": 9.0, "row": {"embed_hash": "h1", "text": "WeWork gets $9.5 billion.", "position": 0}}
+    later = {"fused": 10.0, "row": {"embed_hash": "h2", "text": "The deal is worth $9.5 billion.", "position": 6}}
+    score = within.sentence_score("how much is the rescue package worth", {}, {}, {"number": 0.5})
+    assert score(lead) > score(later)  # 9.0 against 10.0 - 6 x 0.5
+    plain = within.sentence_score("who led the rescue", {}, {}, {"number": 0.5})
+    assert plain(later) > plain(lead)
