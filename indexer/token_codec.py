@@ -14,7 +14,7 @@ Measured on the 181 pages (benchmarks/late_codecs.py, one run; hit@1/hit@5 on th
 tuning half | held half): int8 14.7 KB a passage, .773/.909 | .568/.793 | .664/.824; pq-64 2.4 KB,
 .773/.909 | .568/.793 | .664/.817 (decoded cosine 0.90); pq-48 1.8 KB, .727/.909 | .568/.793 |
 .664/.824; pq-32 1.2 KB, .773/.909 | .561/.800 | .656/.817 (cosine 0.79): the smallest within 0.01
-hit@5 of int8, a new archive's codec (indexer.token_store.NEW_STORE_CODEC). Before: residual-2bit
+hit@5 of int8 there, but not on the merged ranking (see indexer.token_store.NEW_STORE_CODEC). Before: residual-2bit
 3.7 KB, residual-1bit 1.9 KB (-0.05 hit@5 on dev); residual's k-means over 4096 centroids takes
 ~200 s on 2 busy cores, a pq codebook ~15 s.
 

@@ -43,14 +43,13 @@ def row_key(embed_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(embed_hash.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-32, 32 bytes a
-# token (~1.2 KB a passage; pq-64 2.4 KB). Measured on the 181 pages (benchmarks/late_codecs.py,
-# one run): hit@5 as pq-64's on the dev questions and the held half, +0.007 on the tuning half;
-# hit@1 -0.007 / -0.008 on the halves; the highlight with its own cutoff (indexer.late.CODEC_THRESHOLDS).
-# With this compact layout: 1,348 B a passage at 300k (query.py's scaled rows; pq-64: 2,798,
-# 2,950 in the legacy layout). An archive already indexed keeps
-# the codec its live generation was built with: an upgrade never re-encodes its tokens.
-NEW_STORE_CODEC = "pq-32"
+# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-64, 64 bytes a
+# token (~2.4 KB a passage; with this compact layout 2,798 B at 300k, query.py's scaled rows). pq-32
+# halves that (1,348 B) but, measured on the merged ranking (benchmarks/retrieval.py, same index,
+# one run each): tuning hit@5 .800 -> .787, held .809 -> .802, article nDCG .912 -> .904 / .928 -> .924,
+# beyond the 0.01 hit@5 the ranking may give up; it stays a named choice. An archive already indexed
+# keeps the codec its live generation was built with: an upgrade never re-encodes its tokens.
+NEW_STORE_CODEC = "pq-64"
 
 
 def chosen_codec(data_dir: Path, setting: str) -> str:
