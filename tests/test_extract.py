@@ -19,6 +19,7 @@ from archive.extract import (
 from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
+from small_pages import page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -43,10 +44,6 @@ def bench_page(bench, prefix: str) -> dict:
     truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
     [page] = bench.load_pages(ids=[k for k in truth if k.startswith(prefix)])
     return page
-
-
-def page(head: str = "", body: str = "", lang: str = "en") -> str:
-    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
 
 
 PROSE = (

@@ -7,16 +7,7 @@ import pytest
 
 from archive.extract import extract_article, extract_metadata, parse_html
 from benchmarks import metadata_dev
-
-PROSE = (
-    "The city council voted on Tuesday to expand the public library's opening hours, "
-    "after months of debate about the cost of staffing the branches in the evening."
-)
-PARAGRAPHS = "".join(f"<p>{PROSE} Paragraph {n} adds its own detail about the vote.</p>" for n in range(4))
-
-
-def page(head: str = "", body: str = "", lang: str = "en") -> str:
-    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+from small_pages import PARAGRAPHS, PROSE, page
 
 
 def published(body: str, head: str = "", lang: str = "en", url: str | None = None) -> str | None:

@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 
 from archive.extract import clean_authors, extract_article, extract_metadata, parse_html
-
-PROSE = (
-    "The city council voted on Tuesday to expand the public library's opening hours, "
-    "after months of debate about the cost of staffing the branches in the evening."
-)
-PARAGRAPHS = "".join(f"<p>{PROSE} Paragraph {n} adds its own detail about the vote.</p>" for n in range(4))
-
-
-def page(head: str = "", body: str = "", lang: str = "en") -> str:
-    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+from small_pages import PARAGRAPHS, PROSE, page
 
 
 def test_date_line_in_the_articles_own_footer_or_sidebar_counts():
