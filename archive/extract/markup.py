@@ -14,7 +14,7 @@ from archive.text import clean_text, normalize_date
 
 from .names import BY_PREFIX, clean_authors
 
-__all__ = ["meta_tags", "first_meta", "labelled_authors", "visible_text", "time_in_article", "microdata_authors", "byline_authors",
+__all__ = ["meta_tags", "first_meta", "labelled_authors", "visible_text", "shown_text", "time_in_article", "microdata_authors", "byline_authors",
            "byline_lines", "byline_texts", "html_lang", "MAX_AUTHORS", "AFTER_NAME"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
@@ -89,6 +89,13 @@ def visible_text(el: etree._Element) -> str:
             if node is not el and node.tail:
                 parts.append(node.tail)
     return clean_text("".join(parts))
+
+
+def shown_text(body: etree._Element) -> str:
+    """`visible_text`, plus what `<noscript>` shows a reader without scripts (a blog platform
+    that renders its posts by script keeps the byline there)."""
+    extra = [visible_text(child) for ns in body.iter("noscript") for child in ns]
+    return " ".join([visible_text(body), *extra])
 
 
 def time_in_article(tree: etree._Element) -> str | None:
@@ -173,7 +180,7 @@ def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
         if 0 < len(text) <= BYLINE_MAX_CHARS:
             texts = [text]
         elif BY_PREFIX.match(text) and len(text) <= BYLINE_LINKS_MAX_CHARS:  # "By <a>A</a> and <a>B</a> Monday, Nov 18 ..."
-            texts = [visible_text(a) for a in el.iter("a")][:BYLINE_MAX_LINKS]
+            texts = [visible_text(a) for a in el.iter("a")][:BYLINE_MAX_LINKS] or [text]  # "Posted by A, B and C - D team"
         else:
             continue
         names = clean_authors(texts, exclude)

@@ -41,7 +41,7 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
 from .markup import (byline_authors, byline_lines, byline_texts, first_meta, html_lang, labelled_authors, meta_tags,
-                     microdata_authors, time_in_article, visible_text)
+                     microdata_authors, shown_text, time_in_article)
 from .names import TITLE_SEPARATORS, clean_authors, clean_title, desk_names, name_key
 from .titles import TITLE_META, page_title, site_headings
 
@@ -130,12 +130,12 @@ def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -
     resort (tune unchanged, held +2.9 invented); "Ein Interview von ..." as a byline opener
     (+0 exact, +1.2 invented)."""
     body = tree.find("body")
-    shown_text: list[str] = []
+    page_text: list[str] = []
 
     def shown(name: str) -> bool:
-        if not shown_text:
-            shown_text.append(name_key(visible_text(body)) if body is not None else "")
-        return name_key(name) in shown_text[0]
+        if not page_text:
+            page_text.append(name_key(shown_text(body)) if body is not None else "")
+        return name_key(name) in page_text[0]
 
     ld_authors = ld.authors()
     for name, source, handles in (

@@ -101,6 +101,8 @@ _ROLE = re.compile(
 # a credit's label before the name ("Text: A", "Interview: B", "Illustration: C")
 _LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author|interview|illustrations?|grafik|recherche)"
                     r"\s*:\s*", re.IGNORECASE)
+# a team or role after a dash ends a name: "Kiran C Nair - Chrome Safe Browsing team"
+_ROLE_TAIL = re.compile(r"\s[-–—]\s(?=.*\b(?:team|staff|redaktion|editor|reporter|correspondent)\b).*$", re.I)
 _SUFFIX_DOT = re.compile(r"\b(jr|sr|dr|\w)\.$", re.IGNORECASE)  # "Perry Bacon Jr.", "John A."
 _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
@@ -178,7 +180,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
     for value in values:
         if not value or "http" in value or "@" in value:
             continue
-        value = without_dateline(BY_PREFIX.sub("", clean_text(htmllib.unescape(value))))
+        value = _ROLE_TAIL.sub("", without_dateline(BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))))
         if name_key(value) in {name_key(e) for e in exclude}:
             continue  # the site's own name ("Jobs & Hire"): not two people to split it into
         inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
