@@ -8,7 +8,7 @@ structured data; machine data the page never shows is not trusted on its own.
   else htmldate's guess when the page shows that date. Last-modified dates are kept apart
   (`modified`); copyright years, comments, footers and calendar widgets never date a page.
   A structured date keeps its timezone; a shown date is a day ("2019-11-18").
-- Authors (`_authors`): persons from JSON-LD, author meta tags, SEO card labels ("Verfasst
+- Authors (`authors.page_authors`): persons from JSON-LD, author meta tags, SEO card labels ("Verfasst
   von"), itemprop/rel=author, byline elements and "By/Von/Par" lines, kept only when the
   visible text names them; cleaned by
   `names.clean_authors` (no desks, roles, dates or handles with "@"; organisations are not
@@ -40,9 +40,9 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
-from .markup import (byline_authors, byline_lines, byline_texts, first_meta, html_lang, labelled_authors, meta_tags,
-                     microdata_authors, shown_text, time_in_article)
-from .names import TITLE_SEPARATORS, clean_authors, clean_title, desk_names, name_key
+from .authors import page_authors
+from .markup import first_meta, html_lang, meta_tags, time_in_article
+from .names import TITLE_SEPARATORS, clean_title
 from .titles import TITLE_META, page_title, site_headings
 
 __all__ = ["PageMeta", "extract_metadata"]
@@ -57,7 +57,7 @@ class PageMeta:
     authors: list[str] = field(default_factory=list)
     published: str | None = None
     date_evidence: str = "none"  # which evidence dated the page (`dates.publication_date`'s steps)
-    author_evidence: str = "none"  # where the authors were found (`_authors`' sources)
+    author_evidence: str = "none"  # where the authors were found (`authors.page_authors`' sources)
     modified: str | None = None
     site_name: str | None = None
     description: str | None = None
@@ -79,10 +79,6 @@ _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
     "article.updated", "last-modified", "lastmod", "dc.date.modified", "dcterms.modified",
     "parsely-updated", "sailthru.lastmodified",
-)
-_AUTHOR_META = (
-    "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
-    "dcterms.creator", "citation_author", "article.author", "cxenseparse:author",
 )
 _DESCRIPTION_META = ("og:description", "description", "twitter:description")
 
@@ -112,47 +108,6 @@ DATED_TYPES = frozenset(
     "NewsArticle BlogPosting ReportageNewsArticle AnalysisNewsArticle OpinionNewsArticle ReviewNewsArticle "
     "BackgroundNewsArticle LiveBlogPosting SocialMediaPosting DiscussionForumPosting".split()
 )
-def _authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:
-    """Person names from the first source that gives some the page also shows its readers:
-    JSON-LD, author meta tags, itemprop/rel=author, byline elements (class "author"), then
-    a line that opens with "By"/"Von"/"Par". A name only in the page's machine data (a CMS
-    account, a default "admin") is not the byline. JSON-LD naming only an organisation does
-    not stop the search: the page's byline may still name a person.
-
-    Measured on metadata-dev's tune half and dropped: trafilatura's byline search as a further
-    source (+1.5 points exact, +1.2 points invented); trafilatura's author as a last resort
-    when the page shows it (+6.6 exact, +6 invented: its gains are desks and roles such as
-    "Redaktion", which are not persons); a person in the copyright line (+0.7 exact, +14.5
-    invented); refusing names with a word the page also writes in lowercase (-3 exact); an
-    author meta tag's name counted only when shown outside footers, sidebars and imprints
-    (-2.2 exact, -1.2 invented; held +1.4 exact); "Quelle:" lines as bylines (+0 exact, +2.4
-    invented); an agency in the first paragraph's dateline, "Hamburg (dpa) -", as a last
-    resort (tune unchanged, held +2.9 invented); "Ein Interview von ..." as a byline opener
-    (+0 exact, +1.2 invented)."""
-    body = tree.find("body")
-    page_text: list[str] = []
-
-    def shown(name: str) -> bool:
-        if not page_text:
-            page_text.append(name_key(shown_text(body)) if body is not None else "")
-        return name_key(name) in page_text[0]
-
-    ld_authors = ld.authors()
-    for name, source, handles in (
-        ("jsonld", lambda: ld_authors, True),
-        ("meta", lambda: [v for k in _AUTHOR_META for v in tags.get(k, ())], True),
-        ("card-label", lambda: labelled_authors(tags), True),
-        ("microdata", lambda: microdata_authors(tree), True),
-        ("byline-element", lambda: byline_authors(tree, exclude), False),
-        ("byline-line", lambda: byline_lines(tree, exclude), False),
-    ):
-        authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
-        if authors:
-            return authors, name
-    desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
-    return desk, "desk" if desk else "none"
-
-
 def _first_date(tags: dict, keys: Iterable[str]) -> str | None:
     return next(filter(None, (normalize_date(v) for k in keys for v in tags.get(k, ()))), None)
 
@@ -177,7 +132,7 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     publisher = None if ld.publisher_is_person() else ld.site_name()
     exclude = [p for n in (site_name, publisher) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = page_title(tree, tags, ld, site_names, canonical or url)
-    authors, author_evidence = _authors(tree, tags, ld, exclude)
+    authors, author_evidence = page_authors(tree, tags, ld, exclude)
 
     lang = html_lang(tree, tags)
     structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),

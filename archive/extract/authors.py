@@ -1,0 +1,60 @@
+"""The article's authors: persons from the first source that names some the page also shows.
+
+Sources in order (`page_authors`): JSON-LD, author meta tags, SEO card labels, itemprop/
+rel=author, byline elements, "By/Von/Par" lines, then a byline that names a desk or an
+agency as written (`names.desk_names`). Cleaning is `names.clean_authors`'.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from .jsonld import JsonLd
+from .markup import byline_authors, byline_lines, byline_texts, labelled_authors, microdata_authors, shown_text
+from .names import clean_authors, desk_names, name_key
+
+__all__ = ["page_authors", "AUTHOR_META"]
+
+AUTHOR_META = (
+    "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
+    "dcterms.creator", "citation_author", "article.author", "cxenseparse:author",
+)
+
+def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:
+    """Person names from the first source that gives some the page also shows its readers:
+    JSON-LD, author meta tags, itemprop/rel=author, byline elements (class "author"), then
+    a line that opens with "By"/"Von"/"Par". A name only in the page's machine data (a CMS
+    account, a default "admin") is not the byline. JSON-LD naming only an organisation does
+    not stop the search: the page's byline may still name a person.
+
+    Measured on metadata-dev's tune half and dropped: trafilatura's byline search as a further
+    source (+1.5 points exact, +1.2 points invented); trafilatura's author as a last resort
+    when the page shows it (+6.6 exact, +6 invented: its gains are desks and roles such as
+    "Redaktion", which are not persons); a person in the copyright line (+0.7 exact, +14.5
+    invented); refusing names with a word the page also writes in lowercase (-3 exact); an
+    author meta tag's name counted only when shown outside footers, sidebars and imprints
+    (-2.2 exact, -1.2 invented; held +1.4 exact); "Quelle:" lines as bylines (+0 exact, +2.4
+    invented); an agency in the first paragraph's dateline, "Hamburg (dpa) -", as a last
+    resort (tune unchanged, held +2.9 invented); "Ein Interview von ..." as a byline opener
+    (+0 exact, +1.2 invented)."""
+    body = tree.find("body")
+    page_text: list[str] = []
+
+    def shown(name: str) -> bool:
+        if not page_text:
+            page_text.append(name_key(shown_text(body)) if body is not None else "")
+        return name_key(name) in page_text[0]
+
+    ld_authors = ld.authors()
+    for name, source, handles in (
+        ("jsonld", lambda: ld_authors, True),
+        ("meta", lambda: [v for k in AUTHOR_META for v in tags.get(k, ())], True),
+        ("card-label", lambda: labelled_authors(tags), True),
+        ("microdata", lambda: microdata_authors(tree), True),
+        ("byline-element", lambda: byline_authors(tree, exclude), False),
+        ("byline-line", lambda: byline_lines(tree, exclude), False),
+    ):
+        authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
+        if authors:
+            return authors, name
+    desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
+    return desk, "desk" if desk else "none"
