@@ -194,6 +194,10 @@ AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s
 _ELSEWHERE_ANCESTOR = "ancestor::*[self::footer or self::aside or self::nav or contains(@class, 'comment')]"
 
 
+_PAREN = re.compile(r"\s*\(.*$")
+_LINE_BREAK = re.compile(r"\s*(?:[(,;|·•]|\s[-–—]\s).*$")
+
+
 def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
     """A short line that opens with "By", "Von", "Par", "Written by:" ... and names someone:
     "Von Claudia Lindner", "VON MORITZ GATHMANN am 21. April 2020" (the date is cut off)."""
@@ -205,10 +209,13 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
         if not BY_PREFIX.match(first):
             continue
         text = visible_text(el)
-        if not 3 < len(text) <= BYLINE_MAX_CHARS or not BY_PREFIX.match(text):
+        if not 3 < len(text) <= BYLINE_LINKS_MAX_CHARS or not BY_PREFIX.match(text):
             continue
         if el.xpath(_ELSEWHERE_ANCESTOR):
             continue
+        # the names end at a parenthesis ("Autor: Samuel Diekmann (Sponsored Post), Redner bei ..."), in a
+        # long line at any break
+        text = (_LINE_BREAK if len(text) > BYLINE_MAX_CHARS else _PAREN).sub("", text)
         names = clean_authors([AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
         if names:
             return names

@@ -73,7 +73,9 @@ def clean_title(title: str | None, site_names: list[str], headline: str | None =
 BY_PREFIX = re.compile(
     r"^\s*(?:(?:written|words|story|posted|published|veröffentlicht|erstellt|eingestellt|geschrieben|verfasst|"
     r"gepostet|publié|écrit|publicado|escrito|scritto)\s+)?(?:by|von|por|par|di|door|av|af)\b[:\s]*"
-    r"|^\s*(?:autor(?:in)?(?:/in)?|author|verfasser(?:in)?|text)\s*:\s*",
+    r"|^\s*(?:autor(?:in|a|e)?(?:/in)?|author|auteur(?:e|rice)?|autore|verfasser(?:in)?|text|texto|testo|tekst|"
+    r"skribent|f[öo]rfattare|forfatter|kirjoittaja|yazar|szerző|автор|автори|συντάκτης|作者|著者|记者|記者|文|기자)"
+    r"(?:\((?:s|in|innen)\)|[/*]in)?\s*[:：]\s*",
     re.IGNORECASE,
 )
 # "and" in a few languages (lowercase only: "E." is an initial), list punctuation, and a full
@@ -92,7 +94,8 @@ _ROLE = re.compile(
     r"\b(staff|writer|reporter|editor|editors|correspondent|contributor|columnist|news|agency|desk|"
     r"team|updated|published|photos?|images?|associated press|reuters|afp|admin|administrator|editorial|"
     r"redacci[oó]n|redaktion|rédaction|international|media|network|magazine|inc|ltd|llc|group|online|"
-    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|author|experte|text|fotos?|"
+    r"unknown|anonymous|anonym|user|guest|gast|publisher|verlag|gmbh|ag|redakteur|autor|autora|autore|auteur|author|"
+    r"verfasser|experte|text|fotos?|"
     r"posted|publiziert|ver[öo]ffentlicht|aktualisiert|e\.\s?v)\b",
     re.IGNORECASE,
 )
