@@ -22,6 +22,9 @@ __all__ = ["page_authors", "AUTHOR_META"]
 AUTHOR_META = (
     "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
     "dcterms.creator", "citation_author", "article.author", "cxenseparse:author",
+    # further names CMSs and plugins use (trafilatura's list)
+    "authors", "og:author", "og:article:author", "dc:creator", "dc.creator.aut", "dcterms.creator.aut",
+    "dcsext.author", "rbauthors", "atc-metaauthor", "shareaholic:article_author_name",
 )
 
 # an author's archive page on most CMSs: "/author/jane-doe/", "/autoren/max-muster", "/auteur/..."
