@@ -4,6 +4,7 @@ Read after the page's JSON-LD (`metadata.extract_metadata` decides the order).
 """
 from __future__ import annotations
 
+import copy
 import html as htmllib
 import re
 from collections.abc import Iterable
@@ -95,7 +96,23 @@ def shown_text(body: etree._Element) -> str:
     """`visible_text`, plus what `<noscript>` shows a reader without scripts (a blog platform
     that renders its posts by script keeps the byline there)."""
     extra = [visible_text(child) for ns in body.iter("noscript") for child in ns]
+    hidden = [el for el in body.iter() if isinstance(el.tag, str) and _is_hidden(el)]
+    if hidden:  # a copy for search engines ("rich-snippet-hidden", display:none) is not shown
+        body = copy.deepcopy(body)
+        for el in [el for el in body.iter() if isinstance(el.tag, str) and _is_hidden(el)]:
+            if el.getparent() is not None:
+                el.drop_tree()
     return " ".join([visible_text(body), *extra])
+
+
+# class names that hide an element on every screen (not "md:tw-hidden", "field--label-hidden")
+_HIDDEN_CLASSES = frozenset("hidden d-none invisible rich-snippet-hidden is-hidden u-hidden".split())
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    return (el.get("hidden") is not None or bool(_HIDDEN_CLASSES.intersection((el.get("class") or "").split()))
+            or bool(_HIDDEN_STYLE.search(el.get("style") or "")))
 
 
 def time_in_article(tree: etree._Element) -> str | None:
