@@ -232,8 +232,8 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
             continue
         # the names end at a parenthesis ("Autor: Samuel Diekmann (Sponsored Post), Redner bei ..."), in a
         # long line at any break
-        text = (_LINE_BREAK if len(text) > BYLINE_MAX_CHARS else _PAREN).sub("", text)
-        names = clean_authors([AFTER_NAME.sub("", BY_PREFIX.sub("", text))], exclude)
+        text = (_LINE_BREAK if len(text) > BYLINE_MAX_CHARS else _PAREN).sub("", BY_PREFIX.sub("", text))
+        names = clean_authors([AFTER_NAME.sub("", text)], exclude)
         if names:
             return names
     return []

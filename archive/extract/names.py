@@ -119,7 +119,7 @@ _CMS_ACCOUNT = re.compile(r"^(?:wp|wordpress|site|web|sys|super|blog)?[-_]?(?:ad
 _ADMIN_LOGIN = re.compile(r"^[a-z0-9._-]*(?:admin|webmaster)[a-z0-9._-]*$")
 
 
-_FIRST_NAME_MONTHS = frozenset("april may june august".split())
+_FIRST_NAME_MONTHS = frozenset("april may june august jan".split())  # "Jan Visser", "April Roach"
 # the languages whose month and weekday names end a byline's name ("Reuters November 18, 2019",
 # "Redaktion Montag, 18. November")
 DATE_LANGUAGES = "en+de+fr+es+it+pt+nl+sv+da+nb+fi+pl+cs+ru+uk+tr+ro+hu"
