@@ -36,7 +36,9 @@ def schema_types(obj: dict) -> set[str]:
 
 
 # objects under these keys describe other pages (related stories, the site, citations)
-_ELSEWHERE = frozenset("@context itemListElement relatedLink isPartOf subjectOf mentions citation hasPart".split())
+# (and under "review"/"comment": other people's writing about it, with their own authors and dates)
+_ELSEWHERE = frozenset("@context itemListElement relatedLink isPartOf subjectOf mentions citation hasPart review "
+                       "reviews comment comments".split())
 
 
 MAX_DEPTH = 8  # deeper JSON-LD nesting is data about other things, never the article
@@ -116,6 +118,9 @@ class JsonLd:
 
         self.article = max(articles, key=rank) if articles else None
         self.page = pages[0] if pages else None
+        # another kind of work the page is about (a Recipe, a HowTo, a video): its author is the page's
+        self.work = next((o for o in objects if depth[id(o)] == 0 and (o.get("author") or o.get("creator"))
+                          and not schema_types(o) & (ORG_TYPES | {"Person"})), None)
         self.objects = objects
 
     @staticmethod
@@ -142,7 +147,7 @@ class JsonLd:
 
     def authors(self) -> list[str]:
         """The article's author/creator names, organisations left out (not yet cleaned)."""
-        obj = self.article or self.page
+        obj = self.article or self.page or self.work
         if not obj:
             return []
         raw = obj.get("author") or obj.get("creator") or []
