@@ -103,3 +103,9 @@ def test_reviews_in_jsonld_are_other_peoples_writing_and_a_recipe_has_an_author(
     body = (f"<article><h1>Mandarinen-Schmand-Kuchen</h1><p>Ein Rezept von jesusfreak</p>{PARAGRAPHS}"
             "<div class='comment'>anaya60: super lecker</div></article>")
     assert _authors(body, head, lang="de") == (["jesusfreak"], "jsonld")
+
+
+def test_a_byline_in_a_heading_a_cite_or_a_link():
+    for line in ("<h3>Von Jule Radeck</h3>", "<cite>By Ana Lima</cite>", "<a href='/p/7'>Von Jule Radeck</a>"):
+        name = "Ana Lima" if "Ana" in line else "Jule Radeck"
+        assert _authors(f"<article><h1>Library hours expanded</h1>{line}{PARAGRAPHS}</article>")[0] == [name], line
