@@ -24,7 +24,7 @@ AUTHOR_META = (
     "dcterms.creator", "citation_author", "article.author", "cxenseparse:author",
     # further names CMSs and plugins use (trafilatura's list)
     "authors", "og:author", "og:article:author", "dc:creator", "dc.creator.aut", "dcterms.creator.aut",
-    "dcsext.author", "rbauthors", "atc-metaauthor", "shareaholic:article_author_name",
+    "dcsext.author", "rbauthors", "atc-metaauthor", "shareaholic:article_author_name", "twitter:creator",
 )
 
 # an author's archive page on most CMSs: "/author/jane-doe/", "/autoren/max-muster", "/auteur/..."
