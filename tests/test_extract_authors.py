@@ -116,3 +116,12 @@ def test_twitter_creator_names_the_author_unless_it_is_a_handle():
     assert _authors(body, '<meta name="twitter:creator" content="delta201">')[0] == ["delta201"]
     body = f"<article><h1>Library hours expanded</h1><p>Follow @towncrier</p>{PARAGRAPHS}</article>"
     assert _authors(body, '<meta name="twitter:creator" content="@towncrier">')[0] == []
+
+
+def test_a_title_that_only_names_the_site_gives_way_to_the_pages_heading():
+    from archive.extract import extract_article
+
+    body = f"<main><h2>Rail Replacement Services Travel Advice</h2>{PARAGRAPHS}<h2>General Information</h2></main>"
+    html = page("<title>National Rail Enquiries -</title>", body)
+    assert extract_article(html, url="https://www.nationalrail.co.uk/service_disruptions/1.aspx").title == (
+        "Rail Replacement Services Travel Advice")

@@ -126,7 +126,11 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
         site_name = (urlsplit(site_name).hostname or "").removeprefix("www.") or None
     host = urlsplit(canonical or url or "").hostname or ""
     host_label = [h for h in host.split(".") if h not in ("www", "m", "amp", "com", "co", "org", "net", "news")][-1:]
-    site_names = [n for n in (site_name, ld.site_name(), host, *host_label) if n]
+    # the site's own label for titles: "nationalrail" in www.nationalrail.co.uk (never the TLD); the
+    # authors' exclusions keep `host_label` as measured (the correct label there loses a held page:
+    # a personal site's owner; dropping it invents "Google" on googleblog.com)
+    site_label = [h for h in host.split(".")[:-1] if h not in ("www", "m", "amp", "com", "co", "org", "net", "gov")][-1:]
+    site_names = [n for n in (site_name, ld.site_name(), host, *host_label, *site_label) if n]
     declared = [ld.get("headline", "name") if ld.article else None, *(first_meta(tags, (k,)) for k in TITLE_META)]
     site_names += site_headings(tree, [clean_title(d, site_names) or "" for d in declared if d])
     publisher = None if ld.publisher_is_person() else ld.site_name()

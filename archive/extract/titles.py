@@ -21,7 +21,7 @@ from archive.text import clean_text
 
 from .jsonld import JsonLd
 from .markup import first_meta, visible_text
-from .names import TITLE_SEPARATORS, clean_title, name_key
+from .names import TITLE_SEPARATORS, clean_title, name_key, names_match
 
 __all__ = ["page_title", "site_headings", "TITLE_META"]
 
@@ -162,5 +162,8 @@ def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[st
         for h1 in h1s:  # a headline cut short for social cards: the page's <h1> has it whole
             if title and len(h1) > len(title) and name_key(h1).startswith(name_key(title)):
                 title = h1
+        if title and names_match(title, site_names):  # the declared title only names the site: the
+            title = next((h for h, _ in _headings(tree)  # page's first heading that does not is its own
+                          if not names_match(h, site_names) and len(_words(h)) <= HEADING_MAX_WORDS), title)
     variants = [ld_headline, *(first_meta(tags, (k,)) for k in TITLE_META), *h1s, title_tag]
     return _TITLE_EDGES.sub("", title or "") or None, [clean_text(v) for v in variants if v]
