@@ -4,9 +4,14 @@
 the page declares (JSON-LD headline, og:title, twitter:title, <title>), without a kicker or
 date line; else the page's only <h1> when it shares a word with a declared title or the URL
 path (a teaser for another story in the <h1> shares none); else the declared title without
-its site name ("Headline | Site"). `site_headings` finds the headings that name the site (marked
+its site name ("Headline | Site"), and when that leaves only the site's name, the page's first
+heading that is not the site's. `site_headings` finds the headings that name the site (marked
 as its title or logo, or a link home), which are never the headline unless they read as the
 declared title (a theme's "blog-title" <h1>).
+
+Measured on metadata-dev's tune half and dropped: breaking a tie between equally matching
+headings in favour of the one matching the JSON-LD headline or og:title over the <title>
+(tune +0.5, held -0.5).
 """
 from __future__ import annotations
 
