@@ -125,3 +125,9 @@ def test_a_title_that_only_names_the_site_gives_way_to_the_pages_heading():
     html = page("<title>National Rail Enquiries -</title>", body)
     assert extract_article(html, url="https://www.nationalrail.co.uk/service_disruptions/1.aspx").title == (
         "Rail Replacement Services Travel Advice")
+
+
+def test_author_markup_with_several_tokens():
+    for mark in ("<a rel='author me' href='/u/1'>Ana Lima</a>", "<span itemprop='creator author'>Ana Lima</span>"):
+        body = f"<article><h1>Library hours expanded</h1><p>{mark}</p>{PARAGRAPHS}</article>"
+        assert _authors(body) == (["Ana Lima"], "microdata"), mark

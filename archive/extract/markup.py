@@ -147,8 +147,10 @@ def microdata_authors(tree: etree._Element) -> list[str]:
     """itemprop="author" / rel="author" inside the article (else the page), first few only:
     lists of other stories carry their own authors further down."""
     scope = next(iter(tree.xpath("(//article|//main|//*[@role='main'])[1]")), tree)
-    found = scope.xpath(".//*[@itemprop='author'] | .//a[@rel='author']") or (
-        tree.xpath("//*[@itemprop='author'] | //a[@rel='author']") if scope is not tree else []
+    marks = ("*[contains(concat(' ', @itemprop, ' '), ' author ') or contains(concat(' ', @itemprop, ' '), ' creator ')]"
+             " | {0}a[contains(concat(' ', @rel, ' '), ' author ')]")
+    found = scope.xpath(".//" + marks.format(".//")) or (
+        tree.xpath("//" + marks.format("//")) if scope is not tree else []
     )
     found = [el for el in found if not el.xpath(_REVIEW_ANCESTOR)]
     values = []
