@@ -43,6 +43,8 @@ _MODIFIED_WORDS = re.compile(
     r"\W*(am|on|le|el|il|:)?\W*$",
     re.IGNORECASE,
 )
+LIST_CHARS = 1000  # LIST_DATES distinct dates shown this close together are a list of dated items
+LIST_DATES = 3
 DATELINE_CHARS = 300  # a date this close to the headline is its dateline, whatever the structured data says
 
 
@@ -99,9 +101,15 @@ def publication_date(
     if declared:
         return declared, 'declared'
     found = guess() if guess else None
-    if found and any(d.iso == found[:10] and not d.event for d in shown):
+    if found and any(d.iso == found[:10] and not d.event and not _in_list(d, shown) for d in shown):
         return found[:10], 'guess'
     changed = [d for d in shown if _MODIFIED_WORDS.search(d.before)]
     if len({d.iso for d in changed}) == 1:  # "Updated June 13, 2019", the one date the page gives
         return changed[0].iso, 'modified'
     return None, 'none'
+
+
+def _in_list(date: VisibleDate, shown: list[VisibleDate]) -> bool:
+    """One of several distinct dates shown close together: a list of news items, of comments or
+    of events, each dated by its own, none dating the page."""
+    return len({d.iso for d in shown if abs(d.offset - date.offset) <= LIST_CHARS}) >= LIST_DATES
