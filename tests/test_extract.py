@@ -13,6 +13,7 @@ from archive.extract import (
     PageHints,
     clean_edges,
     extract_article,
+    extract_metadata,
     fill_gaps,
     parse_html,
 )
@@ -274,10 +275,19 @@ def test_time_element_in_article_and_meta_dates():
     assert extract_article(page(head, shown, lang="de")).published == "2022-05-04"
 
 
-def test_structured_date_the_page_never_shows_is_not_trusted():
-    # shop and service pages carry machine dates for pages the reader sees undated
+def test_structured_date_the_page_never_shows_is_trusted_only_on_prose():
+    # shop and service pages carry machine dates for pages the reader sees undated: their
+    # text comes in short fragments
     head = '<meta property="article:published_time" content="2019-11-14T13:51:06+00:00">'
-    assert extract_article(page(head, ARTICLE)).published is None
+    features = ["Made of solid pine wood with a pull-out tray", "Two levels joined by a ramp for small pets",
+                "Wire run with a lockable door on the front side", "Weatherproof roof that opens for cleaning",
+                "Delivered flat with all screws and a short manual"]
+    shop = "<article><h1>Rabbit hutch with run</h1>" + "".join(f"<p>{f}.</p>" for f in features) + "</article>"
+    assert extract_metadata(parse_html(page(head, shop)), None).published is None
+    assert extract_article(page(head, shop)).published is None
+    # an article's paragraphs of written prose: the date is its publication date
+    assert extract_metadata(parse_html(page(head, ARTICLE)), None).published is None  # not shown ...
+    assert extract_article(page(head, ARTICLE)).published == "2019-11-14T13:51:06+00:00"  # ... but prose
 
 
 def test_dateline_in_the_pages_language_and_last_modified_kept_apart():

@@ -96,11 +96,13 @@ def _dates(page: metadata_dev.Page) -> metadata_dev.Result:
 @needs_data
 @pytest.mark.slow
 @pytest.mark.parametrize(("half", "floor", "ceiling"), [
-    ("tune", 0.93, 0.19),  # measured 0.940 (plain trafilatura 0.874), invented 0.162 (1.000)
+    ("tune", 0.935, 0.17),  # measured 0.940 (plain trafilatura 0.874), invented 0.162 (1.000)
     ("held", 0.81, 0.14),  # measured 0.819 (0.830), invented 0.130 (0.957)
 ])
 def test_date_levels_on_each_half(half, floor, ceiling):
-    # the date comes from the metadata alone: no body extraction needed (about 15 s a half)
+    # the date from the metadata alone: no body extraction needed (about 15 s a half); the
+    # body's prose rule (`dates.prose_date`) adds tune 0.951 / 0.189, held 0.830 / 0.130,
+    # checked with the whole extractor in test_extract_metadata
     pages = metadata_dev.load_pages(half)
     figures = metadata_dev.score(pages, metadata_dev.run(_dates, pages, workers=2))
     assert figures["date"] >= floor and figures["date_invented"] <= ceiling, figures

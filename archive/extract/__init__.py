@@ -49,6 +49,7 @@ from archive.models import Article
 from archive.text import normalize_url, shingles, token_count
 
 from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
+from .dates import prose_date
 from .edges import clean_edges
 from .gaps import AGREEMENT, fill_gaps, room_for_standfirst, standfirst
 from .hints import PageHints, is_headline, page_hints
@@ -115,6 +116,8 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     paragraphs = extract_paragraphs(tree, url, hints)
     if token_count(" ".join(paragraphs)) < MIN_BODY_WORDS or all(p in hints.links for p in paragraphs):
         raise ExtractionError("no article body found")
+    if not meta.published and (found := prose_date(meta.unshown_date, paragraphs)):
+        meta.published, meta.date_evidence = found, "structured_prose"
     return Article(
         url=url,
         canonical_url=meta.canonical_url or normalize_url(url),

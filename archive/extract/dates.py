@@ -25,7 +25,7 @@ from lxml import etree
 
 from .shown_dates import HEADLINE_AFTER_CHARS, HEADLINE_BEFORE_CHARS, VisibleDate, month_names, visible_dates
 
-__all__ = ["publication_date", "VisibleDate", "visible_dates", "month_names"]
+__all__ = ["publication_date", "prose_date", "VisibleDate", "visible_dates", "month_names"]
 
 # words that introduce a publication date ("Veröffentlicht am", "Stand:", "Posted on"): a
 # dateline wherever it sits in the article
@@ -119,3 +119,20 @@ def _in_list(date: VisibleDate, shown: list[VisibleDate]) -> bool:
     """One of several distinct dates shown close together: a list of news items, of comments or
     of events, each dated by its own, none dating the page."""
     return len({d.iso for d in shown if abs(d.offset - date.offset) <= LIST_CHARS}) >= LIST_DATES
+
+
+PROSE_WORDS = 40  # words a body paragraph holds on average in dated writing (articles, posts)
+
+
+def prose_date(unshown: str | None, paragraphs: list[str]) -> str | None:
+    """The structured date of an otherwise undated page (`PageMeta.unshown_date`), when its
+    body reads as written prose: PROSE_WORDS words or more a paragraph on average. Shop,
+    service, recipe and index pages carry machine dates too, but in short fragments.
+
+    Measured on metadata-dev's pages left undated (right / invented): tune +2 / +1 (0.940 ->
+    0.951, invented 0.162 -> 0.189), held +2 / +0 (0.819 -> 0.830); the same on the tune half
+    from 35 to 60 words."""
+    if not unshown or not paragraphs:
+        return None
+    words = sum(len(p.split()) for p in paragraphs)
+    return unshown if words >= PROSE_WORDS * len(paragraphs) else None
