@@ -57,6 +57,7 @@ class PageMeta:
     authors: list[str] = field(default_factory=list)
     published: str | None = None
     date_evidence: str = "none"  # which evidence dated the page (`dates.publication_date`'s steps)
+    unshown_date: str | None = None  # the first structured date, when the page is left undated
     author_evidence: str = "none"  # where the authors were found (`authors.page_authors`' sources)
     modified: str | None = None
     site_name: str | None = None
@@ -152,6 +153,7 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
         author_evidence=author_evidence,
         published=published,
         date_evidence=date_evidence,
+        unshown_date=None if published else next((d for d in structured if d), None),
         modified=normalize_date(ld.get("dateModified")) or _first_date(tags, _MODIFIED_META),
         site_name=clean_text(site_name) or None,
         description=first_meta(tags, _DESCRIPTION_META) or ld.get("description"),

@@ -107,9 +107,12 @@ _YEAR = re.compile(r"(?:19|20)\d\d\b")
 YEAR_LOOKBACK = 40  # characters before a year where its day and month name are looked for
 
 _CJK = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2019年6月24日 (ja, zh)
+# day, month and year apart by ".", "/", "-" or "|", a space on either side or none
+# ("31.05.2012", "31/05/2012", "26 | 01 | 2022")
 _NUMERIC = re.compile(
-    r"(?<![\d.:/-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
-    r"|(?P<a>[0-3]?\d)(?P<sep>[./-])\s?(?P<b>[0-3]?\d)(?P=sep)\s?(?P<y2>(?:19|20)\d\d|\d\d))(?![\d:/-]|\.\d)"
+    r"(?<![\d.:/|-])(?:(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>[01]?\d)[-/.](?P<d1>[0-3]?\d)"
+    r"|(?P<a>[0-3]?\d)\s?(?P<sep>[./|-])\s?(?P<b>[0-3]?\d)\s?(?P=sep)\s?(?P<y2>(?:19|20)\d\d|\d\d))"
+    r"(?![\d:/|-]|\.\d)"
 )
 
 
