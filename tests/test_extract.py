@@ -18,9 +18,8 @@ from archive.extract import (
     parse_html,
 )
 from archive.extract.names import clean_authors, clean_title
-from archive.extract.gaps import room_for_standfirst, standfirst
 from archive.models import Article
-from archive.text import normalize_date, normalize_url, shingles
+from archive.text import normalize_date, normalize_url
 from small_pages import page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -424,28 +423,6 @@ def test_fill_gaps_restores_a_lead_the_base_missed_from_the_article_container():
     assert fill_gaps(base, second, hints, tree) == [lead, *rest]
     # without the page, nothing is known about containers: the lead is not guessed
     assert fill_gaps(base, second, hints) == rest
-
-
-def test_a_standfirst_between_headline_and_body_comes_back_from_balanced_mode():
-    """Precision mode starts at the body's first paragraph; balanced mode also holds the
-    standfirst under the headline. It comes back, without the caption, the byline or a teaser
-    above the headline; a page with nothing but a byline there is not extracted twice."""
-    dek, *body = sentences("the library", 4)
-    teaser = sentences("a phone camera guide", 1, seed=20)[0]
-    hints = PageHints(shingles("Photo: the new reading room of the central library branch"), set(),
-                      ["Library hours expanded"])
-    balanced = [Block(t, "p") for t in (teaser, "Library hours expanded", dek,
-                                        "Photo: the new reading room of the central library branch",
-                                        "By Jane Doe and John Roe, City Desk reporters", *body)]
-    assert standfirst(body, balanced, hints) == [dek]
-    assert standfirst(body, [b for b in balanced if b.text != "Library hours expanded"], hints) == []
-    assert standfirst([dek, *body], balanced, hints) == []  # already there
-    with_dek = parse_html(page("", f'<h1>Library hours expanded</h1><p class="dek">{dek}</p>'
-                                   + "".join(f"<p>{t}</p>" for t in body)))
-    assert room_for_standfirst(with_dek, body[0], hints)
-    bare = parse_html(page("", '<h1>Library hours expanded</h1><p><a href="/jane">Jane Doe</a></p>'
-                               + "".join(f"<p>{t}</p>" for t in body)))
-    assert not room_for_standfirst(bare, body[0], hints)
 
 
 def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():

@@ -20,12 +20,7 @@ fail differently, then cleans the result; each stage is a module of this package
      paragraph (a standfirst in the page header, a disclaimer box is another container);
    - a section heading the base lacks, when the text under it is kept;
    - a short line (>= 5 tokens, sentence punctuation) between two base paragraphs that are
-     next to each other: a one-line paragraph or a question subhead the base skipped;
-   - a standfirst under the headline that precision mode dropped: what trafilatura's balanced
-     mode holds between the headline and the body's first paragraph (`gaps.standfirst`; a
-     second trafilatura pass, only on pages with standfirst-like text there). Measured on
-     metadata-dev: body F1 tune 0.938 -> 0.940, held 0.917 -> 0.919; on the 181 benchmark
-     pages 0.9828 -> 0.9809 (their truth leaves standfirsts out); about +15% time a page.
+     next to each other: a one-line paragraph or a question subhead the base skipped.
    And it trims the base's non-prose blocks outside the span readability agrees on that
    readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
    heading after it).
@@ -51,7 +46,7 @@ from archive.text import normalize_url, shingles, token_count
 from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
 from .dates import prose_date
 from .edges import clean_edges
-from .gaps import AGREEMENT, fill_gaps, room_for_standfirst, standfirst
+from .gaps import AGREEMENT, fill_gaps
 from .hints import PageHints, is_headline, page_hints
 from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
@@ -93,8 +88,6 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
         base = balanced or primary or second
         second = []
     paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
-    if base is primary and paragraphs and room_for_standfirst(tree, paragraphs[0], hints):
-        paragraphs[:0] = standfirst(paragraphs, trafilatura_candidate(tree, url, fast=True), hints)
     return clean_edges(paragraphs, hints)
 
 

@@ -4,18 +4,13 @@ The base (usually trafilatura's precise output) is kept as it is; readability's 
 that the base lacks are added where readability places them, when they read like prose
 (`fill_gaps`). The same comparison restores a lead the base missed (`_lead`), a section
 heading the base lacks, a short line between two base paragraphs, and trims the base's
-non-prose blocks outside the span both extractors hold; `standfirst` restores the text between
-the headline and the body that trafilatura's balanced mode holds. See `archive.extract`, step 3.
-
-Measured and dropped: balanced mode's paragraphs just before the body's first one in that
-paragraph's own container (`_lead`'s rules on balanced mode's blocks): tune body F1 unchanged,
-held 0.9165 -> 0.9180 (one page); the standfirst sits in the page header, another container.
+non-prose blocks outside the span both extractors hold. See `archive.extract`, step 3.
 """
 from __future__ import annotations
 
 from lxml import etree
 
-from archive.text import clean_text, ends_like_sentence, shingles, token_count, tokens
+from archive.text import ends_like_sentence, shingles, token_count, tokens
 
 from .blocks import INVISIBLE_TAGS, Block
 from .hints import BYLINE, CALL_TO_ACTION, STAMP, TEASER, PageHints, is_headline, is_linkish
@@ -199,69 +194,3 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints,
     if first and tree is not None:
         slots[start][:0] = _lead(second, first, hints, seen, tree)
     return [text for slot in slots for text in slot]
-
-
-
-STANDFIRST_MIN_WORDS = 8  # a shorter line between the headline and the text is a kicker or a credit
-STANDFIRST_MAX_BLOCKS = 4  # the headline must be this close above the body's first paragraph
-STANDFIRST_HELD = 0.9  # a standfirst the body repeats this closely is already there (it may sum it up)
-
-
-def _standfirst_like(text: str, hints: PageHints) -> bool:
-    """Reads as a standfirst: long enough, not a caption, a byline, a stamp or a call to action."""
-    if token_count(text) < STANDFIRST_MIN_WORDS:
-        return False
-    if BYLINE.search(text) or STAMP.search(text) or CALL_TO_ACTION.search(text) or TEASER.search(text):
-        return False
-    grams = shingles(text)
-    return sum(g in hints.captions for g in grams) < CAPTION_SHARE * len(grams)
-
-
-def room_for_standfirst(tree: etree._Element, first: str, hints: PageHints) -> bool:
-    """Whether the page holds a standfirst-like text (outside links) between its first <h1>
-    and the body's first paragraph: a cheap test before `standfirst`'s extra extraction."""
-    words = tokens(first)[:PROBE_TOKENS]
-    h1 = next(tree.iter("h1"), None)
-    if h1 is None or not words:
-        return False
-    probe, after = " ".join(words), False
-    for el in tree.iter(etree.Element):
-        if el is h1:
-            after = True
-            continue
-        if not after or el.tag in INVISIBLE_TAGS or h1 in el.iterancestors():
-            continue
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if not text or owner is None:
-                continue
-            if probe in " ".join(tokens(text)):
-                return False
-            if owner.tag not in ("a", "time") and _standfirst_like(clean_text(text), hints):
-                return True
-    return False
-
-
-def standfirst(paragraphs: list[str], balanced: list[Block], hints: PageHints) -> list[str]:
-    """The standfirst precision mode dropped: what trafilatura's balanced mode finds between
-    the headline and the body's first paragraph (at most a few blocks apart), when it reads as
-    text (STANDFIRST_MIN_WORDS or more, not a caption, a link, a byline, a stamp or a call to
-    action) and the body does not already hold it. Bounded by the headline on one side and the
-    body on the other, it cannot reach a sidebar or a teaser."""
-    if not paragraphs or not balanced:
-        return []
-    index = dict.fromkeys(shingles(paragraphs[0]), 0)
-    first = next((k for k, b in enumerate(balanced) if _covered(b.text, index)), None)
-    if not first:
-        return []
-    top = next((k for k in range(first - 1, max(-1, first - 1 - STANDFIRST_MAX_BLOCKS), -1)
-                if is_headline(balanced[k].text, hints.titles)), None)
-    if top is None:
-        return []
-    held = dict.fromkeys(g for p in paragraphs for g in shingles(p))
-    lead = []
-    for block in balanced[top + 1 : first]:
-        text = block.text
-        if _standfirst_like(text, hints) and not (_covered(text, held, STANDFIRST_HELD)
-                                                  or is_linkish(text, hints.links)):
-            lead.append(text)
-    return lead
