@@ -1,8 +1,9 @@
 """The two search backends over the same archive (issue 15): how far Milvus's answers match the
 local backend's on every question of the typed set (per half, and the 22 dev questions within
 the tuning half): overlap of the top 5 and top 10 passages, the same top passage, the same
-who-answers card, and each backend's hit@1 / hit@5 / MRR@10 (benchmarks/retrieval.py's measure). Passages compare as
-(article, paragraph): passage ids are each generation's own; raw scores are never compared.
+who-answers card, and each backend's hit@1 / hit@5 / MRR@10 (benchmarks/retrieval.py's
+measure). Passages compare as (article, paragraph): passage ids are each generation's own; raw
+scores are never compared.
 
     .venv/bin/python benchmarks/backend_compare.py [--data-dir DIR] [--verbose]
 
