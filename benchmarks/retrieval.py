@@ -3,7 +3,7 @@ passage, for the tuning half, the held half and each question type within each h
 article-level ranking (article hit@1/@5, nDCG@10 with the question's article as the one
 relevant article); and the seed question's rank.
 
-    .venv/bin/python benchmarks/retrieval.py [--data-dir DIR] [--split tuning] [--verbose]
+    .venv/bin/python benchmarks/retrieval.py [--data-dir DIR] [--split tuning] [--verbose] [--backend milvus]
 
 Ingests pages.warc.gz and the seed into a fresh data dir (or reuses --data-dir: ingested if
 empty, indexed incrementally, kept), runs every question. A passage hit: the passage text
@@ -149,6 +149,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=JSON",
                         help="override a ranking constant of indexer.MODULE for this run")
     parser.add_argument("--verbose", action="store_true", help="print each question's rank")
+    parser.add_argument("--backend", choices=("local", "milvus"), help="search backend (default: the data dir's "
+                        "setting); another backend than the live generation's rebuilds it from the embedding cache")
     args = parser.parse_args()
 
     from archive.config import Settings
@@ -160,7 +162,7 @@ def main() -> None:
     started = time.perf_counter()
     if not (data_dir / "archive.sqlite").exists():
         print("ingest:", ingest_all(data_dir))
-    settings = Settings.load(data_dir, passages_per_article=args.per_article)
+    settings = Settings.load(data_dir, passages_per_article=args.per_article, search_backend=args.backend)
     report = build_index(settings)
     print(report.summary())
     engine = SearchEngine(settings)

@@ -53,6 +53,18 @@ class Generation:
         where the engine applies the filters itself or nothing is filtered."""
         return None if self.filters_inside else passages.allowed_passage_ids(conn, filters)
 
+    def filtered_ids(self, conn: sqlite3.Connection, filters: passages.Filters,
+                     allowed: np.ndarray | None) -> np.ndarray | None:
+        """The passage ids the filters and `allowed` (a speaker's passages) leave, for what
+        searches beside the engine (the cross-lingual bridge); None: every passage. Milvus's
+        `allowed` holds only the speaker's passages (it filters the rest itself), FAISS's both."""
+        if not self.filters_inside:
+            return allowed
+        ids = passages.allowed_passage_ids(conn, filters)
+        if allowed is None or ids is None:
+            return allowed if ids is None else ids
+        return np.intersect1d(ids, allowed)
+
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None,
                      filters: passages.Filters) -> SearchResult:
         """Top-k dense candidates within the filters (and `allowed`, when given)."""

@@ -163,7 +163,7 @@ class SearchEngine:
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         foreign = {}
         if CROSS_LINGUAL and crosslingual.applies(self.settings.model):  # filtered here on every backend
-            within_filters = passages.allowed_passage_ids(conn, filters) if gen.filters_inside else allowed
+            within_filters = gen.filtered_ids(conn, filters, allowed)  # a speaker's passages too
             foreign = crosslingual.for_generation(gen.folder, conn).scores(query, within_filters)
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)

