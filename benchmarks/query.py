@@ -45,7 +45,7 @@ import numpy as np
 
 from common import DEV, ROOT, SEEDS, WARC, ingest_all, load_questions
 
-FORMAT = 5  # 2: IVF above approximate_above, token vectors; 3-4: tokens in the shared store; 5: token codecs
+FORMAT = 6  # 2: IVF above approximate_above, token vectors; 3-4: tokens in the shared store; 5: token codecs; 6: packed tokens
 SEED_QUERY = "who threatened retaliation"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "newsarchive-query-bench"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -477,7 +477,8 @@ def storage(data_dir: Path) -> dict:
     side = folder / "keyword.tantivy"  # tantivy's own folder, when the generation uses it
     keyword += sum(f.stat().st_size for f in side.rglob("*") if f.is_file()) if side.is_dir() else 0
     tokens_file = store_path(data_dir)
-    tokens = sum(f.stat().st_size for f in tokens_file.parent.glob(tokens_file.name + "*")) if tokens_file.exists() else 0
+    # the store's SQLite file (with its WAL) and its pack files (indexer.token_pack), all keys
+    tokens = sum(f.stat().st_size for f in tokens_file.parent.glob("tokens*") if f.is_file()) if tokens_file.exists() else 0
     codebook = 0
     if tokens_file.exists() and meta.get("token_key", "").count("#"):
         codebook = sqlite_bytes(tokens_file).get("token_codebooks", 0)
