@@ -32,9 +32,10 @@ class Settings:
     late_interaction: bool = _setting(True, "Rescore candidates by matching the query's words token by token "
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
     token_codec: str = _setting("auto", "How late interaction's token vectors are stored: auto (the codec the "
-                                "token store already uses; pq-64 for a new one), pq-64 (product quantisation "
-                                "learnt at the first build: 64 bytes a token, ~2.4 KB a passage), pq-32 (32 bytes, ~1.2 KB; "
-                                "tuning hit@5 -0.013 against pq-64 on the question set), "
+                                "token store already uses; pq-48 for a new one), pq-48 (product quantisation "
+                                "learnt at the first build: 48 bytes a token, ~1.8 KB a passage; hit@5 as pq-64's "
+                                "on the question set), pq-64 (64 bytes, ~2.4 KB), pq-32 (32 bytes, ~1.2 KB; "
+                                "tuning hit@5 -0.013 against pq-64), "
                                 "int8 (386 bytes a token, ~15 KB a passage), residual-2bit / residual-1bit (a "
                                 "centroid id plus a 2- or 1-bit residual a dimension: 98 / 50 bytes). Naming "
                                 "another codec re-encodes every passage's tokens on the next `newsarchive index`.")

@@ -48,13 +48,15 @@ def row_key(embed_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(embed_hash.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-64, 64 bytes a
-# token (~2.4 KB a passage; with this compact layout 2,798 B at 300k, query.py's scaled rows). pq-32
-# halves that (1,348 B) but, measured on the merged ranking (benchmarks/retrieval.py, same index,
-# one run each): tuning hit@5 .800 -> .787, held .809 -> .802, article nDCG .912 -> .904 / .928 -> .924,
-# beyond the 0.01 hit@5 the ranking may give up; it stays a named choice. An archive already indexed
-# keeps the codec its live generation was built with: an upgrade never re-encodes its tokens.
-NEW_STORE_CODEC = "pq-64"
+# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-48, 48 bytes a
+# token (~1.8 KB a passage packed), what keeps a passage under 3 KB in all (issue 14). Measured on
+# the merged ranking (benchmarks/retrieval.py, same index, one run each, hit@1/hit@5, article nDCG),
+# pq-64 -> pq-48: tuning .594/.800 .912 -> .594/.806 .910, held .679/.809 .928 -> .687/.809 .932,
+# dev questions .818/.909 -> .773/.909 (one question of 22 from rank 1 to 2-5): hit@5 within 0.01
+# everywhere. pq-32 (1,348 B at 300k) cost tuning hit@5 .800 -> .787, held .809 -> .802, beyond the
+# 0.01 allowed; pq-64 and pq-32 stay named choices. An archive already indexed keeps the codec
+# its live generation was built with: an upgrade never re-encodes its tokens.
+NEW_STORE_CODEC = "pq-48"
 
 
 def chosen_codec(data_dir: Path, setting: str) -> str:
