@@ -275,7 +275,8 @@ def main() -> None:
                 print(f"  HTTP ({hh['clients']} clients, {hh['server_threads']} server threads): p50 {hh['p50_ms']} ms,"
                       f" p95 {hh['p95_ms']} ms, p99 {hh['p99_ms']} ms, {hh['qps']} queries/s, {hh['errors']} errors;"
                       f" first answer {hh['first_query_s']} s after start; server RSS {hh['server_rss_mb']} MB"
-                      f" (peak {hh['server_peak_rss_mb']} MB)")
+                      f" (peak {hh['server_peak_rss_mb']} MB; of it mapped files {hh['server_file_mb']} MB, own"
+                      f" memory {hh['server_anon_mb']} MB)")
         if build:
             figures["build"] = build
         results[name] = figures
