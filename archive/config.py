@@ -32,17 +32,18 @@ class Settings:
     late_interaction: bool = _setting(True, "Rescore candidates by matching the query's words token by token "
                                       "(MaxSim); stores ~15 KB of token vectors a passage.")
     token_codec: str = _setting("auto", "How late interaction's token vectors are stored: auto (the codec the "
-                                "token store already uses; pq-64 for a new one), pq-64 (product quantisation "
-                                "learnt at the first build: 64 bytes a token, ~2.4 KB a passage), pq-32 (32 bytes, ~1.2 KB; "
-                                "tuning hit@5 -0.013 against pq-64 on the question set), "
+                                "token store already uses; pq-48 for a new one), pq-48 (product quantisation "
+                                "learnt at the first build: 48 bytes a token, ~1.8 KB a passage; hit@5 as pq-64's "
+                                "on the question set), pq-64 (64 bytes, ~2.4 KB), pq-32 (32 bytes, ~1.2 KB; "
+                                "tuning hit@5 -0.013 against pq-64), "
                                 "int8 (386 bytes a token, ~15 KB a passage), residual-2bit / residual-1bit (a "
                                 "centroid id plus a 2- or 1-bit residual a dimension: 98 / 50 bytes). Naming "
                                 "another codec re-encodes every passage's tokens on the next `newsarchive index`.")
-    keyword_index: str = _setting("fts5", "The keyword (BM25) index: fts5 (SQLite FTS5 inside the passage "
-                                  "database) or tantivy (its own folder in the generation, block-max WAND: keyword "
-                                  "p50 0.3 ms, p95 9 ms against FTS5's 79 / 340 ms at 300k passages; ranking within "
-                                  "0.01 of FTS5's with pq-64 tokens, not yet measured with pq-32's). A change "
-                                  "rebuilds it (no model pass) on the next `newsarchive index`.")
+    keyword_index: str = _setting("tantivy", "The keyword (BM25) index: tantivy (its own folder in the generation, "
+                                  "block-max WAND: keyword p50 1.0 ms, p95 33 ms against FTS5's 181 / 511 ms at 1M "
+                                  "passages; 68 B a passage against 230; ranking with pq-48 tokens as FTS5's: hit@5 "
+                                  "equal on the dev questions and both halves) or fts5 (SQLite FTS5 inside the passage "
+                                  "database). A change rebuilds it (no model pass) on the next `newsarchive index`.")
     rerank_top: int = _setting(30, "How many fused candidates the reranker reorders.")
     embed_batch_size: int = _setting(64, "Passages per embedding batch.")
     embed_backend: str = _setting("torch", "Embedding backend: torch, torch-fp32, torch-bf16, onnx (= onnx-int8), onnx-int8 or onnx-fp32.")

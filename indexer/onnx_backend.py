@@ -255,7 +255,8 @@ class OnnxEncoder:
 
     def query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
         """One run over two texts: the first's sentence embedding (not normalised) and the
-        second's token vectors (the transformer's output, padding dropped)."""
-        (dense, hidden), mask = self._run([dense_text.strip(), token_text.strip()],
-                                          ("sentence_embedding", "token_embeddings"))
-        return dense[0], hidden[1][: int(mask[1].sum())]
+        second's token vectors (the transformer's output, padding dropped). The same text twice
+        (a query with no question word to strip) runs once: half the pass, the same vectors."""
+        texts = list(dict.fromkeys([dense_text.strip(), token_text.strip()]))
+        (dense, hidden), mask = self._run(texts, ("sentence_embedding", "token_embeddings"))
+        return dense[0], hidden[-1][: int(mask[-1].sum())]

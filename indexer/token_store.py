@@ -9,10 +9,14 @@ It is also the token vectors' only cache: each vector is stored once, here (the 
 cache holds dense vectors only). Switching late interaction off and on, or rebuilding a
 generation, re-uses what is here; a lost store is re-encoded by the model.
 
-Two row layouts, chosen per store key (a codec and codebook, indexer.token_codec):
-- compact (every key first written since it existed): the key's own table `token_rows_<n>`
-  (n from `token_keys`), each row an integer id, the passage hash as a 64-bit integer (`row_key`)
-  under a unique index, and the blob: no text key and no hex hash in every row and index entry.
+Three layouts, chosen per store key (a codec and codebook, indexer.token_codec):
+- packed (every key first written since it existed): the blobs end to end in an append-only file
+  `tokens-<n>.pack` beside the store (indexer.token_pack), and in the key's table
+  `token_spans_<n>` (n from `token_keys`) each passage's span, by its hash as a 64-bit integer
+  (`row_key`, the rowid itself: no second index). No page slack: at 300k pq-64 passages the
+  rows layout stored 2,798 B a passage for 2,407 B of codes.
+- compact rows (keys first written before the packed layout): `token_rows_<n>`, each row an
+  integer id, the 64-bit hash under a unique index, and the blob; they keep reading and growing.
 - legacy: the `token_vectors` table, (model key, hex hash, blob), for the keys that already have
   rows there (stores written before): they keep reading and growing as they were.
 """
@@ -27,6 +31,7 @@ from typing import Iterable
 from . import generations
 from .blobstore import LOOKUP_CHUNK, TOKEN_VECTORS, BlobStore, table_exists
 from .token_codec import TokenCodec, codec_name, new_codec
+from .token_pack import PackFile
 
 # Codebooks of the compact token codecs (indexer.token_codec), by the store key their rows use.
 CODEBOOKS_SCHEMA = ("CREATE TABLE IF NOT EXISTS token_codebooks (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
@@ -43,13 +48,15 @@ def row_key(embed_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(embed_hash.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-64, 64 bytes a
-# token (~2.4 KB a passage; with this compact layout 2,798 B at 300k, query.py's scaled rows). pq-32
-# halves that (1,348 B) but, measured on the merged ranking (benchmarks/retrieval.py, same index,
-# one run each): tuning hit@5 .800 -> .787, held .809 -> .802, article nDCG .912 -> .904 / .928 -> .924,
-# beyond the 0.01 hit@5 the ranking may give up; it stays a named choice. An archive already indexed
-# keeps the codec its live generation was built with: an upgrade never re-encodes its tokens.
-NEW_STORE_CODEC = "pq-64"
+# The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-48, 48 bytes a
+# token (~1.8 KB a passage packed), what keeps a passage under 3 KB in all (issue 14). Measured on
+# the merged ranking (benchmarks/retrieval.py, same index, one run each, hit@1/hit@5, article nDCG),
+# pq-64 -> pq-48: tuning .594/.800 .912 -> .594/.806 .910, held .679/.809 .928 -> .687/.809 .932,
+# dev questions .818/.909 -> .773/.909 (one question of 22 from rank 1 to 2-5): hit@5 within 0.01
+# everywhere. pq-32 (1,348 B at 300k) cost tuning hit@5 .800 -> .787, held .809 -> .802, beyond the
+# 0.01 allowed; pq-64 and pq-32 stay named choices. An archive already indexed keeps the codec
+# its live generation was built with: an upgrade never re-encodes its tokens.
+NEW_STORE_CODEC = "pq-48"
 
 
 def chosen_codec(data_dir: Path, setting: str) -> str:
@@ -101,11 +108,13 @@ class TokenStore(BlobStore):
             self.conn.execute(KEYS_SCHEMA)
         self.conn.create_function("row_key", 1, row_key, deterministic=True)
         self._codecs: dict[tuple[str, int], TokenCodec] = {}
-        self._tables: dict[str, str] = {}  # key -> its compact table, once found
+        self._tables: dict[str, str] = {}  # key -> its spans or rows table, once found
+        self._packs: dict[str, PackFile] = {}  # spans table -> its pack file
 
     def _table(self, key: str, create: bool = False) -> str | None:
-        """The compact table of `key`'s rows; None where its rows are legacy or it has none (and
-        `create` is false: only a writer adds a key, so a reader never caches a missing one)."""
+        """The table of `key`'s spans (packed) or rows (compact); None where its rows are legacy or
+        it has none (and `create` is false: only a writer adds a key, so a reader never caches a
+        missing one). A new key is always packed."""
         found = self._tables.get(key)
         if found is None:
             try:
@@ -115,12 +124,22 @@ class TokenStore(BlobStore):
             if row is None and create and not self._legacy(key):
                 with self.conn:
                     number = self.conn.execute("INSERT INTO token_keys(key) VALUES (?)", (key,)).lastrowid
-                    self.conn.execute(f"CREATE TABLE token_rows_{number} (id INTEGER PRIMARY KEY,"
-                                      " hash INTEGER NOT NULL, tokens BLOB NOT NULL)")
-                    self.conn.execute(f"CREATE UNIQUE INDEX token_rows_{number}_hash ON token_rows_{number}(hash)")
+                    self.conn.execute(f"CREATE TABLE token_spans_{number} (hash INTEGER PRIMARY KEY,"
+                                      " start INTEGER NOT NULL, size INTEGER NOT NULL)")
+                self._pack(f"token_spans_{number}").reset()  # bytes of a lost store's key n: unreferenced
                 row = (number,)
             if row is not None:
-                found = self._tables[key] = f"token_rows_{row[0]}"
+                spans = f"token_spans_{row[0]}"
+                packed = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (spans,)).fetchone()
+                found = self._tables[key] = spans if packed else f"token_rows_{row[0]}"
+        return found
+
+    def _pack(self, table: str) -> PackFile:
+        """The pack file of a packed key, beside the store's real file (a linked store finds it)."""
+        found = self._packs.get(table)
+        if found is None:
+            number = table.rsplit("_", 1)[1]
+            found = self._packs[table] = PackFile(self.path.resolve().parent / f"tokens-{number}.pack")
         return found
 
     def _legacy(self, key: str) -> bool:
@@ -135,23 +154,46 @@ class TokenStore(BlobStore):
             table = self._table(model)
         if table is None:
             return super().get_many(model, hashes)
+        packed = table.startswith("token_spans_")
+        column = "start, size" if packed else "tokens"
         by_key = {row_key(h): h for h in hashes}
-        keys, found = list(by_key), {}
+        keys, rows = list(by_key), []
         with self._lock:
             for start in range(0, len(keys), LOOKUP_CHUNK):
                 part = keys[start:start + LOOKUP_CHUNK]
-                found.update((by_key[k], blob) for k, blob in self.conn.execute(
-                    f"SELECT hash, tokens FROM {table} WHERE hash IN ({','.join('?' * len(part))})", part))
-        return found
+                rows += self.conn.execute(
+                    f"SELECT hash, {column} FROM {table} WHERE hash IN ({','.join('?' * len(part))})", part).fetchall()
+        if not packed:
+            return {by_key[k]: blob for k, blob in rows}
+        blobs = self._pack(table).read([(r[1], r[2]) for r in rows])
+        return {by_key[r[0]]: blob for r, blob in zip(rows, blobs)}
 
     def put_many(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
         with self._lock:
             table = self._table(model, create=True)
         if table is None:
             return super().put_many(model, items)
-        with self._lock, self.conn:
-            self.conn.executemany(f"INSERT OR REPLACE INTO {table}(hash, tokens) VALUES (?,?)",
-                                  [(row_key(h), blob) for h, blob in items])
+        items = list(items)
+        if not table.startswith("token_spans_"):
+            with self._lock, self.conn:
+                self.conn.executemany(f"INSERT OR REPLACE INTO {table}(hash, tokens) VALUES (?,?)",
+                                      [(row_key(h), blob) for h, blob in items])
+            return
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")  # one writer appends at a time
+            try:
+                spans = self._pack(table).append([blob for _, blob in items])  # synced before the commit
+                self.conn.executemany(f"INSERT OR REPLACE INTO {table}(hash, start, size) VALUES (?,?,?)",
+                                      [(row_key(h), o, n) for (h, _), (o, n) in zip(items, spans)])
+                self.conn.commit()
+            except BaseException:
+                self.conn.rollback()
+                raise
+
+    def close(self) -> None:
+        for pack in self._packs.values():
+            pack.close()
+        super().close()
 
     def codec(self, key: str, dimension: int) -> TokenCodec:
         """The codec whose rows are stored under `key` (its codebook read once); ValueError if lost."""

@@ -139,9 +139,9 @@ def test_source_values_cover_parent_domains():
 
 @pytest.mark.slow
 def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embedder):
-    """The real archive: `keyword_index = tantivy` builds a generation whose keyword hits are
-    FTS5's (same questions, same top passages), filters apply inside retrieval, an update
-    starts from the live generation's files and sees changes, and switching back works."""
+    """The real archive switched to FTS5 and back to tantivy (the default): tantivy's generation
+    gives FTS5's keyword hits (same questions, same top passages), filters apply inside retrieval,
+    an update starts from the live generation's files and sees changes, and switching to FTS5 works."""
     from archive.config import Settings
     from archive.models import Article
     from archive.store import Store
@@ -149,7 +149,9 @@ def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embed
     from indexer.build import build_index
     from indexer.search import SearchEngine
 
-    fts_engine = SearchEngine(Settings.load(archive_copy), embedder=embedder)
+    fts_settings = Settings.load(archive_copy, keyword_index="fts5")
+    assert build_index(fts_settings, embedder=embedder).rebuilt  # the archive was built with the default
+    fts_engine = SearchEngine(fts_settings, embedder=embedder)
     questions = ["who threatened retaliation", "binge eating disorder", "interest rates central bank",
                  "election results", "climate change policy"]
     before = {q: fts_engine.search(q, k=5) for q in questions}
@@ -182,6 +184,6 @@ def test_an_archive_switched_to_tantivy_searches_and_updates(archive_copy, embed
     hits = SearchEngine(settings, embedder=embedder).search("zebra-striped submarine", k=3)
     assert hits["results"][0]["article"]["id"] == target
 
-    build_index(Settings.load(archive_copy, keyword_index="fts5"), embedder=embedder)
-    back = SearchEngine(Settings.load(archive_copy), embedder=embedder).search("zebra-striped submarine", k=3)
+    build_index(fts_settings, embedder=embedder)
+    back = SearchEngine(fts_settings, embedder=embedder).search("zebra-striped submarine", k=3)
     assert back["results"][0]["article"]["id"] == target

@@ -128,6 +128,18 @@ def test_query_backend_gives_torchs_query_vectors_and_tokens(cache_dir):
     assert onnx_queries.encoded == 0  # no passage went through the model: queries only
 
 
+def test_a_query_without_a_question_word_runs_once_with_the_same_vectors(cache_dir):
+    """query_and_tokens on one text (dense and tokens alike) gives what the batch of two gives."""
+    from indexer.embed import Embedder
+    model = Embedder(query_backend="onnx-fp32", onnx_cache=cache_dir).query_model
+    text = "threatened retaliation"
+    dense, hidden = model.query_and_tokens(text, text)
+    (both_dense, both_hidden), mask = model._run([text, text], ("sentence_embedding", "token_embeddings"))
+    assert np.allclose(dense, both_dense[0], atol=1e-5)
+    assert hidden.shape == both_hidden[1][: int(mask[1].sum())].shape
+    assert np.allclose(hidden, both_hidden[1][: int(mask[1].sum())], atol=1e-5)
+
+
 def test_query_backend_setting(cache_dir, monkeypatch, tmp_path):
     from archive.config import Settings
     from indexer.embed import Embedder, ModelError, make_encoder, query_backend
