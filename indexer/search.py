@@ -15,10 +15,10 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, late, passages, within
+from . import answers, crosslingual, generations, keyword, late, passages, sentences, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
-from .fusion import collapse, match_spans, score_fusion, with_article_context
+from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
 from .question import topic_of
 from .statements import StatementSearch, is_who_question, question_cue
 from .token_store import TokenStore, store_path as token_store_path
@@ -53,6 +53,9 @@ ANSWER_WITHIN_ARTICLES = True
 # kind at 50 gave .581 but hit@5 .787 (quantity and when lost), so only agent questions use it.
 # Dropped: reason at 30 (tuning why +1 question, held why -1), date/number at 10-30 (tuning lost).
 SENTENCE_WEIGHTS = {"agent": 30.0}
+# Within an article, fused score gained per spread of the passage's best sentence's dense score
+# (indexer/sentences.py); 0: off.
+SENTENCE_DENSE = 0.0
 LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the article (see within.py)
 MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
@@ -196,7 +199,7 @@ class SearchEngine:
         who_answers = []
         if is_who_question(query):
             who_answers = self.statements.answers(topic_of(query), query_vector, speaker, since, until, source, lang,
-                                                  context=_passage_context(fused, rows), cue=question_cue(query))
+                                                  context=passage_context(fused, rows), cue=question_cue(query))
             for i in self._passages_of(conn, who_answers) & set(fused):  # the answers' evidence rises
                 fused[i] += ANSWER_BOOST
                 if ranking is not fused and i in ranking:
@@ -204,9 +207,10 @@ class SearchEngine:
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i],
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
-        if ranking is not fused:  # the answer type picks the passages inside each article
-            candidates = within.reorder_within(candidates, lambda c: c["row"]["article_id"],
-                                               within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
+        if ranking is not fused:  # the answer type and the best sentence pick the passages inside each article
+            dense = sentences.best_sentence(self.embedder, query_vector, candidates, _article) if SENTENCE_DENSE else {}
+            candidates = within.reorder_within(candidates, _article, within.sentence_score(
+                query, found, SENTENCE_WEIGHTS, LEAD_PRIOR, dense, SENTENCE_DENSE))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:
@@ -322,19 +326,8 @@ class SearchEngine:
         }
 
 
-def _passage_context(fused: dict[int, float], rows: dict) -> Callable[[dict], float | None]:
-    """statement -> the fused score of the candidate passage holding it (the one of its article
-    starting at, or up to two paragraphs before, the statement's paragraph), or None."""
-    starts: dict[str, list[tuple[int, float]]] = {}
-    for i, v in fused.items():
-        starts.setdefault(rows[i]["article_id"], []).append((rows[i]["position"], v))
-
-    def context(statement: dict) -> float | None:
-        near = [(pos, v) for pos, v in starts.get(statement["article_id"], ())
-                if 0 <= statement["paragraph"] - pos <= 2]
-        return max(near)[1] if near else None
-
-    return context
+def _article(candidate: dict) -> str:
+    return candidate["row"]["article_id"]
 
 
 def _answer(row: dict) -> dict:

@@ -70,11 +70,14 @@ def reorder_within(candidates: list, article_of, score) -> list:
     return ordered
 
 
-def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = None):
+def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = None,
+                   dense: dict | None = None, dense_weight: float = 0.0):
     """candidate -> its score for the order inside its article: the fused score, plus the
     answering sentence's match (answers.sentence_matcher) for the kinds of question that weigh
     it, less `lead[kind]` a paragraph below the article's first (at most LEAD_DEPTH) for the
-    kinds that weigh the lead. `found`: the passages' stored answers by embed_hash."""
+    kinds that weigh the lead, plus `dense_weight` x its best sentence's dense z-score
+    (`dense`, by candidate id: indexer/sentences.py). `found`: the passages' stored answers
+    by embed_hash."""
     wanted = answers.question_kinds(query)
     weight = max((weights.get(kind, 0.0) for kind in wanted), default=0.0)
     prior = max(((lead or {}).get(kind, 0.0) for kind in wanted), default=0.0)
@@ -84,6 +87,8 @@ def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = N
         value = c["fused"] - (prior * min(c["row"]["position"], LEAD_DEPTH) if prior else 0.0)
         if match is not None:
             value += weight * match(c["row"]["text"], found.get(c["row"]["embed_hash"], {}))
+        if dense:
+            value += dense_weight * dense.get(c["id"], 0.0)
         return value
 
     return score
