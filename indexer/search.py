@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, late, passages, sentences, within
+from . import answers, crosslingual, generations, keyword, late, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -53,9 +53,6 @@ ANSWER_WITHIN_ARTICLES = True
 # kind at 50 gave .581 but hit@5 .787 (quantity and when lost), so only agent questions use it.
 # Dropped: reason at 30 (tuning why +1 question, held why -1), date/number at 10-30 (tuning lost).
 SENTENCE_WEIGHTS = {"agent": 30.0}
-# Within an article, fused score gained per spread of the passage's best sentence's dense score
-# (indexer/sentences.py); 0: off.
-SENTENCE_DENSE = 0.0
 LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the article (see within.py)
 MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
@@ -207,10 +204,9 @@ class SearchEngine:
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i],
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
-        if ranking is not fused:  # the answer type and the best sentence pick the passages inside each article
-            dense = sentences.best_sentence(self.embedder, query_vector, candidates, _article) if SENTENCE_DENSE else {}
-            candidates = within.reorder_within(candidates, _article, within.sentence_score(
-                query, found, SENTENCE_WEIGHTS, LEAD_PRIOR, dense, SENTENCE_DENSE))
+        if ranking is not fused:  # the answer type picks the passages inside each article
+            candidates = within.reorder_within(candidates, _article,
+                                               within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:

@@ -18,6 +18,13 @@ order inside its article. Tuning half (155 questions), hit@1/hit@5/MRR@10: none 
 article nDCG@10 unchanged (.909 / .930), seed rank 2. Dropped: the same prior for every kind;
 for "when" questions too (date 0.5: tuning when hit@1 unchanged, held .909 -> .818); likewise the
 sentence matcher for "where" questions (place 30: no change on either half).
+
+Measured and dropped: the passage's best single sentence by the main model's dense score (the
+top 5 articles' candidate passages split into sentences and embedded at query time), added to
+the order inside the article at 1 fused point per spread: tuning .600/.813/.686 -> .600/.806/.682
+(q017's Portuguese row lost: MiniLM cannot read it; q209 6th -> 8th), and the benchmark ran
+~2.5x longer. Offline, on the 20 tuning misses whose article ranked first, the answer's rank
+inside its article by best sentence vs by whole passage was as often worse as better.
 """
 from __future__ import annotations
 
@@ -70,14 +77,11 @@ def reorder_within(candidates: list, article_of, score) -> list:
     return ordered
 
 
-def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = None,
-                   dense: dict | None = None, dense_weight: float = 0.0):
+def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = None):
     """candidate -> its score for the order inside its article: the fused score, plus the
     answering sentence's match (answers.sentence_matcher) for the kinds of question that weigh
     it, less `lead[kind]` a paragraph below the article's first (at most LEAD_DEPTH) for the
-    kinds that weigh the lead, plus `dense_weight` x its best sentence's dense z-score
-    (`dense`, by candidate id: indexer/sentences.py). `found`: the passages' stored answers
-    by embed_hash."""
+    kinds that weigh the lead. `found`: the passages' stored answers by embed_hash."""
     wanted = answers.question_kinds(query)
     weight = max((weights.get(kind, 0.0) for kind in wanted), default=0.0)
     prior = max(((lead or {}).get(kind, 0.0) for kind in wanted), default=0.0)
@@ -87,8 +91,6 @@ def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = N
         value = c["fused"] - (prior * min(c["row"]["position"], LEAD_DEPTH) if prior else 0.0)
         if match is not None:
             value += weight * match(c["row"]["text"], found.get(c["row"]["embed_hash"], {}))
-        if dense:
-            value += dense_weight * dense.get(c["id"], 0.0)
         return value
 
     return score
