@@ -12,6 +12,13 @@ The scale: e5's cosines sit in a narrow band (~0.76 +- 0.03), MiniLM's spread wi
 (~0.05 +- 0.11). An e5 score maps to the MiniLM score with the same z-score, the two models'
 mean and spread measured once on 60 English titles x 120 English passages of the archive
 (benchmarks/crosslingual_scale.py; no evaluation question used).
+
+Measured and dropped: each other language's own e5 scale (English titles x that language's
+passages: ~0.73 against ~0.76 for English passages, a spread lower). Retrieval benchmark
+hit@1/hit@5/MRR@10 (article nDCG): tuning .594/.800/.677 (.909) -> .600/.813/.686 (.930), held
+.687/.802/.741 (.930) -> .679/.817/.741 (.936); but a bare name ("Shoigu") then put a Portuguese
+boilerplate paragraph first (tests/test_search.py): lifted, every foreign passage's stood-in
+late and keyword scores outrank a one-word English match. Worth redoing with the stand-ins fixed.
 """
 from __future__ import annotations
 

@@ -46,6 +46,21 @@ def with_article_context(scores: dict[int, float], article_of: Callable[[int], H
     return {i: v + weight * article_score[article_of(i)] for i, v in scores.items()}
 
 
+def passage_context(fused: dict[int, float], rows: dict) -> Callable[[dict], float | None]:
+    """statement -> the fused score of the candidate passage holding it (the one of its article
+    starting at, or up to two paragraphs before, the statement's paragraph), or None."""
+    starts: dict[str, list[tuple[int, float]]] = {}
+    for i, v in fused.items():
+        starts.setdefault(rows[i]["article_id"], []).append((rows[i]["position"], v))
+
+    def context(statement: dict) -> float | None:
+        near = [(pos, v) for pos, v in starts.get(statement["article_id"], ())
+                if 0 <= statement["paragraph"] - pos <= 2]
+        return max(near)[1] if near else None
+
+    return context
+
+
 def collapse(items: list, key: Callable[[Any], Hashable], per_group: int) -> list:
     """Keep at most per_group items of each group, in order (so one article cannot fill a page)."""
     seen: dict = {}

@@ -18,7 +18,7 @@ from archive.config import Settings
 from . import answers, crosslingual, generations, keyword, late, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
-from .fusion import collapse, match_spans, score_fusion, with_article_context
+from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
 from .question import topic_of
 from .statements import StatementSearch, is_who_question, question_cue
 from .token_store import TokenStore, store_path as token_store_path
@@ -196,7 +196,7 @@ class SearchEngine:
         who_answers = []
         if is_who_question(query):
             who_answers = self.statements.answers(topic_of(query), query_vector, speaker, since, until, source, lang,
-                                                  context=_passage_context(fused, rows), cue=question_cue(query))
+                                                  context=passage_context(fused, rows), cue=question_cue(query))
             for i in self._passages_of(conn, who_answers) & set(fused):  # the answers' evidence rises
                 fused[i] += ANSWER_BOOST
                 if ranking is not fused and i in ranking:
@@ -205,7 +205,7 @@ class SearchEngine:
         candidates = [{"id": i, "row": rows[i], "fused": fused[i],
                        "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
         if ranking is not fused:  # the answer type picks the passages inside each article
-            candidates = within.reorder_within(candidates, lambda c: c["row"]["article_id"],
+            candidates = within.reorder_within(candidates, _article,
                                                within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
@@ -322,19 +322,8 @@ class SearchEngine:
         }
 
 
-def _passage_context(fused: dict[int, float], rows: dict) -> Callable[[dict], float | None]:
-    """statement -> the fused score of the candidate passage holding it (the one of its article
-    starting at, or up to two paragraphs before, the statement's paragraph), or None."""
-    starts: dict[str, list[tuple[int, float]]] = {}
-    for i, v in fused.items():
-        starts.setdefault(rows[i]["article_id"], []).append((rows[i]["position"], v))
-
-    def context(statement: dict) -> float | None:
-        near = [(pos, v) for pos, v in starts.get(statement["article_id"], ())
-                if 0 <= statement["paragraph"] - pos <= 2]
-        return max(near)[1] if near else None
-
-    return context
+def _article(candidate: dict) -> str:
+    return candidate["row"]["article_id"]
 
 
 def _answer(row: dict) -> dict:
