@@ -112,7 +112,7 @@ def test_the_words_that_matched_are_found_in_the_passage(embedder):
 def test_a_compact_codec_highlights_from_its_own_lower_cutoff():
     """Decoded tokens' cosines run lower than the model's (indexer.late.CODEC_THRESHOLDS)."""
     assert late.match_threshold("int8") == late.match_threshold("residual-2bit") == late.MATCH_THRESHOLD
-    assert late.match_threshold("pq-32") < late.match_threshold("pq-64") < late.MATCH_THRESHOLD
+    assert late.match_threshold("pq-32") < late.match_threshold("pq-48") < late.match_threshold("pq-64") < late.MATCH_THRESHOLD
 
 
 def test_one_batch_gives_the_dense_query_and_the_question_tokens(embedder):
