@@ -10,13 +10,12 @@ its passages; the queries are query.py's.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 import time
-from pathlib import Path
 
-from query import DEFAULT_CACHE, base_corpus, limit_threads, make_queries, parse_size, percentiles, scaled_dir
+from query import base_corpus, limit_threads, make_queries, parse_size, percentiles, scaled_dir
+from query_scaled import stage_args
 
 DEPTH = 200  # the candidates search asks the keyword side for (indexer.search.CANDIDATES)
 
@@ -30,11 +29,7 @@ def text_hashes(conn: sqlite3.Connection, ids: set[int]) -> dict[int, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--size", default="300k")
-    parser.add_argument("--queries", type=int, default=200)
-    args = parser.parse_args()
+    args = stage_args(__doc__.splitlines()[0], "300k", 200)
 
     from indexer import generations, keyword, keyword_tantivy
     from indexer.keyword_tantivy import TantivyIndex

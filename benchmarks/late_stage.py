@@ -10,14 +10,14 @@ Checks the two ways agree: MaxSim within 1e-4, the same highlighted words.
 """
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import time
 from pathlib import Path
 
 import numpy as np
 
-from query import DEFAULT_CACHE, base_corpus, limit_threads, make_queries, parse_size, percentiles, scaled_dir
+from query import base_corpus, limit_threads, make_queries, parse_size, percentiles, scaled_dir
+from query_scaled import stage_args
 
 
 def copy_store(source: Path, target: Path, page_size: int, key: str) -> None:
@@ -39,11 +39,7 @@ def copy_store(source: Path, target: Path, page_size: int, key: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--size", default="100k")
-    parser.add_argument("--queries", type=int, default=100)
-    args = parser.parse_args()
+    args = stage_args(__doc__.splitlines()[0], "100k", 100)
 
     from archive.config import Settings
     from indexer import late, passages

@@ -4,6 +4,7 @@ passages and copies of them with noisy vectors (see query.py's docstring for how
 and the queries, taken from the corpus. Also imported by late_stage.py and keyword_latency.py."""
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -32,6 +33,16 @@ def parse_size(text: str) -> int:
     text = text.strip().lower()
     scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
     return int(float(text.rstrip("km")) * scale)
+
+
+def stage_args(description: str, size: str, queries: int) -> argparse.Namespace:
+    """The command line of a benchmark timing one stage on a scaled generation (late_stage.py,
+    keyword_latency.py): where the generations are cached, which size, how many queries."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--size", default=size)
+    parser.add_argument("--queries", type=int, default=queries)
+    return parser.parse_args()
 
 
 def size_name(n: int) -> str:
