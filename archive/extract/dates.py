@@ -23,6 +23,8 @@ import re
 
 from lxml import etree
 
+from archive.text import word_count
+
 from .shown_dates import HEADLINE_AFTER_CHARS, HEADLINE_BEFORE_CHARS, VisibleDate, month_names, visible_dates
 
 __all__ = ["publication_date", "prose_date", "VisibleDate", "visible_dates", "month_names"]
@@ -134,5 +136,5 @@ def prose_date(unshown: str | None, paragraphs: list[str]) -> str | None:
     from 35 to 60 words."""
     if not unshown or not paragraphs:
         return None
-    words = sum(len(p.split()) for p in paragraphs)
+    words = sum(word_count(p) for p in paragraphs)
     return unshown if words >= PROSE_WORDS * len(paragraphs) else None
