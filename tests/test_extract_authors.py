@@ -131,3 +131,11 @@ def test_author_markup_with_several_tokens():
     for mark in ("<a rel='author me' href='/u/1'>Ana Lima</a>", "<span itemprop='creator author'>Ana Lima</span>"):
         body = f"<article><h1>Library hours expanded</h1><p>{mark}</p>{PARAGRAPHS}</article>"
         assert _authors(body) == (["Ana Lima"], "microdata"), mark
+
+
+def test_an_address_or_a_link_beside_a_name_is_left_out_and_alone_names_nobody():
+    from archive.extract.names import clean_authors
+
+    assert clean_authors(["Von Jule Radeck (jule.radeck@zeitung.de)"]) == ["Jule Radeck"]
+    assert clean_authors(["Ana Lima | https://example.org/ana"]) == ["Ana Lima"]
+    assert clean_authors(["@towncrier", "https://facebook.com/ana.lima"], handles=True) == []
