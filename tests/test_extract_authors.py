@@ -139,3 +139,12 @@ def test_an_address_or_a_link_beside_a_name_is_left_out_and_alone_names_nobody()
     assert clean_authors(["Von Jule Radeck (jule.radeck@zeitung.de)"]) == ["Jule Radeck"]
     assert clean_authors(["Ana Lima | https://example.org/ana"]) == ["Ana Lima"]
     assert clean_authors(["@towncrier", "https://facebook.com/ana.lima"], handles=True) == []
+
+
+def test_a_byline_in_the_articles_own_footer_counts_but_not_one_in_its_related_stories():
+    byline = "<footer class='entry-footer'><span class='author'>Jule Radeck</span></footer>"
+    body = f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{byline}</article>"
+    assert _authors(body) == (["Jule Radeck"], "byline-element")
+    related = ("<footer class='related'><h2>More</h2>" + "<p>Another story about the library and the council.</p>" * 8
+               + "<span class='author'>Ben Ortiz</span></footer>")
+    assert _authors(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{related}</article>")[0] == []
