@@ -148,3 +148,20 @@ def test_a_byline_in_the_articles_own_footer_counts_but_not_one_in_its_related_s
     related = ("<footer class='related'><h2>More</h2>" + "<p>Another story about the library and the council.</p>" * 8
                + "<span class='author'>Ben Ortiz</span></footer>")
     assert _authors(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{related}</article>")[0] == []
+
+
+def test_author_error_kinds():
+    from benchmarks.author_errors import error_kind
+
+    def kind(want, got, evidence="byline-line", url="https://www.stylegart.de/a"):
+        return error_kind(metadata_dev.Page(url, "x.html.gz", {"author": want}), got, evidence, "Stylegart Magazin")
+
+    assert kind("Ana Lima", "ana lima") is None
+    assert kind("", "Ana Lima", "jsonld") == "invented: a name (jsonld)"
+    assert kind("", "stylegart") == "invented: the site's name"
+    assert kind("Redaktion Stylegart", "") == "missed: a desk, agency or organisation"
+    assert kind("Ana Lima", "") == "missed: a person"
+    assert kind("Rodolfo Costa.", "Rodolfo Costa") == "wrong: case, punctuation or diacritics only"
+    assert kind("Ana Lima; Ben Ortiz", "Ana Lima") == "wrong: names missing from a list"
+    assert kind("Von Ana Lima", "Ana Lima").startswith("wrong: the annotation's text is longer")
+    assert kind("Ana Lima", "Ben Ortiz") == "wrong: another name"
