@@ -165,3 +165,10 @@ def test_author_error_kinds():
     assert kind("Ana Lima; Ben Ortiz", "Ana Lima") == "wrong: names missing from a list"
     assert kind("Von Ana Lima", "Ana Lima").startswith("wrong: the annotation's text is longer")
     assert kind("Ana Lima", "Ben Ortiz") == "wrong: another name"
+
+
+def test_a_two_letter_weekday_before_the_date_ends_the_name():
+    from archive.extract.names import without_dateline
+
+    assert without_dateline("Heiko Sauer Do 9 Apr 2020") == "Heiko Sauer"
+    assert without_dateline("Anh Do") == "Anh Do" and without_dateline("Maria Di Rossi") == "Maria Di Rossi"

@@ -145,9 +145,11 @@ def _dateline() -> re.Pattern:
     for code in DATE_LANGUAGES.split("+"):
         for width in ("wide", "abbreviated"):
             days.update(d.lower().rstrip(".") for d in get_day_names(width, "format", code).values())
-    alt = lambda words: "|".join(sorted(map(re.escape, (w for w in words if len(w) >= 3)), key=len, reverse=True))
-    month, day = alt(months), alt(days)
-    return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*)?"
+    alt = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    month, day = alt(w for w in months if len(w) >= 3), alt(w for w in days if len(w) >= 3)
+    short = alt(w for w in days if len(w) == 2 and w.isalpha())  # "Do 9 Apr": only right before a day's number
+    return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*"
+                      rf"|(?:{short})\s+(?=\d))?"
                       rf"(?:(?:{month})\.?,?\s*\d|[0-3]?\d\.?\s+(?:{month})\b|(?:{day})\.?\s*,?\s*\d).*$",
                       re.IGNORECASE | re.DOTALL)
 
