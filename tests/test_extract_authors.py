@@ -172,3 +172,13 @@ def test_a_two_letter_weekday_before_the_date_ends_the_name():
 
     assert without_dateline("Heiko Sauer Do 9 Apr 2020") == "Heiko Sauer"
     assert without_dateline("Anh Do") == "Anh Do" and without_dateline("Maria Di Rossi") == "Maria Di Rossi"
+
+
+def test_author_marks_beyond_the_bylines_names_are_other_stories():
+    byline = "<div class='byline'><span itemprop='author'>Ana Lima</span></div>"
+    teaser = "<div class='more'><h3>Budget vote delayed</h3><span itemprop='author'>Ben Ortiz</span></div>"
+    body = f"<article><h1>Library hours expanded</h1>{byline}{PARAGRAPHS}{teaser}</article>"
+    assert _authors(body) == (["Ana Lima"], "byline-element")
+    both = "<div class='byline'><span itemprop='author'>Ana Lima</span> and <span itemprop='author'>Ben Ortiz</span></div>"
+    assert _authors(f"<article><h1>Library hours expanded</h1>{both}{PARAGRAPHS}</article>") == (
+        ["Ana Lima", "Ben Ortiz"], "microdata")

@@ -48,7 +48,9 @@ def archive_link_authors(tree: etree._Element) -> list[str]:
 def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:
     """Person names from the first source that gives some the page also shows its readers:
     JSON-LD, author meta tags, itemprop/rel=author, byline elements (class "author"), then
-    a line that opens with "By"/"Von"/"Par". A name only in the page's machine data (a CMS
+    a line that opens with "By"/"Von"/"Par". Several itemprop/rel=author marks of which the
+    byline element names only some: the rest mark other stories' authors, the byline's count.
+    A name only in the page's machine data (a CMS
     account, a default "admin") is not the byline. JSON-LD naming only an organisation does
     not stop the search: the page's byline may still name a person.
 
@@ -91,6 +93,10 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
         ("archive-link", lambda: archive_link_authors(tree), False),
     ):
         authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
+        if len(authors) > 1 and name == "microdata":  # author marks beyond the byline's are other stories'
+            visible = [a for a in byline_authors(tree, exclude) if shown(a)]
+            if visible and {name_key(a) for a in visible} < {name_key(a) for a in authors}:
+                return visible, "byline-element"
         if authors:
             return authors, name
     desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
