@@ -3,7 +3,8 @@
 Sources in order (`page_authors`): JSON-LD, author meta tags, SEO card labels, itemprop/
 rel=author, byline elements, "By/Von/Par" lines, links to an author's archive page
 ("/author/jane-doe/"), then a byline that names a desk or an agency as written
-(`names.desk_names`). Cleaning is `names.clean_authors`'.
+(`names.desk_names`). Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html")
+has no author (`is_home_page`): a front page, not an article.
 """
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def archive_link_authors(tree: etree._Element) -> list[str]:
         if len(found) >= ARCHIVE_LINKS_MAX:
             break
     return found
+
+
+_HOME_PATH = re.compile(r"/?(?:(?:index|default|home|start)(?:\.\w+)?/?)?", re.IGNORECASE)
+
+
+def is_home_page(url: str | None) -> bool:
+    """The site's home page ("/", "/index.html"): a front page, not an article with an author."""
+    parts = urlsplit(url or "")
+    return bool(parts.netloc) and not parts.query and bool(_HOME_PATH.fullmatch(parts.path))
 
 
 def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:
