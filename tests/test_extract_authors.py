@@ -190,3 +190,10 @@ def test_a_sites_home_page_has_no_author():
                           ("https://radeck.de/2020/05/mietrecht", ["Jule Radeck"])):
         meta = extract_metadata(parse_html(html), url)
         assert meta.authors == expected, url
+
+
+def test_a_photo_credit_is_not_the_byline():
+    for cls in ("media-license-author", "image-credit author", "caption-author"):
+        body = (f"<article><h1>Library hours expanded</h1><figure><img src='a.jpg'><span class='{cls}'>zvg</span>"
+                f"</figure>{PARAGRAPHS}</article>")
+        assert _authors(body) == ([], "none"), cls
