@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/author_errors.py            # counts for both halves (~30 s)
     .venv/bin/python benchmarks/author_errors.py --list     # ... and the tune half's pages by kind
+    .venv/bin/python benchmarks/author_errors.py --lost     # ... and, for missed bylines, where the name is lost
 
 Metadata only (no body extraction: it does not change the authors). Each miss of the README's
 author metric gets one kind: a byline missed (a person, a desk/agency/organisation, the site's
@@ -100,9 +101,47 @@ def page_errors(half: str) -> list[tuple[Page, str, str, str | None]]:
     return rows
 
 
+def where_lost(page: Page) -> str:
+    """Where a missed byline's first name is lost: "SOURCE:kept|cleaned-away|not-shown" for each
+    source whose raw values hold it, else whether the page shows it at all. The byline sources
+    clean as they search, so a byline line or element they refuse counts as "in no source"."""
+    from archive.extract import parse_html
+    from archive.extract import metadata as extract_meta
+    from archive.extract.authors import author_sources
+    from archive.extract.markup import shown_text
+    from archive.extract.names import clean_authors
+
+    captured: dict = {}
+    original = extract_meta.page_authors
+
+    def spy(tree, tags, ld, exclude):  # the arguments metadata gives the author search
+        captured.update(tree=tree, tags=tags, ld=ld, exclude=exclude)
+        return original(tree, tags, ld, exclude)
+
+    extract_meta.page_authors = spy
+    try:
+        extract_meta.extract_metadata(parse_html(page.html()), page.url)
+    finally:
+        extract_meta.page_authors = original
+    if not captured:
+        return "not searched (a home page)"
+    tree, exclude = captured["tree"], captured["exclude"]
+    key = _key(str(page.truth.get("author")).split(";")[0])
+    body = tree.find("body")
+    shown = key in _key(shown_text(body)) if body is not None else False
+    found = []
+    for name, source, handles in author_sources(tree, captured["tags"], captured["ld"], exclude):
+        raw = [v for v in source() if v and key in _key(v)]
+        if raw:
+            kept = [a for a in clean_authors(raw, exclude, handles) if _key(a) == key]
+            found.append(f"{name}:{'cleaned-away' if not kept else 'kept' if shown else 'not-shown'}")
+    return " ".join(found) or ("in no source, shown" if shown else "in no source, not shown")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="also list the tune half's pages by kind (never the held)")
+    parser.add_argument("--lost", action="store_true", help="for missed bylines, count where the name is lost")
     args = parser.parse_args(argv)
     results = {}
     for half in HALVES:
@@ -115,6 +154,11 @@ def main(argv: list[str] | None = None) -> dict:
         given = Counter((ev, kind is None) for _, got, ev, kind in rows if got)
         print("  returned, by evidence (right/not): " + ", ".join(
             f"{ev} {given[(ev, True)]}/{given[(ev, False)]}" for ev in sorted({ev for ev, _ in given})))
+        if args.lost:
+            lost = Counter(where_lost(p) for p, _, _, kind in rows if kind and kind.startswith("missed"))
+            print("  missed bylines, where the name is lost:")
+            for where, n in lost.most_common():
+                print(f"  {n:4d}  {where}")
         if args.list and half == "tune":
             for page, got, evidence, kind in sorted(rows, key=lambda r: r[3] or ""):
                 if kind:

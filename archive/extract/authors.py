@@ -18,7 +18,7 @@ from .markup import (byline_authors, byline_lines, byline_texts, labelled_author
                      visible_text)
 from .names import _BY_INNER, clean_authors, desk_names, name_key
 
-__all__ = ["page_authors", "AUTHOR_META"]
+__all__ = ["page_authors", "author_sources", "is_home_page", "AUTHOR_META"]
 
 AUTHOR_META = (
     "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
@@ -53,6 +53,20 @@ def is_home_page(url: str | None) -> bool:
     """The site's home page ("/", "/index.html"): a front page, not an article with an author."""
     parts = urlsplit(url or "")
     return bool(parts.netloc) and not parts.query and bool(_HOME_PATH.fullmatch(parts.path))
+
+
+def author_sources(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> list[tuple]:
+    """The sources of author names in the order they are trusted: (evidence, a function giving
+    the raw values, whether they come from author markup, where a lone user name counts)."""
+    return [
+        ("jsonld", ld.authors, True),
+        ("meta", lambda: [v for k in AUTHOR_META for v in tags.get(k, ())], True),
+        ("card-label", lambda: labelled_authors(tags), True),
+        ("microdata", lambda: microdata_authors(tree), True),
+        ("byline-element", lambda: byline_authors(tree, exclude), False),
+        ("byline-line", lambda: byline_lines(tree, exclude), False),
+        ("archive-link", lambda: archive_link_authors(tree), False),
+    ]
 
 
 def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> tuple[list[str], str]:
@@ -92,16 +106,7 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
             page_text.append(name_key(shown_text(body)) if body is not None else "")
         return name_key(name) in page_text[0]
 
-    ld_authors = ld.authors()
-    for name, source, handles in (
-        ("jsonld", lambda: ld_authors, True),
-        ("meta", lambda: [v for k in AUTHOR_META for v in tags.get(k, ())], True),
-        ("card-label", lambda: labelled_authors(tags), True),
-        ("microdata", lambda: microdata_authors(tree), True),
-        ("byline-element", lambda: byline_authors(tree, exclude), False),
-        ("byline-line", lambda: byline_lines(tree, exclude), False),
-        ("archive-link", lambda: archive_link_authors(tree), False),
-    ):
+    for name, source, handles in author_sources(tree, tags, ld, exclude):
         authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
         if len(authors) > 1 and name == "microdata":  # author marks beyond the byline's are other stories'
             visible = [a for a in byline_authors(tree, exclude) if shown(a)]
