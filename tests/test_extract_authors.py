@@ -179,13 +179,15 @@ def test_author_marks_beyond_the_bylines_names_are_other_stories():
     teaser = "<div class='more'><h3>Budget vote delayed</h3><span itemprop='author'>Ben Ortiz</span></div>"
     body = f"<article><h1>Library hours expanded</h1>{byline}{PARAGRAPHS}{teaser}</article>"
     assert _authors(body) == (["Ana Lima"], "byline-element")
-    both = "<div class='byline'><span itemprop='author'>Ana Lima</span> and <span itemprop='author'>Ben Ortiz</span></div>"
+    both = ("<div class='byline'><span itemprop='author'>Ana Lima</span> and "
+            "<span itemprop='author'>Ben Ortiz</span></div>")
     assert _authors(f"<article><h1>Library hours expanded</h1>{both}{PARAGRAPHS}</article>") == (
         ["Ana Lima", "Ben Ortiz"], "microdata")
 
 
 def test_a_sites_home_page_has_no_author():
-    html = page('<meta name="author" content="Jule Radeck">', f"<main><h1>Kanzlei Radeck</h1><p>Jule Radeck</p>{PARAGRAPHS}</main>")
+    html = page('<meta name="author" content="Jule Radeck">',
+                f"<main><h1>Kanzlei Radeck</h1><p>Jule Radeck</p>{PARAGRAPHS}</main>")
     for url, expected in (("https://radeck.de/index.html", []), ("https://radeck.de/", []),
                           ("https://radeck.de/2020/05/mietrecht", ["Jule Radeck"])):
         meta = extract_metadata(parse_html(html), url)

@@ -137,7 +137,8 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     publisher = None if ld.publisher_is_person() else ld.site_name()
     exclude = [p for n in (site_name, publisher) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = page_title(tree, tags, ld, site_names, canonical or url)
-    authors, author_evidence = page_authors(tree, tags, ld, exclude) if not is_home_page(url or canonical) else ([], "home")
+    home = is_home_page(url or canonical)  # a front page, not an article: no author
+    authors, author_evidence = ([], "home") if home else page_authors(tree, tags, ld, exclude)
 
     lang = html_lang(tree, tags)
     structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),
