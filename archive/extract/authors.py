@@ -55,6 +55,10 @@ def is_home_page(url: str | None) -> bool:
     return bool(parts.netloc) and not parts.query and bool(_HOME_PATH.fullmatch(parts.path))
 
 
+# a site's address in the text ("manniac.de"): shows the site, not a person of that name
+_DOMAIN_TOKEN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2}|com|org|net|info|blog|news)\b")
+
+
 def author_sources(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str]) -> list[tuple]:
     """The sources of author names in the order they are trusted: (evidence, a function giving
     the raw values, whether they come from author markup, where a lone user name counts)."""
@@ -120,9 +124,11 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     page_text: list[str] = []
 
     def shown(name: str) -> bool:
+        """The page shows `name` (a person's name inside a site address, "manniac.de", is not it)."""
         if not page_text:
-            page_text.append(name_key(shown_text(body)) if body is not None else "")
-        return name_key(name) in page_text[0]
+            text = shown_text(body) if body is not None else ""
+            page_text.extend((name_key(text), name_key(_DOMAIN_TOKEN.sub(" ", text))))
+        return name_key(name) in page_text[0 if _DOMAIN_TOKEN.search(name) else 1]
 
     for name, source, handles in author_sources(tree, tags, ld, exclude):
         authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
