@@ -162,10 +162,16 @@ def microdata_authors(tree: etree._Element) -> list[str]:
     return values
 
 
+# the page's footer, sidebars, navigation and forms hold other bylines; an article's own short
+# <footer> ("Posted by ... in ...") is the article's (a long one lists related stories)
+ARTICLE_FOOTER_MAX_CHARS = 300
+_OUTSIDE_ARTICLE = (f"ancestor::*[(self::footer and (not(ancestor::article) or string-length(normalize-space())"
+                    f" > {ARTICLE_FOOTER_MAX_CHARS})) or self::aside or self::nav or self::form]")
 _BYLINE_CLASS = re.compile(r"author|byline|by-line", re.IGNORECASE)
+# ... but not an image's, a licence's or a credit line's "author" (a photographer, "zvg")
 _NOT_BYLINE_CLASS = re.compile(
     r"image|avatar|photo|img|bio|role|desc|title|social|twitter|email|follow|date|time|more|about|"
-    r"related|comment|widget|box",
+    r"related|comment|widget|box|media|licen[cs]e|credit|copyright|caption",
     re.IGNORECASE,
 )
 
@@ -177,7 +183,7 @@ def _byline_elements(tree: etree._Element) -> Iterable[tuple[etree._Element, str
         hint = f"{el.get('class', '')} {el.get('id', '')}"
         if not _BYLINE_CLASS.search(hint) or _NOT_BYLINE_CLASS.search(hint):
             continue
-        if el.xpath("ancestor::*[self::footer or self::aside or self::nav or self::form]"):
+        if el.xpath(_OUTSIDE_ARTICLE):
             continue
         yield el, visible_text(el)
 

@@ -40,7 +40,7 @@ from archive.text import clean_text, date_from_url, normalize_date, normalize_ur
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
-from .authors import page_authors
+from .authors import is_home_page, page_authors
 from .markup import first_meta, html_lang, meta_tags, time_in_article
 from .names import TITLE_SEPARATORS, clean_title
 from .titles import TITLE_META, page_title, site_headings
@@ -137,7 +137,8 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
     publisher = None if ld.publisher_is_person() else ld.site_name()
     exclude = [p for n in (site_name, publisher) if n for p in (n, *TITLE_SEPARATORS.split(n))] + host_label
     title, title_variants = page_title(tree, tags, ld, site_names, canonical or url)
-    authors, author_evidence = page_authors(tree, tags, ld, exclude)
+    home = is_home_page(url or canonical)  # a front page, not an article: no author
+    authors, author_evidence = ([], "home") if home else page_authors(tree, tags, ld, exclude)
 
     lang = html_lang(tree, tags)
     structured = [normalize_date(ld.get("datePublished", "dateCreated")), _first_date(tags, _PUBLISHED_META),

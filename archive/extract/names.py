@@ -145,9 +145,11 @@ def _dateline() -> re.Pattern:
     for code in DATE_LANGUAGES.split("+"):
         for width in ("wide", "abbreviated"):
             days.update(d.lower().rstrip(".") for d in get_day_names(width, "format", code).values())
-    alt = lambda words: "|".join(sorted(map(re.escape, (w for w in words if len(w) >= 3)), key=len, reverse=True))
-    month, day = alt(months), alt(days)
-    return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*)?"
+    alt = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    month, day = alt(w for w in months if len(w) >= 3), alt(w for w in days if len(w) >= 3)
+    short = alt(w for w in days if len(w) == 2 and w.isalpha())  # "Do 9 Apr": only right before a day's number
+    return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*"
+                      rf"|(?:{short})\s+(?=\d))?"
                       rf"(?:(?:{month})\.?,?\s*\d|[0-3]?\d\.?\s+(?:{month})\b|(?:{day})\.?\s*,?\s*\d).*$",
                       re.IGNORECASE | re.DOTALL)
 
@@ -172,6 +174,19 @@ def _without_dates(part: str) -> str:
                     or (i == 0 and len(words) > 1 and words[1][:1].isupper() and w.lower() in _FIRST_NAME_MONTHS))
 
 
+# an address or a link written beside a name ("Jane Doe jane@paper.de", "Max Muster | https://..."):
+# not part of the name; a value that is only one (a "@handle", a profile URL) names nobody
+_CONTACT = re.compile(r"\S*(?:https?://|www\.|@)\S*")
+_EMPTY_BRACKETS = re.compile(r"[(\[<]\s*[)\]>]")
+
+
+def without_contacts(value: str | None) -> str:
+    """`value` without e-mail addresses, @handles and URLs (and the brackets they leave empty)."""
+    if not value or ("@" not in value and "http" not in value and "www." not in value):
+        return value or ""
+    return clean_text(_EMPTY_BRACKETS.sub("", _CONTACT.sub(" ", value))).strip(" ,;:|-–—·/")
+
+
 def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), handles: bool = False) -> list[str]:
     """Person names from byline strings: "By A and B, Staff Writer" -> ["A", "B"].
 
@@ -181,7 +196,8 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
     names: list[str] = []
     seen: set[str] = set()
     for value in values:
-        if not value or "http" in value or "@" in value:
+        value = without_contacts(value)
+        if not value:
             continue
         value = _ROLE_TAIL.sub("", without_dateline(BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))))
         if name_key(value) in {name_key(e) for e in exclude}:
