@@ -84,6 +84,18 @@ def test_a_numeric_dateline_with_spaced_or_barred_separators_is_read():
     assert published(f"<article><h1>Winter pike</h1><p>Page 1 | 2 | 20</p>{PARAGRAPHS}</article>") is None
 
 
+def test_a_time_element_dates_the_page_by_the_day_it_shows_not_its_utc_datetime():
+    head = '<meta property="article:published_time" content="2019-11-20T05:57:50+00:00">'
+    shown = '<p>Published <time datetime="2019-11-20T05:57:50Z">10:01 pm PST, Tuesday, November 19, 2019</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>", head) == "2019-11-19"
+    # a day without its year: that day, in the year of the datetime
+    shown = '<p><time datetime="2019-11-19T01:19:34Z">Posted Nov 18, 8:19 PM</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>") == "2019-11-18"
+    # a text that names no day ("2 hours ago") leaves the datetime's day
+    shown = '<p><time datetime="2019-11-19T01:19:34Z">2 hours ago</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>")[:10] == "2019-11-19"
+
+
 # --------------------------------------------------------------------------- levels on metadata-dev
 
 needs_data = pytest.mark.skipif(not metadata_dev.DATA.is_dir(), reason="shared metadata-dev data not present")
