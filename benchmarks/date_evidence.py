@@ -97,9 +97,10 @@ def miss_kind(record: dict) -> str:
     if ours in record["modified"]:
         kinds.append("the modified date")
     try:
-        a, b = date.fromisoformat(ours), date.fromisoformat(truth)
+        b = date.fromisoformat(truth)
     except ValueError:
         return f"wrong; annotation not a day ({truth!r})"
+    a = date.fromisoformat(ours)
     if abs((a - b).days) == 1:
         kinds.append("one day off")
     if (a.year, a.month, a.day) == (b.year, b.day, b.month):

@@ -117,6 +117,25 @@ def test_a_declared_news_date_a_day_off_the_urls_day_takes_the_urls_day():
     assert published(body, head, url="https://news.example/cat-found/") == "2019-11-19T04:58:46+00:00"
 
 
+def test_a_structured_date_shown_only_far_below_gives_way_to_the_urls_day():
+    head = '<meta property="article:published_time" content="2019-06-17T18:28:00+02:00">'
+    filler = "".join(f"<p>{PROSE}</p>" for _ in range(12))
+    body = f"<article><h1>Unter uns</h1>{PARAGRAPHS}{filler}<p>17.06.2019</p></article>"
+    assert published(body, head, lang="de", url="https://blog.example/home/2017/7/12/unter-uns") == "2017-07-12"
+    assert published(body, head, lang="de", url="https://blog.example/home/unter-uns")[:10] == "2019-06-17"
+
+
+def test_date_evidence_tells_the_kind_of_miss():
+    from benchmarks.date_evidence import miss_kind
+
+    record = {"truth": "2019-11-18", "ours": "2019-11-19", "modified": {"2019-11-19"}, "shown": {"2019-11-18"},
+              "jsonld": "", "meta": "2019-11-18", "time": "", "url": "2019-11-18", "htmldate": "", "htmldate_ext": ""}
+    assert miss_kind(record) == "wrong (the modified date, one day off, later); the date in: meta, url, shown"
+    assert miss_kind({**record, "truth": "2022-11-1"}).startswith("wrong; annotation not a day")
+    assert miss_kind({**record, "ours": ""}) == "undated; the date in: meta, url, shown"
+    assert "day/month swapped" in miss_kind({**record, "truth": "2019-03-04", "ours": "2019-04-03"})
+
+
 # --------------------------------------------------------------------------- levels on metadata-dev
 
 needs_data = pytest.mark.skipif(not metadata_dev.DATA.is_dir(), reason="shared metadata-dev data not present")

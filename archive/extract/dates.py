@@ -69,7 +69,8 @@ def publication_date(
     1. a structured date (JSON-LD, meta tags, `<time>`, in that order) that the page also
        shows on the same day near the headline (with or without its year), or anywhere
        when no other date stands right beside the headline: returned as it is written
-       (time and timezone kept);
+       (time and timezone kept); shown only far from the headline, it gives way to the
+       URL's date when that differs (tune +1, held 0);
     2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:");
     3. the shown date nearest the headline, within a few lines of it, unless it stands in
        running text or is one end of a span of time (an event's dates);
@@ -106,6 +107,8 @@ def publication_date(
     if not any(abs(d.offset) <= DATELINE_CHARS for d in near):
         for value in structured:
             if any(d.iso == value[:10] for d in shown):
+                if url_date and url_date[:10] != value[:10]:  # shown only far from the headline:
+                    return url_date[:10], 'url'  # the day the URL was filed under wins
                 return value, 'structured'
     introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
     if introduced:
