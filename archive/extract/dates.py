@@ -115,7 +115,7 @@ def publication_date(
                 if url_date and url_date[:10] != value[:10]:  # shown only far from the headline:
                     return url_date[:10], 'url'  # the day the URL was filed under wins
                 return value, 'structured'
-    introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not _MODIFIED_WORDS.search(d.before)]
+    introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before)]  # changes are left out above
     if introduced:
         return min(introduced, key=lambda d: abs(d.offset)).iso, 'introduced'
     if near:
