@@ -84,6 +84,58 @@ def test_a_numeric_dateline_with_spaced_or_barred_separators_is_read():
     assert published(f"<article><h1>Winter pike</h1><p>Page 1 | 2 | 20</p>{PARAGRAPHS}</article>") is None
 
 
+def test_a_time_element_dates_the_page_by_the_day_it_shows_not_its_utc_datetime():
+    head = '<meta property="article:published_time" content="2019-11-20T05:57:50+00:00">'
+    shown = '<p>Published <time datetime="2019-11-20T05:57:50Z">10:01 pm PST, Tuesday, November 19, 2019</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>", head) == "2019-11-19"
+    # a day without its year: that day, in the year of the datetime
+    shown = '<p><time datetime="2019-11-19T01:19:34Z">Posted Nov 18, 8:19 PM</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>") == "2019-11-18"
+    # a text that names no day ("2 hours ago") leaves the datetime's day
+    shown = '<p><time datetime="2019-11-19T01:19:34Z">2 hours ago</time></p>'
+    assert published(f"<article><h1>Cat found</h1>{shown}{PARAGRAPHS}</article>")[:10] == "2019-11-19"
+
+
+def test_a_date_shown_as_the_last_change_neither_confirms_a_structured_date_nor_is_a_dateline():
+    # pages write their modified time into the published fields too: "Updated" showing it
+    # does not make it the publication date; the date introduced as published wins
+    head = '<meta property="article:published_time" content="2021-03-02T10:00:00+01:00">'
+    lines = "<p>Zuletzt geändert am 02.03.2021</p>" + "".join(f"<p>{PROSE}</p>" for _ in range(3))
+    body = f"<article><h1>Hecht im Winter</h1><p>Erschienen am: 28.02.2021</p>{lines}{PARAGRAPHS}</article>"
+    assert published(body, head, lang="de") == "2021-02-28"
+    # with no other date, the one change date still dates the page (the last step)
+    body = f"<article><h1>Hecht im Winter</h1>{lines}{PARAGRAPHS}</article>"
+    assert published(body, lang="de") == "2021-03-02"
+
+
+def test_a_declared_news_date_a_day_off_the_urls_day_takes_the_urls_day():
+    # an unshown UTC timestamp of a late-evening post: the URL holds the publisher's own day
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Cat found",'
+            ' "datePublished": "2019-11-19T04:58:46Z"}</script>')
+    body = f"<article><h1>Cat found</h1>{PARAGRAPHS}</article>"
+    assert published(body, head, url="https://news.example/2019/11/18/cat-found/") == "2019-11-18"
+    assert published(body, head, url="https://news.example/cat-found/") == "2019-11-19T04:58:46+00:00"
+
+
+def test_a_structured_date_shown_only_far_below_gives_way_to_the_urls_day():
+    head = '<meta property="article:published_time" content="2019-06-17T18:28:00+02:00">'
+    filler = "".join(f"<p>{PROSE}</p>" for _ in range(12))
+    body = f"<article><h1>Unter uns</h1>{PARAGRAPHS}{filler}<p>17.06.2019</p></article>"
+    assert published(body, head, lang="de", url="https://blog.example/home/2017/7/12/unter-uns") == "2017-07-12"
+    assert published(body, head, lang="de", url="https://blog.example/home/unter-uns")[:10] == "2019-06-17"
+
+
+def test_date_evidence_tells_the_kind_of_miss():
+    from benchmarks.date_evidence import miss_kind
+
+    record = {"truth": "2019-11-18", "ours": "2019-11-19", "modified": {"2019-11-19"}, "shown": {"2019-11-18"},
+              "jsonld": "", "meta": "2019-11-18", "time": "", "url": "2019-11-18", "htmldate": "", "htmldate_ext": ""}
+    assert miss_kind(record) == "wrong (the modified date, one day off, later); the date in: meta, url, shown"
+    assert miss_kind({**record, "truth": "2022-11-1"}).startswith("wrong; annotation not a day")
+    assert miss_kind({**record, "ours": ""}) == "undated; the date in: meta, url, shown"
+    assert "day/month swapped" in miss_kind({**record, "truth": "2019-03-04", "ours": "2019-04-03"})
+
+
 # --------------------------------------------------------------------------- levels on metadata-dev
 
 needs_data = pytest.mark.skipif(not metadata_dev.DATA.is_dir(), reason="shared metadata-dev data not present")
@@ -96,12 +148,12 @@ def _dates(page: metadata_dev.Page) -> metadata_dev.Result:
 @needs_data
 @pytest.mark.slow
 @pytest.mark.parametrize(("half", "floor", "ceiling"), [
-    ("tune", 0.935, 0.17),  # measured 0.940 (plain trafilatura 0.874), invented 0.162 (1.000)
-    ("held", 0.81, 0.14),  # measured 0.819 (0.830), invented 0.130 (0.957)
+    ("tune", 0.94, 0.17),  # measured 0.945 (plain trafilatura 0.874), invented 0.162 (1.000)
+    ("held", 0.825, 0.14),  # measured 0.830 (0.830), invented 0.130 (0.957)
 ])
 def test_date_levels_on_each_half(half, floor, ceiling):
     # the date from the metadata alone: no body extraction needed (about 15 s a half); the
-    # body's prose rule (`dates.prose_date`) adds tune 0.951 / 0.189, held 0.830 / 0.130,
+    # body's prose rule (`dates.prose_date`) adds tune 0.956 / 0.189, held 0.840 / 0.130,
     # checked with the whole extractor in test_extract_metadata
     pages = metadata_dev.load_pages(half)
     figures = metadata_dev.score(pages, metadata_dev.run(_dates, pages, workers=2))

@@ -123,13 +123,14 @@ def _valid(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int | None, list[VisibleDate]]:
+def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int | None, list, list]:
     """The page's visible text, the (start, end) spans of its parts that belong elsewhere
-    (comments, footers, widgets), where the first <h1> starts (None without one), and the
-    dates of its `<time datetime>` elements that show some text (a shown "May 4" is that date)."""
+    (comments, footers, widgets), where the first <h1> starts (None without one), the
+    (date, start, end) of its `<time datetime>` elements that show some text, and the spans
+    of its long paragraphs."""
     parts: list[str] = []
     skipped: list[tuple[int, int]] = []
-    times: list[VisibleDate] = []
+    times: list[tuple[str, int, int]] = []
     size = 0
     headline = None
 
@@ -165,16 +166,16 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
         start = size
         if el is h1:
             headline = size
-        if tag == "time" and el.get("datetime") and "".join(el.itertext()).strip():
-            iso = normalize_date(el.get("datetime"))
-            if iso:
-                times.append(VisibleDate(iso[:10], size, clean_text("".join(el.itertext()))))
         add(" ")
         add(el.text)
         for child in el:
             walk(child, inside)
             add(child.tail)
         add(" ")
+        if tag == "time" and el.get("datetime") and "".join(el.itertext()).strip():
+            iso = normalize_date(el.get("datetime"))
+            if iso:
+                times.append((iso[:10], start, size))
         if inside and not elsewhere:
             skipped.append((start, size))
             if set(hints) <= _ARTICLE_FURNITURE:
@@ -196,13 +197,46 @@ def _visible_text(tree: etree._Element) -> tuple[str, list[tuple[int, int]], int
     return "".join(parts), skipped, headline, times, prose
 
 
+TIME_SHIFT_DAYS = 1  # a <time>'s shown day this close to its datetime's is the same moment in the page's zone
+
+
+def _time_dates(text: str, times: list[tuple[str, int, int]], found: list[VisibleDate], lang: str | None) -> list[VisibleDate]:
+    """The dates `<time datetime>` elements show: the day their text shows wins over the
+    datetime's, which is often UTC ("2019-11-20T05:57Z" shown as "10:01 pm PST, Tuesday,
+    November 19, 2019"): an element whose text holds a full date adds nothing of its own (that
+    date is found in the text), one that shows a day and month without a year ("Posted Nov 18,
+    8:19 PM") gives that day in the datetime's year, placed where it is written so that the
+    words that introduce it ("Posted", "Updated") are its own; else the datetime's day."""
+    names = month_names(lang)
+    dated = []
+    for iso, start, end in times:
+        if any(start <= d.offset < end for d in found):
+            continue
+        at, day = start, iso
+        for pattern in _partial_patterns(lang):
+            m = pattern.search(text, start, end)
+            if not m:
+                continue
+            month = int(m["m"]) if m["m"].isdigit() else names.get(m["m"].lower().rstrip("."), 0)
+            given = date.fromisoformat(iso)
+            for year in (given.year, given.year - 1, given.year + 1):
+                shown = _valid(year, month, int(m["d"]))
+                if shown and abs((date.fromisoformat(shown) - given).days) <= TIME_SHIFT_DAYS:
+                    at, day = m.start(), shown
+                    break
+            break
+        dated.append(VisibleDate(day, at, clean_text(text[start:end])))
+    return dated
+
+
 def visible_dates(
     tree: etree._Element, lang: str | None = None
 ) -> tuple[list[VisibleDate], int | None, list[tuple[int, int, int]]]:
     """Full dates in the page's visible text outside comments, footers and widgets, in
     document order; the offset of the headline (<h1>) in the same text, if any; and the
     (month, day, offset) of dates shown without their year ("19. Nov.", "Nov 19", "19.11.")."""
-    text, skipped, headline, found, prose = _visible_text(tree)
+    text, skipped, headline, times, prose = _visible_text(tree)
+    found: list[VisibleDate] = []
     if text.strip():  # the text's own language too: pages declare a template's language
         import py3langid
 
@@ -236,6 +270,7 @@ def visible_dates(
             iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))
+    found += _time_dates(text, times, found, lang)
     partial = []
     around = (0, len(text)) if headline is None else (
         max(0, headline - HEADLINE_BEFORE_CHARS), headline + HEADLINE_AFTER_CHARS)
