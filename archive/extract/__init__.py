@@ -15,9 +15,9 @@ fail differently, then cleans the result; each stage is a module of this package
    restores articles that trafilatura cut short at an inline ad or a subscription box.
    Recall matters most (a sentence missing from the body cannot be found by search), so the
    fill also restores:
-   - a lead the base missed: readability's prose (and section headings) just before the
-     first paragraph the base holds, when the page has them in the same container as that
-     paragraph (a standfirst in the page header, a disclaimer box is another container);
+   - a lead or standfirst the base missed: readability's prose (and section headings) just
+     before the first paragraph the base holds, up to a call to action or a teaser (a
+     disclaimer or newsletter box) or longer text that is not prose;
    - a section heading the base lacks, when the text under it is kept;
    - a short line (>= 5 tokens, sentence punctuation) between two base paragraphs that are
      next to each other: a one-line paragraph or a question subhead the base skipped.
@@ -87,7 +87,7 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
     else:
         base = balanced or primary or second
         second = []
-    paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
+    paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
     return clean_edges(paragraphs, hints)
 
 
