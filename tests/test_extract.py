@@ -17,6 +17,7 @@ from archive.extract import (
     fill_gaps,
     parse_html,
 )
+from archive.extract.gaps import lead_from
 from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
@@ -416,6 +417,22 @@ def test_fill_gaps_restores_a_lead_and_standfirst_the_base_missed():
     second = [Block(box, "p"), Block(dek, "p"), Block(lead, "p"), Block("The reading room", "center")]
     second += [Block(t, "p") for t in rest]
     assert fill_gaps(base, second, hints) == [dek, lead, *rest]
+
+
+def test_lead_from_restores_a_standfirst_without_a_full_stop():
+    """trafilatura's balanced mode holds the headline, a standfirst with no closing full stop and
+    a caption before the body the result starts with: the standfirst comes back, the rest does
+    not; a teaser that is a link to another story is no standfirst, and nothing is added when the
+    other extraction starts where the result does."""
+    body = sentences("the library", 3)
+    dek = "Opening hours grow from Monday as the council finds the money for evening staff in every branch of the old city"
+    teaser = "Read the story of the mayor's new bridge plan and what it means for every driver who crosses the river"
+    hints = PageHints(set(), {teaser}, ["Library hours expanded"])
+    other = [Block("Library hours expanded", "head"), Block(dek, "p"), Block("Photo: the reading room", "p")]
+    other += [Block(t, "p") for t in body]
+    assert lead_from(body, other, hints) == [dek, *body]
+    assert lead_from(body, [Block(teaser, "p"), *other[2:]], hints) == body
+    assert lead_from(body, [Block(t, "p") for t in body], hints) == body
 
 
 def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():

@@ -4,7 +4,8 @@ A pure function over a string: no network, no disk. The body combines two extrac
 fail differently, then cleans the result; each stage is a module of this package:
 
 1. `blocks`: trafilatura in precision mode (`favor_precision`, `fast`: its own algorithm
-   only) gives the primary paragraphs; readability-lxml gives a second opinion.
+   only) gives the primary paragraphs; readability-lxml gives a second opinion, and
+   trafilatura's balanced mode a third (a standfirst, and a fallback).
 2. Choose a base (`extract_paragraphs`, here): trafilatura's output, unless it is tiny
    beside readability's (it latched on to a notice or a teaser); then trafilatura's
    balanced mode when readability reads something else (a reply instead of a forum's first
@@ -21,6 +22,8 @@ fail differently, then cleans the result; each stage is a module of this package
    - a section heading the base lacks, when the text under it is kept;
    - a short line (>= 5 tokens, sentence punctuation) between two base paragraphs that are
      next to each other: a one-line paragraph or a question subhead the base skipped.
+   - a standfirst only trafilatura's balanced mode holds, before the first paragraph kept
+     (`lead_from`: it often has no closing full stop).
    And it trims the base's non-prose blocks outside the span readability agrees on that
    readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
    heading after it).
@@ -46,7 +49,7 @@ from archive.text import normalize_url, shingles, token_count
 from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
 from .dates import prose_date
 from .edges import clean_edges
-from .gaps import AGREEMENT, fill_gaps
+from .gaps import AGREEMENT, fill_gaps, lead_from
 from .hints import PageHints, is_headline, page_hints
 from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
@@ -76,11 +79,12 @@ def _agree(inner: list[Block], outer: list[Block]) -> bool:
 def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) -> list[str]:
     """The article body of a parsed page as clean paragraphs (steps 1-4 of the module docstring)."""
     primary = trafilatura_candidate(tree, url, favor_precision=True, fast=True)
+    balanced = trafilatura_candidate(tree, url)
     second = readability_candidate(tree)
     enough = max(MIN_WORDS, BASE_RATIO * block_tokens(second))
     if block_tokens(primary) >= enough:
         base = primary
-    elif block_tokens(balanced := trafilatura_candidate(tree, url)) >= enough and not _agree(second, balanced):
+    elif block_tokens(balanced) >= enough and not _agree(second, balanced):
         base = balanced  # precision mode cut too much, and readability reads something else (a reply)
     elif block_tokens(second) >= MIN_WORDS:
         base, second = second, []
@@ -88,6 +92,8 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
         base = balanced or primary or second
         second = []
     paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
+    if base is primary:
+        paragraphs = lead_from(paragraphs, balanced, hints)
     return clean_edges(paragraphs, hints)
 
 

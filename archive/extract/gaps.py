@@ -13,7 +13,7 @@ from archive.text import ends_like_sentence, shingles, token_count
 from .blocks import Block
 from .hints import BYLINE, CALL_TO_ACTION, STAMP, TEASER, PageHints, is_headline, is_linkish
 
-__all__ = ["fill_gaps", "FILL_MIN_WORDS", "SHORT_FILL_WORDS", "AGREEMENT", "HEADING_TAGS"]
+__all__ = ["fill_gaps", "lead_from", "FILL_MIN_WORDS", "SHORT_FILL_WORDS", "AGREEMENT", "HEADING_TAGS"]
 
 FILL_MIN_WORDS = 20  # readability paragraphs shorter than this (tokens) are not trusted to fill gaps
 SHORT_FILL_WORDS = 5  # ... unless they sit between two base paragraphs that are next to each other
@@ -34,14 +34,16 @@ def _covered(text: str, index: dict, share: float = COVERED_SHARE) -> list[int]:
     return hits if grams and len(hits) >= share * len(grams) else []
 
 
-def _prose(block: Block, hints: PageHints, repeated: bool, min_words: int = FILL_MIN_WORDS) -> bool:
-    """Reads like article prose: long enough, few links, sentence punctuation, no caption."""
+def _prose(block: Block, hints: PageHints, repeated: bool, min_words: int = FILL_MIN_WORDS,
+           ended: bool = True) -> bool:
+    """Reads like article prose: long enough, few links, sentence punctuation (when `ended`),
+    no caption."""
     text = block.text
     if repeated or block.caption or token_count(text) < min_words:
         return False
     if min_words < FILL_MIN_WORDS and CALL_TO_ACTION.search(text):
         return False
-    if block.link_chars > LINK_CHAR_SHARE * len(text) or not ends_like_sentence(text):
+    if block.link_chars > LINK_CHAR_SHARE * len(text) or (ended and not ends_like_sentence(text)):
         return False
     grams = shingles(text)
     return sum(g in hints.captions for g in grams) < CAPTION_SHARE * len(grams)
@@ -58,7 +60,7 @@ def _heading(block: Block, hints: PageHints, repeated: bool) -> bool:
                 or BYLINE.search(text) or STAMP.search(text) or is_headline(text, hints.titles))
 
 
-def _lead(second: list[Block], first: int, hints: PageHints, seen: dict) -> list[str]:
+def _lead(second: list[Block], first: int, hints: PageHints, seen: dict, ended: bool = True) -> list[str]:
     """The second extractor's paragraphs just before the first one the base holds: a lead or a
     standfirst the base missed. Walks back from that paragraph, keeping prose and section
     headings and passing over short furniture (a photo caption, a credit, the headline); stops
@@ -70,7 +72,7 @@ def _lead(second: list[Block], first: int, hints: PageHints, seen: dict) -> list
         if CALL_TO_ACTION.search(block.text) or TEASER.search(block.text):
             break
         repeated = seen[block.text] > 1
-        is_prose = _prose(block, hints, repeated)
+        is_prose = _prose(block, hints, repeated, ended=ended)
         if is_prose or _heading(block, hints, repeated):
             prose = prose or is_prose
             lead.insert(0, block.text)
@@ -147,3 +149,21 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints) -> list[
     if first:
         slots[start][:0] = _lead(second, first, hints, seen)
     return [text for slot in slots for text in slot]
+
+
+def lead_from(paragraphs: list[str], other: list[Block], hints: PageHints) -> list[str]:
+    """`paragraphs` with the standfirst or lead that `other` (trafilatura's balanced mode) holds
+    just before their first paragraph (`_lead`, here without the sentence punctuation that a
+    standfirst often lacks, and without link texts: a teaser for another story)."""
+    index: dict = {}
+    for k, text in enumerate(paragraphs):
+        for g in shingles(text):
+            index.setdefault(g, k)
+    first = next((k for k, b in enumerate(other) if _covered(b.text, index)), None)
+    if not first or min(_covered(other[first].text, index)) != 0:
+        return paragraphs  # `other` starts where they do, or its first shared block is further in
+    seen: dict[str, int] = {}
+    for block in other:
+        seen[block.text] = seen.get(block.text, 0) + 1
+    lead = [t for t in _lead(other, first, hints, seen, ended=False) if not is_linkish(t, hints.links)]
+    return [*lead, *paragraphs]
