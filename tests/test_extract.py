@@ -21,7 +21,7 @@ from archive.extract.gaps import lead_from
 from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
-from small_pages import page
+from small_pages import PARAGRAPHS, page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -91,8 +91,9 @@ def test_real_pages_give_title_and_clean_paragraphs(bench, prefix, title, langua
     for para in article.paragraphs:
         assert para == " ".join(para.split()), "whitespace not normalised"
         assert "<p" not in para and "</" not in para, "markup left in a paragraph"
-    if first_words:
-        assert article.paragraphs[0].startswith(first_words)
+    if first_words:  # the article's first paragraph, behind the standfirst the page shows above it
+        assert article.paragraphs[1].startswith(first_words)
+        assert article.paragraphs[0] == "Our present financial ruin is being turned into a business model."
     # paragraphs follow the page's own boundaries: most are whole paragraphs of the true body
     true_paragraphs = {" ".join(line.split()) for line in p["body"].splitlines() if line.strip()}
     whole = sum(para in true_paragraphs for para in article.paragraphs)
@@ -478,6 +479,30 @@ def test_clean_edges_drops_headline_teasers_and_calls_to_action():
     )
     hints = PageHints(set(), {"Mayor opens new branch"}, ["Library hours expanded | Town Crier"])
     assert clean_edges(paragraphs, hints) == body
+
+
+def test_clean_edges_drops_a_trailing_tag_list_under_its_label():
+    body = sentences("the library")
+    tags = "library hours, city council, evening staff, branch budget"
+    hints = PageHints(set(), set(), ["Library hours expanded"])
+    assert clean_edges([*body, "Tags", tags], hints) == body
+    assert clean_edges([*body, "Schlagwörter:", tags, "Library hours expanded"], hints) == body
+    # a label further from the end is a section of the article ("Topics" over prose)
+    assert clean_edges(["Topics", *body], hints) == ["Topics", *body]
+
+
+def test_standfirst_the_page_shows_and_declares_comes_back_before_the_body():
+    """The standfirst sits in the page header beside the headline, outside the article's text
+    that both extractors read; the page declares it as its description. It comes back in
+    front of the body; a declared description the page never shows does not."""
+    dek = "Evening hours return to every branch from Monday after the council found the money for staff"
+    body = f'<article><header><h1>Library hours expanded</h1><p class="dek">{dek}</p></header>'
+    body += f'<div class="text">{PARAGRAPHS}</div></article>'
+    shown = extract_article(page(f'<meta name="description" content="{dek}">', body))
+    assert shown.paragraphs[0] == dek and len(shown.paragraphs) == 5
+    unshown = body.replace(f'<p class="dek">{dek}</p>', "")
+    hidden = extract_article(page(f'<meta name="description" content="{dek}">', unshown))
+    assert dek not in hidden.text and len(hidden.paragraphs) == 4
 
 
 # --------------------------------------------------------------------------- junk input

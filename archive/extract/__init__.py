@@ -24,12 +24,15 @@ fail differently, then cleans the result; each stage is a module of this package
      next to each other: a one-line paragraph or a question subhead the base skipped.
    - a standfirst only trafilatura's balanced mode holds, before the first paragraph kept
      (`lead_from`: it often has no closing full stop).
+   - the standfirst the page declares as its description (`standfirst`), when the page
+     shows it as a block of its own and the body lacks it.
    And it trims the base's non-prose blocks outside the span readability agrees on that
    readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
    heading after it).
 4. `edges`: clean the edges. Drop a leading copy of the headline, leading date/byline
    lines, "Read more:"/"Related:" teasers, trailing calls to action (share, subscribe,
-   newsletter, copyright) and runs of bare links to other stories at either end.
+   newsletter, copyright), a trailing "Tags" label with its keyword list and runs of bare
+   links to other stories at either end.
 
 Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
 (title, authors, dates, site: `jsonld`, `markup`, `names`, `dates` with `shown_dates`: what
@@ -54,6 +57,7 @@ from .hints import PageHints, is_headline, page_hints
 from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
 from .parse import ExtractionError, parse_html
+from .standfirst import with_standfirst
 
 __all__ = [
     "ExtractionError", "extract_article", "extract_paragraphs", "detect_language", "parse_html",
@@ -94,7 +98,7 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
     paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
     if base is primary:
         paragraphs = lead_from(paragraphs, balanced, hints)
-    return clean_edges(paragraphs, hints)
+    return clean_edges(with_standfirst(paragraphs, tree, hints), hints)
 
 
 def detect_language(paragraphs: list[str], html_lang: str | None) -> str | None:
