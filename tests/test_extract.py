@@ -17,10 +17,11 @@ from archive.extract import (
     fill_gaps,
     parse_html,
 )
+from archive.extract.gaps import lead_from
 from archive.extract.names import clean_authors, clean_title
 from archive.models import Article
 from archive.text import normalize_date, normalize_url
-from small_pages import page
+from small_pages import PARAGRAPHS, page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -90,8 +91,9 @@ def test_real_pages_give_title_and_clean_paragraphs(bench, prefix, title, langua
     for para in article.paragraphs:
         assert para == " ".join(para.split()), "whitespace not normalised"
         assert "<p" not in para and "</" not in para, "markup left in a paragraph"
-    if first_words:
-        assert article.paragraphs[0].startswith(first_words)
+    if first_words:  # the article's first paragraph, behind the standfirst the page shows above it
+        assert article.paragraphs[1].startswith(first_words)
+        assert article.paragraphs[0] == "Our present financial ruin is being turned into a business model."
     # paragraphs follow the page's own boundaries: most are whole paragraphs of the true body
     true_paragraphs = {" ".join(line.split()) for line in p["body"].splitlines() if line.strip()}
     whole = sum(para in true_paragraphs for para in article.paragraphs)
@@ -402,27 +404,36 @@ def test_fill_gaps_ignores_a_second_extractor_reading_something_else():
     assert fill_gaps(base, comments, PageHints(set(), set(), [])) == [b.text for b in base]
 
 
-def test_fill_gaps_restores_a_lead_the_base_missed_from_the_article_container():
+def test_fill_gaps_restores_a_lead_and_standfirst_the_base_missed():
     """The base (trafilatura) starts at paragraph 2 with a sidebar teaser and a promo heading
-    before it; the second extractor has the lead, in the same container as the paragraphs the
-    base holds. The lead comes back, the junk before it goes, and a standfirst that sits in
-    the page header (another container) is not taken for a lead."""
+    before it; the second extractor has the standfirst and the lead, a photo caption between
+    them and the rest, and a newsletter box before them. The standfirst and the lead come back
+    (metadata-dev counts a standfirst as the article's text), the caption is passed over, the
+    walk back stops at the call to action, and the junk before the base's run goes."""
     dek, lead, *rest = sentences("the library", 6)
     teaser = sentences("a phone camera guide", 1, seed=20)[0]
-    tree = parse_html(page("", (
-        f'<aside><a href="/guide"><p>{teaser}</p></a></aside>'
-        '<div id="promo"><h2>New Branch Now Open</h2></div>'
-        f'<header><h1>Library hours expanded</h1><p class="dek">{dek}</p></header>'
-        f'<div class="content">{lead}<br><br><img src="a.jpg"><center><em>The reading room</em></center>'
-        + "<br><br>".join(rest) + "</div>"
-    )))
+    box = "Sign up for our newsletter and get the week's library news, events and reading tips in your inbox every Friday."
     hints = PageHints(set(), {teaser}, ["Library hours expanded"])
     base = [Block(teaser, "p"), Block("New Branch Now Open", "head")] + [Block(t, "p") for t in rest]
-    second = [Block(dek, "p"), Block(lead, "p"), Block("The reading room", "center")]
+    second = [Block(box, "p"), Block(dek, "p"), Block(lead, "p"), Block("The reading room", "center")]
     second += [Block(t, "p") for t in rest]
-    assert fill_gaps(base, second, hints, tree) == [lead, *rest]
-    # without the page, nothing is known about containers: the lead is not guessed
-    assert fill_gaps(base, second, hints) == rest
+    assert fill_gaps(base, second, hints) == [dek, lead, *rest]
+
+
+def test_lead_from_restores_a_standfirst_without_a_full_stop():
+    """trafilatura's balanced mode holds the headline, a standfirst with no closing full stop and
+    a caption before the body the result starts with: the standfirst comes back, the rest does
+    not; a teaser that is a link to another story is no standfirst, and nothing is added when the
+    other extraction starts where the result does."""
+    body = sentences("the library", 3)
+    dek = "Opening hours grow from Monday as the council finds the money for evening staff in every branch of the old city"
+    teaser = "Read the story of the mayor's new bridge plan and what it means for every driver who crosses the river"
+    hints = PageHints(set(), {teaser}, ["Library hours expanded"])
+    other = [Block("Library hours expanded", "head"), Block(dek, "p"), Block("Photo: the reading room", "p")]
+    other += [Block(t, "p") for t in body]
+    assert lead_from(body, other, hints) == [dek, *body]
+    assert lead_from(body, [Block(teaser, "p"), *other[2:]], hints) == body
+    assert lead_from(body, [Block(t, "p") for t in body], hints) == body
 
 
 def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
@@ -435,13 +446,6 @@ def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
         "Follow us on social media for more."
     )
     sections = [("Controller for $39", first), ("Console bundle for $238", second_p), ("Monitor at 35% off", third)]
-    tree = parse_html(page("", (
-        f'<section class="disclaimer"><p>{disclaimer}</p></section>'
-        + f'<section class="article">{intro}'
-        + "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in sections)
-        + f"<p>{fourth}</p><p>Who pays for the deal?</p><p>{fifth}</p>"
-        + "<p>Get the best deals in your inbox.</p><h2>More deals</h2><p>Prices may change.</p></section>"
-    )))
     hints = PageHints(set(), set(), ["Daily deals"])
     base = [Block("Console bundle for $238", "head"), Block(second_p, "p"), Block(third, "p"), Block(fourth, "p")]
     base += [Block(fifth, "p"), Block("Get the best deals in your inbox.", "p")]
@@ -450,7 +454,7 @@ def test_fill_gaps_restores_headed_sections_and_short_lines_inside_the_base():
         second += [Block(heading, "h2"), Block(text, "p")]
     second += [Block(fourth, "p"), Block("Who pays for the deal?", "p"), Block(fifth, "p")]
     second += [Block("Get the best deals in your inbox.", "p"), Block("More deals", "h2"), Block("Prices may change.", "p")]
-    merged = fill_gaps(base, second, hints, tree)
+    merged = fill_gaps(base, second, hints)
     assert merged == [
         intro, "Controller for $39", first, "Console bundle for $238", second_p, "Monitor at 35% off", third,
         fourth, "Who pays for the deal?", fifth, "Get the best deals in your inbox.",
@@ -475,6 +479,30 @@ def test_clean_edges_drops_headline_teasers_and_calls_to_action():
     )
     hints = PageHints(set(), {"Mayor opens new branch"}, ["Library hours expanded | Town Crier"])
     assert clean_edges(paragraphs, hints) == body
+
+
+def test_clean_edges_drops_a_trailing_tag_list_under_its_label():
+    body = sentences("the library")
+    tags = "library hours, city council, evening staff, branch budget"
+    hints = PageHints(set(), set(), ["Library hours expanded"])
+    assert clean_edges([*body, "Tags", tags], hints) == body
+    assert clean_edges([*body, "Schlagwörter:", tags, "Library hours expanded"], hints) == body
+    # a label further from the end is a section of the article ("Topics" over prose)
+    assert clean_edges(["Topics", *body], hints) == ["Topics", *body]
+
+
+def test_standfirst_the_page_shows_and_declares_comes_back_before_the_body():
+    """The standfirst sits in the page header beside the headline, outside the article's text
+    that both extractors read; the page declares it as its description. It comes back in
+    front of the body; a declared description the page never shows does not."""
+    dek = "Evening hours return to every branch from Monday after the council found the money for staff"
+    body = f'<article><header><h1>Library hours expanded</h1><p class="dek">{dek}</p></header>'
+    body += f'<div class="text">{PARAGRAPHS}</div></article>'
+    shown = extract_article(page(f'<meta name="description" content="{dek}">', body))
+    assert shown.paragraphs[0] == dek and len(shown.paragraphs) == 5
+    unshown = body.replace(f'<p class="dek">{dek}</p>', "")
+    hidden = extract_article(page(f'<meta name="description" content="{dek}">', unshown))
+    assert dek not in hidden.text and len(hidden.paragraphs) == 4
 
 
 # --------------------------------------------------------------------------- junk input

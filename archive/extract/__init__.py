@@ -4,7 +4,9 @@ A pure function over a string: no network, no disk. The body combines two extrac
 fail differently, then cleans the result; each stage is a module of this package:
 
 1. `blocks`: trafilatura in precision mode (`favor_precision`, `fast`: its own algorithm
-   only) gives the primary paragraphs; readability-lxml gives a second opinion.
+   only) gives the primary paragraphs; readability-lxml gives a second opinion, and
+   trafilatura's balanced mode a third (a standfirst, its own algorithm only; in full, a
+   fallback).
 2. Choose a base (`extract_paragraphs`, here): trafilatura's output, unless it is tiny
    beside readability's (it latched on to a notice or a teaser); then trafilatura's
    balanced mode when readability reads something else (a reply instead of a forum's first
@@ -15,18 +17,23 @@ fail differently, then cleans the result; each stage is a module of this package
    restores articles that trafilatura cut short at an inline ad or a subscription box.
    Recall matters most (a sentence missing from the body cannot be found by search), so the
    fill also restores:
-   - a lead the base missed: readability's prose (and section headings) just before the
-     first paragraph the base holds, when the page has them in the same container as that
-     paragraph (a standfirst in the page header, a disclaimer box is another container);
+   - a lead or standfirst the base missed: readability's prose (and section headings) just
+     before the first paragraph the base holds, up to a call to action or a teaser (a
+     disclaimer or newsletter box) or longer text that is not prose;
    - a section heading the base lacks, when the text under it is kept;
    - a short line (>= 5 tokens, sentence punctuation) between two base paragraphs that are
      next to each other: a one-line paragraph or a question subhead the base skipped.
+   - a standfirst only trafilatura's balanced mode holds, before the first paragraph kept
+     (`lead_from`: it often has no closing full stop).
+   - the standfirst the page declares as its description (`standfirst`), when the page
+     shows it as a block of its own and the body lacks it.
    And it trims the base's non-prose blocks outside the span readability agrees on that
    readability lacks (a sidebar teaser or promo heading before the article, a newsletter box
    heading after it).
 4. `edges`: clean the edges. Drop a leading copy of the headline, leading date/byline
    lines, "Read more:"/"Related:" teasers, trailing calls to action (share, subscribe,
-   newsletter, copyright) and runs of bare links to other stories at either end.
+   newsletter, copyright), a trailing "Tags" label with its keyword list and runs of bare
+   links to other stories at either end.
 
 Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
 (title, authors, dates, site: `jsonld`, `markup`, `names`, `dates` with `shown_dates`: what
@@ -46,11 +53,12 @@ from archive.text import normalize_url, shingles, token_count
 from .blocks import Block, block_tokens, readability_candidate, trafilatura_candidate
 from .dates import prose_date
 from .edges import clean_edges
-from .gaps import AGREEMENT, fill_gaps
+from .gaps import AGREEMENT, fill_gaps, lead_from
 from .hints import PageHints, is_headline, page_hints
 from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
 from .parse import ExtractionError, parse_html
+from .standfirst import with_standfirst
 
 __all__ = [
     "ExtractionError", "extract_article", "extract_paragraphs", "detect_language", "parse_html",
@@ -87,8 +95,10 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
     else:
         base = balanced or primary or second
         second = []
-    paragraphs = fill_gaps(base, second, hints, tree) if second else [b.text for b in base]
-    return clean_edges(paragraphs, hints)
+    paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
+    if base is primary:  # balanced mode's own algorithm (`fast`): its fallbacks cost 10 ms a page, add nothing here
+        paragraphs = lead_from(paragraphs, trafilatura_candidate(tree, url, fast=True), hints)
+    return clean_edges(with_standfirst(paragraphs, tree, hints), hints)
 
 
 def detect_language(paragraphs: list[str], html_lang: str | None) -> str | None:

@@ -6,6 +6,8 @@ other stories at either end. See `archive.extract`, step 4.
 """
 from __future__ import annotations
 
+import re
+
 from archive.text import ends_like_sentence, token_count
 
 from .hints import (CALL_TO_ACTION, COMMENTS_HEADING, DATELINE, FURNITURE, STAMP, TEASER, PageHints, is_headline,
@@ -19,6 +21,14 @@ TEASER_LINK_WORDS = 25  # ... each of them shorter than this
 TRAILING_CTA_WORDS = 40  # a longer last paragraph is prose even if it says "subscribe"
 HEADLINE_COPIES = 3  # at most this many leading copies of the headline are dropped
 LEADING_STAMP_WORDS = 12  # a leading date/byline line is shorter than this
+TAG_LIST_PARAGRAPHS = 2  # a bare "Tags" label this close to the end: what follows is its list
+
+# a bare label over the article's keywords ("Tags", "Schlagwörter:"): the words under it are links
+_TAGS_LABEL = re.compile(
+    r"^(tags?|topics?|keywords?|filed under|categories|schlagw(ö|oe)rter|stichw(ö|oe)rter|themen|"
+    r"étiquettes|mots[- ]clés|etiquetas|palabras clave|temas|argomenti|trefwoorden)\s*:?$",
+    re.IGNORECASE,
+)
 
 
 def _drop_teasers(paragraphs: list[str], links: set) -> list[str]:
@@ -50,6 +60,10 @@ def _before_comments(paragraphs: list[str]) -> list[str]:
 def clean_edges(paragraphs: list[str], hints: PageHints) -> list[str]:
     """Drop what sits around an article rather than in it (see the module docstring)."""
     out = _drop_teasers(_before_comments(paragraphs), hints.links)
+    for k in range(max(0, len(out) - 1 - TAG_LIST_PARAGRAPHS), len(out)):
+        if _TAGS_LABEL.match(out[k]):
+            out = out[:k]  # the keyword list under it is no text of the article
+            break
     for _ in range(HEADLINE_COPIES):
         if out and is_headline(out[0], hints.titles):
             out.pop(0)

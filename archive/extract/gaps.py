@@ -2,20 +2,18 @@
 
 The base (usually trafilatura's precise output) is kept as it is; readability's paragraphs
 that the base lacks are added where readability places them, when they read like prose
-(`fill_gaps`). The same comparison restores a lead the base missed (`_lead`), a section
+(`fill_gaps`). The same comparison restores a lead or standfirst the base missed (`_lead`), a section
 heading the base lacks, a short line between two base paragraphs, and trims the base's
 non-prose blocks outside the span both extractors hold. See `archive.extract`, step 3.
 """
 from __future__ import annotations
 
-from lxml import etree
+from archive.text import ends_like_sentence, shingles, token_count
 
-from archive.text import ends_like_sentence, shingles, token_count, tokens
-
-from .blocks import INVISIBLE_TAGS, Block
+from .blocks import Block
 from .hints import BYLINE, CALL_TO_ACTION, STAMP, TEASER, PageHints, is_headline, is_linkish
 
-__all__ = ["fill_gaps", "FILL_MIN_WORDS", "SHORT_FILL_WORDS", "AGREEMENT", "HEADING_TAGS"]
+__all__ = ["fill_gaps", "lead_from", "FILL_MIN_WORDS", "SHORT_FILL_WORDS", "AGREEMENT", "HEADING_TAGS"]
 
 FILL_MIN_WORDS = 20  # readability paragraphs shorter than this (tokens) are not trusted to fill gaps
 SHORT_FILL_WORDS = 5  # ... unless they sit between two base paragraphs that are next to each other
@@ -24,15 +22,9 @@ COVERED_SHARE = 0.5  # a paragraph is "held" by the base when this share of its 
 LINK_CHAR_SHARE = 0.3  # more of a block's characters in links than this: navigation, not prose
 CAPTION_SHARE = 0.5  # this share of a block's shingles in the page's captions: a caption
 HEADING_MAX_WORDS = 20  # a longer "heading" is a standfirst or a teaser, not a section title
-LEAD_MAX_BLOCKS = 15  # how far back a lead is looked for (each step searches the page once)
-PROBE_TOKENS = 8  # a paragraph is found in the page by its first this many tokens
-NEAR_DEPTH = 2  # a lead paragraph's container may sit this many levels from the first one's
+LEAD_MAX_BLOCKS = 15  # how far back before the base's first paragraph a lead is looked for
 
 HEADING_TAGS = frozenset("h2 h3 h4 h5 h6 head".split())
-# inline tags whose text belongs to the enclosing block; paragraph-level tags whose parent
-# is the container that holds a run of paragraphs
-_INLINE = frozenset("a abbr b bdi cite code em font i mark q s small span strong sub sup time u".split())
-_PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 li dd dt blockquote pre figcaption center".split())
 
 
 def _covered(text: str, index: dict, share: float = COVERED_SHARE) -> list[int]:
@@ -42,14 +34,16 @@ def _covered(text: str, index: dict, share: float = COVERED_SHARE) -> list[int]:
     return hits if grams and len(hits) >= share * len(grams) else []
 
 
-def _prose(block: Block, hints: PageHints, repeated: bool, min_words: int = FILL_MIN_WORDS) -> bool:
-    """Reads like article prose: long enough, few links, sentence punctuation, no caption."""
+def _prose(block: Block, hints: PageHints, repeated: bool, min_words: int = FILL_MIN_WORDS,
+           ended: bool = True) -> bool:
+    """Reads like article prose: long enough, few links, sentence punctuation (when `ended`),
+    no caption."""
     text = block.text
     if repeated or block.caption or token_count(text) < min_words:
         return False
     if min_words < FILL_MIN_WORDS and CALL_TO_ACTION.search(text):
         return False
-    if block.link_chars > LINK_CHAR_SHARE * len(text) or not ends_like_sentence(text):
+    if block.link_chars > LINK_CHAR_SHARE * len(text) or (ended and not ends_like_sentence(text)):
         return False
     grams = shingles(text)
     return sum(g in hints.captions for g in grams) < CAPTION_SHARE * len(grams)
@@ -66,67 +60,28 @@ def _heading(block: Block, hints: PageHints, repeated: bool) -> bool:
                 or BYLINE.search(text) or STAMP.search(text) or is_headline(text, hints.titles))
 
 
-def _container(tree: etree._Element | None, text: str) -> etree._Element | None:
-    """The element that holds `text`'s paragraph in the page (the paragraph's parent, or the
-    div/section itself when the text sits directly in it); None if the text is not found."""
-    words = tokens(text)[:PROBE_TOKENS]
-    if not words or tree is None:
-        return None
-    probe, key = " ".join(words), max(words, key=len)  # key: a cheap first test on raw text
-    for el in tree.iter(etree.Element):
-        if el.tag in INVISIBLE_TAGS or el.tag in ("style", "head", "title"):
-            continue
-        for node, owner in ((el.text, el), (el.tail, el.getparent())):
-            if node and key in node and owner is not None and probe in " ".join(tokens(node)):
-                while owner.tag in _INLINE and owner.getparent() is not None:
-                    owner = owner.getparent()
-                if owner.tag in _PARAGRAPH and owner.getparent() is not None:
-                    owner = owner.getparent()
-                return owner
-    return None
-
-
-def _near(a: etree._Element | None, b: etree._Element | None, depth: int = NEAR_DEPTH) -> bool:
-    """The same element, or one inside the other at most `depth` levels down."""
-    if a is None or b is None:
-        return False
-    for inner, outer in ((a, b), (b, a)):
-        el = inner
-        for _ in range(depth + 1):
-            if el is outer:
-                return True
-            el = el.getparent()
-            if el is None:
-                break
-    return False
-
-
-def _lead(second: list[Block], first: int, hints: PageHints, seen: dict, tree: etree._Element) -> list[str]:
-    """The second extractor's paragraphs just before the first one the base holds, when they
-    sit in the same container as that paragraph: a lead the base missed. Walks back from that
-    paragraph, keeping prose and section headings and passing over short furniture (a photo
-    caption, a credit); stops at a block elsewhere in the page (a standfirst in the header,
-    a disclaimer box) or at longer text that is not prose."""
-    home = _container(tree, second[first].text)
-    if home is None:
-        return []
+def _lead(second: list[Block], first: int, hints: PageHints, seen: dict, ended: bool = True) -> list[str]:
+    """The second extractor's paragraphs just before the first one the base holds: a lead or a
+    standfirst the base missed. Walks back from that paragraph, keeping prose and section
+    headings and passing over short furniture (a photo caption, a credit, the headline); stops
+    at a call to action or a teaser (a disclaimer, a newsletter box) or at longer text that is
+    not prose."""
     lead: list[str] = []
     prose = False
     for block in reversed(second[max(0, first - LEAD_MAX_BLOCKS) : first]):
-        if not _near(_container(tree, block.text), home):
+        if CALL_TO_ACTION.search(block.text) or TEASER.search(block.text):
             break
         repeated = seen[block.text] > 1
-        is_prose = _prose(block, hints, repeated)
+        is_prose = _prose(block, hints, repeated, ended=ended)
         if is_prose or _heading(block, hints, repeated):
             prose = prose or is_prose
             lead.insert(0, block.text)
         elif token_count(block.text) >= FILL_MIN_WORDS:
-            break  # short furniture in the container (a caption, a credit) is passed over
+            break  # short furniture (a caption, a credit) is passed over
     return lead if prose else []
 
 
-def fill_gaps(base: list[Block], second: list[Block], hints: PageHints,
-              tree: etree._Element | None = None) -> list[str]:
+def fill_gaps(base: list[Block], second: list[Block], hints: PageHints) -> list[str]:
     """Base paragraphs, plus the second extractor's prose paragraphs that the base lacks,
     placed after the base paragraph that precedes them in the second extractor's order.
 
@@ -136,7 +91,7 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints,
     line between two adjacent base paragraphs needs only SHORT_FILL_WORDS. The base's blocks
     before and after the span the second extractor holds are dropped when the second lacks
     them and they are not prose (headings, link texts; before it also the headline and short
-    lines). With the page's `tree`, a lead the base lacks is restored (`_lead`)."""
+    lines). A lead or standfirst the base lacks is restored (`_lead`)."""
     index: dict = {}
     for k, block in enumerate(base):
         for g in shingles(block.text):
@@ -191,6 +146,24 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints,
                            or (token_count(text) < FILL_MIN_WORDS and not ends_like_sentence(text)))
         ):
             slots[k] = [t for t in slots[k] if t != text]
-    if first and tree is not None:
-        slots[start][:0] = _lead(second, first, hints, seen, tree)
+    if first:
+        slots[start][:0] = _lead(second, first, hints, seen)
     return [text for slot in slots for text in slot]
+
+
+def lead_from(paragraphs: list[str], other: list[Block], hints: PageHints) -> list[str]:
+    """`paragraphs` with the standfirst or lead that `other` (trafilatura's balanced mode) holds
+    just before their first paragraph (`_lead`, here without the sentence punctuation that a
+    standfirst often lacks, and without link texts: a teaser for another story)."""
+    index: dict = {}
+    for k, text in enumerate(paragraphs):
+        for g in shingles(text):
+            index.setdefault(g, k)
+    first = next((k for k, b in enumerate(other) if _covered(b.text, index)), None)
+    if not first or min(_covered(other[first].text, index)) != 0:
+        return paragraphs  # `other` starts where they do, or its first shared block is further in
+    seen: dict[str, int] = {}
+    for block in other:
+        seen[block.text] = seen.get(block.text, 0) + 1
+    lead = [t for t in _lead(other, first, hints, seen, ended=False) if not is_linkish(t, hints.links)]
+    return [*lead, *paragraphs]

@@ -35,6 +35,7 @@ class PageHints:
     captions: set  # shingles of photo captions, credits, alt texts
     links: set  # full texts of <a> elements
     titles: list[str]
+    description: str | None = None  # the summary the page declares (a standfirst, often)
 
 
 def page_hints(tree: etree._Element, meta: PageMeta) -> PageHints:
@@ -54,7 +55,7 @@ def page_hints(tree: etree._Element, meta: PageMeta) -> PageHints:
         for attr in ("alt", "data-caption"):
             if el.get(attr):
                 captions.update(shingles(el.get(attr)))
-    return PageHints(captions, links, meta.title_candidates)
+    return PageHints(captions, links, meta.title_candidates, meta.description)
 
 
 # --------------------------------------------------------------------------- furniture
