@@ -14,7 +14,8 @@ Reads are positioned reads (os.pread) of the candidates' spans, not a memory map
 faults bring in the pages around each span too (the kernel's fault-around), so a server that
 scored a few thousand queries through a map held most of the file in its own RSS (1,050 MB of
 the 1.8 GB pack at 1M passages after 100 queries); pread copies only the bytes asked for, from
-the page cache, at the same speed (measured: ~400 spans a query, <1 ms either way).
+the page cache. It costs a system call a span: 370 spans a query took 0.6 ms CPU against 0.17 ms
+of map slices (1M, loaded box), for ~1 GB less RSS.
 """
 from __future__ import annotations
 
