@@ -39,11 +39,12 @@ def with_article_context(scores: dict[int, float], article_of: Callable[[int], H
     """Add the article's own relevance (mean of its best `top` passage scores) to each
     passage: a paragraph of an article that is about the question beats an equally
     matching paragraph of an article that is not."""
+    articles = {i: article_of(i) for i in scores}  # asked once a passage
     by_article: dict = {}
     for i, v in scores.items():
-        by_article.setdefault(article_of(i), []).append(v)
+        by_article.setdefault(articles[i], []).append(v)
     article_score = {a: sum(sorted(v, reverse=True)[:top]) / top for a, v in by_article.items()}
-    return {i: v + weight * article_score[article_of(i)] for i, v in scores.items()}
+    return {i: v + weight * article_score[articles[i]] for i, v in scores.items()}
 
 
 def passage_context(fused: dict[int, float], rows: dict) -> Callable[[dict], float | None]:

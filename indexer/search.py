@@ -185,14 +185,13 @@ class SearchEngine:
                 query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
             if weight:
                 signals["answer"], weights = match, {**WEIGHTS, "answer": weight}
+        article_of = {i: r["article_id"] for i, r in rows.items()}.__getitem__  # read once, used often
         fused = score_fusion(signals, weights, {"keyword": 0.0, "answer": 0.0})
-        fused = with_article_context({i: v for i, v in fused.items() if i in rows},
-                                     lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
+        fused = with_article_context({i: v for i, v in fused.items() if i in rows}, article_of, ARTICLE_WEIGHT)
         ranking = fused
         if ANSWER_WITHIN_ARTICLES and "answer" in signals:  # articles ranked without the answer type
             ranking = score_fusion({n: v for n, v in signals.items() if n != "answer"}, WEIGHTS, {"keyword": 0.0})
-            ranking = with_article_context({i: v for i, v in ranking.items() if i in rows},
-                                           lambda i: rows[i]["article_id"], ARTICLE_WEIGHT)
+            ranking = with_article_context({i: v for i, v in ranking.items() if i in rows}, article_of, ARTICLE_WEIGHT)
         who_answers = []
         if is_who_question(query):
             who_answers = self.statements.answers(topic_of(query), query_vector, speaker, since, until, source, lang,
@@ -202,8 +201,7 @@ class SearchEngine:
                 if ranking is not fused and i in ranking:
                     ranking[i] += ANSWER_BOOST
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
-        candidates = [{"id": i, "row": rows[i], "fused": fused[i],
-                       "ranks": {name: r[i] for name, r in ranks.items() if i in r}} for i in order]
+        candidates = [{"id": i, "row": rows[i], "fused": fused[i]} for i in order]
         if ranking is not fused:  # the answer type picks the passages inside each article
             candidates = within.reorder_within(candidates, _article,
                                                within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
@@ -217,7 +215,7 @@ class SearchEngine:
         within.fold_more(ranked, candidates, lambda c: c["row"]["article_id"], MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
-        results = [self._result(start + n + 1, c, terms, signals, matcher)
+        results = [self._result(start + n + 1, c, terms, signals, ranks, matcher)
                    for n, c in enumerate(candidates[start:start + k])]
         for result, c in zip(results, candidates[start:start + k]):
             result["more"] = [{"passage_id": m["id"], "paragraph": m["row"]["position"], "text": m["row"]["text"]}
@@ -300,11 +298,12 @@ class SearchEngine:
             c["rerank"] = float(s)
         return sorted(top, key=lambda c: -c["rerank"]) + candidates[len(top):]
 
-    def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict], matcher: Matcher | None) -> dict:
+    def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict], ranks: dict[str, dict],
+                matcher: Matcher | None) -> dict:
         row = c["row"]
         breakdown = {"fused": round(c["fused"], 6),
-                     "vector_rank": c["ranks"].get("vector"), "vector_score": _round(signals["vector"].get(c["id"])),
-                     "keyword_rank": c["ranks"].get("keyword"), "keyword_score": _round(signals["keyword"].get(c["id"]))}
+                     "vector_rank": ranks["vector"].get(c["id"]), "vector_score": _round(signals["vector"].get(c["id"])),
+                     "keyword_rank": ranks["keyword"].get(c["id"]), "keyword_score": _round(signals["keyword"].get(c["id"]))}
         if "late" in signals:
             breakdown["late_score"] = _round(signals["late"].get(c["id"]))
         if "rerank" in c:

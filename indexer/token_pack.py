@@ -1,5 +1,5 @@
-"""An append-only file of token blobs, read by (offset, length) through a memory map: the packed
-layout of indexer.token_store, whose SQLite table keeps only each passage's span here.
+"""An append-only file of token blobs, read by (offset, length): the packed layout of
+indexer.token_store, whose SQLite table keeps only each passage's span here.
 
 Why not the blobs in SQLite rows: pq-64 rows (~2.4 KB) on 16 KB pages left ~400 B a passage of
 page slack and index (2,798 B stored for 2,407 of codes at 300k passages); packed end to end a
@@ -9,10 +9,16 @@ Crash safety without a journal of its own: a writer appends and fsyncs the bytes
 commits their spans, so a reader only ever sees spans over bytes already on disk; bytes left by a
 writer that died before its commit are never referenced (a later writer appends after them).
 Writers are serialised by the SQLite write transaction that records their spans.
+
+Reads are positioned reads (os.pread) of the candidates' spans, not a memory map: a map's page
+faults bring in the pages around each span too (the kernel's fault-around), so a server that
+scored a few thousand queries through a map held most of the file in its own RSS (1,050 MB of
+the 1.8 GB pack at 1M passages after 100 queries); pread copies only the bytes asked for, from
+the page cache. It costs a system call a span: 370 spans a query took 0.6 ms CPU against 0.17 ms
+of map slices (1M, loaded box), for ~1 GB less RSS.
 """
 from __future__ import annotations
 
-import mmap
 import os
 import threading
 from pathlib import Path
@@ -23,13 +29,13 @@ class PackFile:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._map: mmap.mmap | None = None
+        self._fd: int | None = None
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         """Empty it (a new key: no span can point into bytes left from a lost store)."""
         with self._lock:
-            self._close_map()
+            self._close_fd()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_bytes(b"")
 
@@ -48,20 +54,22 @@ class PackFile:
 
     def read(self, spans: list[tuple[int, int]]) -> list[bytes]:
         """The blobs at these spans (each written and synced before its span was committed)."""
-        end = max((o + n for o, n in spans), default=0)
+        if not spans:
+            return []
         with self._lock:
-            if end and (self._map is None or len(self._map) < end):  # the file grew: map it anew
-                self._close_map()
-                with open(self.path, "rb") as source:
-                    self._map = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
-            view = self._map
-            return [view[o:o + n] if n else b"" for o, n in spans]
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY)
+            fd = os.dup(self._fd)  # its own descriptor: a close() meanwhile cannot pull it away
+        try:  # pread keeps no file position: threads read at once, the lock released
+            return [os.pread(fd, n, o) if n else b"" for o, n in spans]
+        finally:
+            os.close(fd)
 
-    def _close_map(self) -> None:
-        if self._map is not None:
-            self._map.close()
-            self._map = None
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def close(self) -> None:
         with self._lock:
-            self._close_map()
+            self._close_fd()
