@@ -63,6 +63,7 @@ ANSWER_BOOST = 14.0
 # Other-language passages scored by the bundled multilingual model (indexer/crosslingual.py).
 CROSS_LINGUAL = True
 FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
+FOREIGN_OWN_NAMES = True  # for the query's names and numbers they keep their own matches (no stand-in)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -177,7 +178,8 @@ class SearchEngine:
         if with_late:
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
-            signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS))
+            signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
+                                                  query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
         if any(ANSWER_WEIGHTS.values()):
             found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))

@@ -21,8 +21,8 @@ sentence matcher for "where" questions (place 30: no change on either half).
 
 Measured and dropped: the passage's best single sentence by the main model's dense score (the
 top 5 articles' candidate passages split into sentences and embedded at query time), added to
-the order inside the article at 1 fused point per spread (measured with the per-language e5 scale
-since dropped, crosslingual.py): tuning .600/.813/.686 -> .600/.806/.682
+the order inside the article at 1 fused point per spread (measured with the per-language e5 scale of
+crosslingual.py): tuning .600/.813/.686 -> .600/.806/.682
 (q017's Portuguese row lost: MiniLM cannot read it; q209 6th -> 8th), and the benchmark ran
 ~2.5x longer. Offline, on the 20 tuning misses whose article ranked first, the answer's rank
 inside its article by best sentence vs by whole passage was as often worse as better.

@@ -79,3 +79,24 @@ def test_sentence_match_wants_the_answer_beside_the_question_words():
     assert match(beside, found) > match(apart, found)
     assert answers.sentence_matcher(query, {"date"})(beside, found) == 0.0
     assert answers.sentence_matcher("who is it", {"agent"})(beside, found) == 0.0  # no content word to match
+
+
+@pytest.mark.parametrize("query, focus", [
+    ("which police commander said surrender was the only option", "commander"),
+    ("who is the lawyer for the man who threatened the congresswoman", "lawyer"),
+    ("who were the two professors released by the Taliban", "professors"),
+    ("what is the name of the Scottish man whose duvet made him ill", "man"),
+    ("who designed the light installation", "designed"),
+    ("Shoigu", None),
+])
+def test_focus_word_is_what_a_who_question_calls_its_answer(query, focus):
+    assert answers.focus_word(query) == focus
+
+
+def test_an_answer_introduced_beside_the_focus_word_gains():
+    query = "which police commander said surrender was the only option"
+    found = {"e": [["PERSON", "Cheuk Hau-yip"], ["PERSON", "Chris Tang"]], "r": 0}
+    introduced = "Cheuk Hau-yip, the commander of Kowloon West district, said they must surrender."
+    elsewhere = "Chris Tang said they must surrender, and the district commander agreed with the decision today."
+    match = answers.sentence_matcher(query, {"agent"})
+    assert match(introduced, found) == pytest.approx(match(elsewhere, found) + answers.FOCUS_BONUS)
