@@ -16,7 +16,7 @@ from lxml import etree
 from .jsonld import JsonLd
 from .markup import (byline_authors, byline_lines, byline_texts, labelled_authors, microdata_authors, shown_text,
                      visible_text)
-from .names import _BY_INNER, clean_authors, desk_names, name_key
+from .names import BY_INNER, clean_authors, desk_names, name_key
 
 __all__ = ["page_authors", "author_sources", "is_home_page", "AUTHOR_META"]
 
@@ -40,7 +40,7 @@ def archive_link_authors(tree: etree._Element) -> list[str]:
         if not _ARCHIVE_PATH.search(urlsplit(a.get("href")).path) or a.xpath(
                 "ancestor::*[self::nav or self::footer or contains(@class, 'comment')]"):
             continue
-        found.append(_BY_INNER.sub("", visible_text(a)))  # "Alles von Martin Junker"
+        found.append(BY_INNER.sub("", visible_text(a)))  # "Alles von Martin Junker"
         if len(found) >= ARCHIVE_LINKS_MAX:
             break
     return found

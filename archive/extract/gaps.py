@@ -8,6 +8,8 @@ non-prose blocks outside the span both extractors hold. See `archive.extract`, s
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from archive.text import ends_like_sentence, shingles, token_count
 
 from .blocks import Block
@@ -25,6 +27,15 @@ HEADING_MAX_WORDS = 20  # a longer "heading" is a standfirst or a teaser, not a 
 LEAD_MAX_BLOCKS = 15  # how far back before the base's first paragraph a lead is looked for
 
 HEADING_TAGS = frozenset("h2 h3 h4 h5 h6 head".split())
+
+
+def _shingle_index(texts: list[str]) -> dict:
+    """Each shingle of `texts` -> the first text (by position) that holds it."""
+    index: dict = {}
+    for k, text in enumerate(texts):
+        for g in shingles(text):
+            index.setdefault(g, k)
+    return index
 
 
 def _covered(text: str, index: dict, share: float = COVERED_SHARE) -> list[int]:
@@ -92,17 +103,12 @@ def fill_gaps(base: list[Block], second: list[Block], hints: PageHints) -> list[
     before and after the span the second extractor holds are dropped when the second lacks
     them and they are not prose (headings, link texts; before it also the headline and short
     lines). A lead or standfirst the base lacks is restored (`_lead`)."""
-    index: dict = {}
-    for k, block in enumerate(base):
-        for g in shingles(block.text):
-            index.setdefault(g, k)
+    index = _shingle_index([b.text for b in base])
     slots = [[b.text] for b in base]
     second_grams = set().union(*(shingles(b.text) for b in second))
     if sum(g in second_grams for g in index) < AGREEMENT * len(index):
         return [b.text for b in base]
-    seen: dict[str, int] = {}
-    for block in second:
-        seen[block.text] = seen.get(block.text, 0) + 1
+    seen = Counter(b.text for b in second)
     anchor = None  # the base paragraph the second extractor has reached
     first = None  # the second extractor's first block that the base holds
     heading = None  # a heading the base lacks, waiting for the text under it
@@ -155,15 +161,10 @@ def lead_from(paragraphs: list[str], other: list[Block], hints: PageHints) -> li
     """`paragraphs` with the standfirst or lead that `other` (trafilatura's balanced mode) holds
     just before their first paragraph (`_lead`, here without the sentence punctuation that a
     standfirst often lacks, and without link texts: a teaser for another story)."""
-    index: dict = {}
-    for k, text in enumerate(paragraphs):
-        for g in shingles(text):
-            index.setdefault(g, k)
+    index = _shingle_index(paragraphs)
     first = next((k for k, b in enumerate(other) if _covered(b.text, index)), None)
     if not first or min(_covered(other[first].text, index)) != 0:
         return paragraphs  # `other` starts where they do, or its first shared block is further in
-    seen: dict[str, int] = {}
-    for block in other:
-        seen[block.text] = seen.get(block.text, 0) + 1
+    seen = Counter(b.text for b in other)
     lead = [t for t in _lead(other, first, hints, seen, ended=False) if not is_linkish(t, hints.links)]
     return [*lead, *paragraphs]

@@ -17,7 +17,7 @@ from archive.text import clean_text
 from .dates import month_names
 
 __all__ = ["clean_title", "clean_authors", "desk_names", "without_dateline", "names_match", "name_key",
-           "TITLE_SEPARATORS", "BY_PREFIX"]
+           "TITLE_SEPARATORS", "BY_PREFIX", "BY_INNER"]
 
 NAME_PART_MIN_CHARS = 5  # a shorter string matches a site name only when it is all of it
 NAME_PART_MIN_SHARE = 0.5  # ... and a longer one must be at least this share of it
@@ -252,7 +252,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
 
 # a byline that names a desk, an agency or a pen name rather than a person ("Redaktion",
 # "Staff Writer", "dpa/lno", "telebasel"): the annotation convention keeps it as written
-_BY_INNER = re.compile(r"^.*\b(?:by|von|par|por|door)\s*:?\s+(?=\S)", re.IGNORECASE)
+BY_INNER = re.compile(r"^.*\b(?:by|von|par|por|door)\s*:?\s+(?=\S)", re.IGNORECASE)
 _DESK_CUT = re.compile(r"\s*(?:[,|·•(]|\s[-–—]\s|\s\d|\d).*$")
 _DESK_CHARS = re.compile(r"^[^\W\d_][\w.'’/&-]*(?: [^\W\d_][\w.'’/&-]*){0,3}$")
 DESK_MAX_CHARS = 40
@@ -266,7 +266,7 @@ def desk_names(values: Iterable[str | None], exclude: Iterable[str] = ()) -> lis
         if not value or "http" in value or "@" in value:
             continue
         text = clean_text(htmllib.unescape(value))
-        text = _DESK_CUT.sub("", without_dateline(_BY_INNER.sub("", BY_PREFIX.sub("", text)))).strip(" :-–—|.")
+        text = _DESK_CUT.sub("", without_dateline(BY_INNER.sub("", BY_PREFIX.sub("", text)))).strip(" :-–—|.")
         words = text.split()
         if not _DESK_CHARS.match(text) or len(text) > DESK_MAX_CHARS or len(text) < 2:
             continue
