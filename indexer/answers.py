@@ -99,14 +99,18 @@ def question_kinds(query: str) -> frozenset[str]:
     return frozenset(_question_kinds(query))
 
 
-def _question_kinds(query: str) -> set[str]:
+@functools.lru_cache(maxsize=256)  # one tagging a query: question_kinds and focus_word read it
+def _question_words(query: str) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """The question's words, lower-cased, and their coarse tags (None without spaCy)."""
     pipeline = nlp()
-    words = re.findall(r"[\w'’-]+", query.lower())
-    tags = None
-    if pipeline is not None:
-        doc = question_parse.tag(pipeline, query)  # tagging only: the parser and NER are never read
-        words = [t.lower_ for t in doc]
-        tags = [t.pos_ for t in doc]
+    if pipeline is None:
+        return tuple(re.findall(r"[\w'’-]+", query.lower())), None
+    doc = question_parse.tag(pipeline, query)  # tagging only: the parser and NER are never read
+    return tuple(t.lower_ for t in doc), tuple(t.pos_ for t in doc)
+
+
+def _question_kinds(query: str) -> set[str]:
+    words, tags = _question_words(query)
     for i, word in enumerate(words):
         if word in ("who", "whom", "whose"):
             return {"agent"}
@@ -240,11 +244,10 @@ def sentence_matcher(query: str, wanted: set[str]):
 def focus_word(query: str) -> str | None:
     """What a who question calls its answer: the noun after the wh-word ("which police commander"
     -> commander, "who is the lawyer" -> lawyer) or its verb ("who designed" -> designed)."""
-    pipeline = nlp()
-    if pipeline is None:
+    words, tags = _question_words(query)
+    if tags is None:
         return None
-    doc = question_parse.tag(pipeline, query)
-    tokens = [(t.lower_, t.pos_) for t in doc]
+    tokens = list(zip(words, tags))
     start = next((i for i, (w, _) in enumerate(tokens) if w in ("who", "whom", "which", "what")), None)
     if start is None:
         return None

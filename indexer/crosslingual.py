@@ -143,7 +143,7 @@ def measure_scales(conn: sqlite3.Connection) -> dict[str, tuple[float, float]]:
     conn.execute(SCALE_SCHEMA)
     conn.execute("DELETE FROM multilingual_scale")
     titles = [r[0] for r in conn.execute(
-        "SELECT title FROM articles WHERE substr(language, 1, 2) = 'en' AND coalesce(title, '') != ''"
+        f"SELECT title FROM articles WHERE {_language('language')} = 'en' AND coalesce(title, '') != ''"
         " ORDER BY article_id LIMIT ?", (SCALE_TITLES,))]
     rows = conn.execute(f"SELECT {_language()}, m.vector FROM passages p JOIN articles a USING (article_id)"
                         " JOIN passage_multilingual m ON m.hash = p.embed_hash ORDER BY p.id").fetchall()

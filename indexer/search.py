@@ -210,11 +210,11 @@ class SearchEngine:
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:
-            candidates = within.answers_first(candidates, lambda c: c["row"]["article_id"],
+            candidates = within.answers_first(candidates, _article,
                                               lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
         ranked = candidates
-        candidates = collapse(ranked, lambda c: c["row"]["article_id"], self.settings.passages_per_article)
-        within.fold_more(ranked, candidates, lambda c: c["row"]["article_id"], MORE_PER_ARTICLE)
+        candidates = collapse(ranked, _article, self.settings.passages_per_article)
+        within.fold_more(ranked, candidates, _article, MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
         results = [self._result(start + n + 1, c, terms, signals, ranks, matcher)
