@@ -84,6 +84,22 @@ def test_a_numeric_dateline_with_spaced_or_barred_separators_is_read():
     assert published(f"<article><h1>Winter pike</h1><p>Page 1 | 2 | 20</p>{PARAGRAPHS}</article>") is None
 
 
+@pytest.mark.parametrize(("lang", "line"), [
+    ("hu", "2020. március 4."),  # the year first (CLDR long and medium patterns)
+    ("hu", "2020. márc. 4."),
+    ("lt", "2020 m. kovo 4 d."),
+    ("lv", "2020. gada 4. marts"),
+    ("ko", "2020년 3월 4일"),
+    ("ca", "4 de març del 2020"),  # joined by words, the month's own "de"/"d’"
+    ("es", "4 de marzo del 2020"),
+    ("he", "4 במרץ 2020"),  # the month prefixed
+    ("ar", "04\u200f/03\u200f/2020"),  # marks between the numbers
+])
+def test_a_dateline_in_the_pages_own_locale_pattern_is_read(lang, line):
+    body = f"<article><h1>Heading</h1><p>{line}</p>{PARAGRAPHS}</article>"
+    assert published(body, lang=lang) == "2020-03-04", line
+
+
 def test_a_time_element_dates_the_page_by_the_day_it_shows_not_its_utc_datetime():
     head = '<meta property="article:published_time" content="2019-11-20T05:57:50+00:00">'
     shown = '<p>Published <time datetime="2019-11-20T05:57:50Z">10:01 pm PST, Tuesday, November 19, 2019</time></p>'

@@ -18,6 +18,8 @@ from lxml import etree
 
 from archive.text import clean_text, normalize_date
 
+from .cldr_dates import cldr_dates
+
 __all__ = ["VisibleDate", "visible_dates", "month_names", "HEADLINE_AFTER_CHARS", "HEADLINE_BEFORE_CHARS"]
 
 # elements whose dates belong to something else than the article
@@ -82,7 +84,7 @@ def month_names(lang: str | None) -> dict[str, int]:
 def _patterns(lang: str | None) -> tuple[re.Pattern, re.Pattern]:
     months = "|".join(sorted(map(re.escape, month_names(lang)), key=len, reverse=True))
     day_first = re.compile(
-        rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+|-)?(?P<m>{months})\.?,?\s*(?:de\s+|-)?"
+        rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+|-)?(?P<m>{months})\.?,?\s*(?:del?\s+|-)?"
         rf"(?P<y>(?:19|20)\d\d)\b",
         re.IGNORECASE,
     )
@@ -270,6 +272,10 @@ def visible_dates(
             iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))
+    # the language's own CLDR patterns (year first, joined by words): where nothing above read a date
+    for iso, start, written in cldr_dates(text, lang):
+        if not any(d.offset <= start < d.offset + len(d.text) or start <= d.offset < start + len(written) for d in found):
+            found.append(VisibleDate(iso, start, written))
     found += _time_dates(text, times, found, lang)
     partial = []
     around = (0, len(text)) if headline is None else (
