@@ -100,6 +100,18 @@ def test_a_dateline_in_the_pages_own_locale_pattern_is_read(lang, line):
     assert published(body, lang=lang) == "2020-03-04", line
 
 
+def test_a_reader_comments_time_is_no_structured_date_of_the_article():
+    from archive.extract.markup import time_in_article
+
+    comment = ('<ol class="comment-list"><li><footer class="comment-meta">Anna says: '
+               '<time datetime="2022-11-20T10:36:03+01:00">10:36</time></footer><p>Lovely.</p></li></ol>')
+    tree = parse_html(page("", f"<article><h1>Lost, but still here</h1>{PARAGRAPHS}{comment}</article>"))
+    assert time_in_article(tree) is None
+    own = '<p><time datetime="2022-11-19T08:00:00+01:00">08:00</time></p>'
+    tree = parse_html(page("", f"<article><h1>Lost, but still here</h1>{own}{PARAGRAPHS}{comment}</article>"))
+    assert time_in_article(tree) == "2022-11-19T08:00:00+01:00"
+
+
 def test_a_time_element_dates_the_page_by_the_day_it_shows_not_its_utc_datetime():
     head = '<meta property="article:published_time" content="2019-11-20T05:57:50+00:00">'
     shown = '<p>Published <time datetime="2019-11-20T05:57:50Z">10:01 pm PST, Tuesday, November 19, 2019</time></p>'
