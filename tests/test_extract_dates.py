@@ -29,6 +29,13 @@ def test_the_ends_of_a_span_of_time_are_no_dateline():
     assert published(f"<article><h1>Library hours expanded</h1>{single}{PARAGRAPHS}</article>") == "2018-06-06"
 
 
+def test_a_publication_word_in_running_text_introduces_another_works_date():
+    cited = f"<p>{PROSE} The report, published on 15 November 2008, found the same.</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{cited}</article>") is None
+    own = "<p>Published on 15 November 2008</p>"
+    assert published(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{own}</article>") == "2008-11-15"
+
+
 def test_a_structured_date_shown_only_far_away_loses_to_the_dateline_beside_the_headline():
     head = '<meta name="date" content="2020-04-30">'
     teasers = "".join(f"<p>{PROSE}</p>" for _ in range(8)) + "<ul><li>Other story, 30.04.2020</li></ul>"
