@@ -107,6 +107,12 @@ def test_a_dateline_in_the_pages_own_locale_pattern_is_read(lang, line):
     assert published(body, lang=lang) == "2020-03-04", line
 
 
+def test_regional_and_cms_month_spellings_are_read():
+    for line, day in (("5. Jänner 2020", "2020-01-05"), ("5. Mrz 2020", "2020-03-05"), ("Mrz 5, 2020", "2020-03-05")):
+        body = f"<article><h1>Heading</h1><p>{line}</p>{PARAGRAPHS}</article>"
+        assert published(body, lang="de") == day, line
+
+
 def test_a_reader_comments_time_is_no_structured_date_of_the_article():
     from archive.extract.markup import time_in_article
 

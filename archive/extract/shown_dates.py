@@ -9,6 +9,7 @@ of a span of time) rather than a dateline. `dates.publication_date` chooses amon
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +37,8 @@ _ELSEWHERE_HINT = re.compile(
 # <footer> in an <article> is that article's footer)
 _ARTICLE_FURNITURE = frozenset({"footer", "sidebar"})
 _LANGUAGES = ("en",)  # month names always read besides the page's own language
+# spellings CLDR lacks that CMSs print: WordPress's German "Mrz", the ASCII "Maerz"
+_SPELLINGS = {"de": {"mrz": 3, "maerz": 3}}
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them
@@ -63,6 +66,7 @@ def month_names(lang: str | None) -> dict[str, int]:
     forms) and English."""
     from babel import Locale, UnknownLocaleError
     from babel.dates import get_month_names
+    from babel.localedata import locale_identifiers
 
     names: dict[str, int] = {}
     for code in dict.fromkeys([*(c for c in (lang or "").split("+") if c), *_LANGUAGES]):
@@ -70,12 +74,16 @@ def month_names(lang: str | None) -> dict[str, int]:
             Locale.parse(code)
         except (UnknownLocaleError, ValueError):
             continue
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for month, name in get_month_names(width, context, code).items():
-                    name = name.lower().rstrip(".")
-                    if len(name) >= 3 and not name[0].isdigit():
-                        names.setdefault(name, month)
+        for name, month in _SPELLINGS.get(code, {}).items():
+            names.setdefault(name, month)
+        # the language's regional forms too: a page declares "de", not "de-AT" ("Jänner")
+        regions = [i for i in locale_identifiers() if re.fullmatch(rf"{code}_(?:[A-Z]{{2}}|\d{{3}})", i)]
+        for width, context, locale in itertools.product(("wide", "abbreviated"), ("format", "stand-alone"),
+                                                        [code, *regions]):
+            for month, name in get_month_names(width, context, locale).items():
+                name = name.lower().rstrip(".")
+                if len(name) >= 3 and not name[0].isdigit():
+                    names.setdefault(name, month)
     names.setdefault("sept", 9)
     return names
 
