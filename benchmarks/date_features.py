@@ -1,6 +1,6 @@
 """When is a structured date the page never shows its publication date? Counted per half.
 
-    .venv/bin/python benchmarks/date_features.py   # about 90 s on one core
+    .venv/bin/python benchmarks/date_features.py [--conditions N]   # about 2 min on one core
 
 The pages `dates.publication_date` leaves without shown evidence (no structured date the page
 shows, no dateline, no URL date it shows) but whose JSON-LD, meta tags or `<time>` carry a
@@ -8,12 +8,13 @@ date: on each, trusting that hidden date would be right (the annotated date), wr
 annotated date) or invented (the page is annotated undated). Prints, per half, those counts
 for each value of each general feature (the page reads as an article, where the date comes
 from, whether two sources agree, how far the modified date is, a listing, the URL's shape),
-then the one- and two-condition rules that, added to today's steps, do best on the tune half
-(right up, invented within the bar), with the held half's figures beside them. Counts only:
+then the rules of up to N conditions (default 2) that, added to today's steps, gain on the tune
+half (right up, invented within its bar), best first, with the held half's figures beside them. Counts only:
 no page is listed.
 """
 from __future__ import annotations
 
+import argparse
 import itertools
 import re
 import sys
@@ -66,6 +67,9 @@ def record(page) -> dict:
     }
 
 
+_SECTION = re.compile(r"/(tags?|category|kategorie|themen?|page|seite|archiv|archive|topics?)/")  # a listing's URL
+
+
 def hidden(r: dict) -> str:
     return next(iter(r["sources"].values()), "")
 
@@ -85,11 +89,13 @@ def features(r: dict) -> dict[str, str]:
         "<article> elements": "0" if not r["articles"] else "1" if r["articles"] == 1 else ">1",
         "byline": "yes" if r["byline"] else "no",
         "sources": "+".join(r["sources"]),
-        "two sources agree": "yes" if len(r["sources"]) >= 2 and len(days) == 1 else "conflict" if len(days) > 1 else "one source",
+        "two sources agree": ("yes" if len(r["sources"]) >= 2 and len(days) == 1
+                              else "conflict" if len(days) > 1 else "one source"),
         "url date": "none" if not r["url_date"] else "agrees" if r["url_date"][:10] == day else "differs",
-        "modified": "none" if gap is None else "same day" if gap == 0 else "<=30 days" if gap <= 30 else "<=1 year" if gap <= 365 else ">1 year",
+        "modified": ("none" if gap is None else "same day" if gap == 0 else "<=30 days" if gap <= 30
+                     else "<=1 year" if gap <= 365 else ">1 year"),
         "dates shown": str(min(r["shown"], 3)) + ("+" if r["shown"] >= 3 else ""),
-        "url section": "yes" if re.search(r"/(tags?|category|kategorie|themen?|page|seite|archiv|archive|topics?)/", r["path"]) else "no",
+        "url section": "yes" if _SECTION.search(r["path"]) else "no",
         "url slug words": ">=4" if len(re.findall(r"[^\W\d_]+", last)) >= 4 else "<4",
         "prose": "yes" if r["prose"] else "no",
     }
@@ -109,7 +115,10 @@ def outcome(records: list[dict], rule) -> Counter:
     return c
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conditions", type=int, default=2, help="the most conditions a rule joins")
+    args = parser.parse_args(argv)
     records = {h: [record(p) for p in load_pages(h) if "date" in p.truth] for h in HALVES}
     cands = {h: [r for r in rs if r["left"] and hidden(r)] for h, rs in records.items()}
     table: dict = defaultdict(lambda: defaultdict(Counter))
@@ -121,13 +130,15 @@ def main() -> None:
     print(f"\n{'feature = value':42} tune right/wrong/invented   held right/wrong/invented")
     for (k, v), c in sorted(table.items()):
         t, h = c["tune"], c["held"]
-        print(f"{k + ' = ' + v:42} {t['right']:6}{t['wrong']:6}{t['invented']:6}       {h['right']:6}{h['wrong']:6}{h['invented']:6}")
+        print(f"{k + ' = ' + v:42} {t['right']:6}{t['wrong']:6}{t['invented']:6}       "
+              f"{h['right']:6}{h['wrong']:6}{h['invented']:6}")
     base = {h: outcome(rs, lambda f: False) for h, rs in records.items()}
     undated = {h: sum(not r["truth"] for r in rs) for h, rs in records.items()}
     print(f"\ntoday: tune {dict(base['tune'])}, held {dict(base['held'])}")
     tried = []
     values = sorted(table)
-    for combo in itertools.chain(((v,) for v in values), itertools.combinations(values, 2)):
+    sizes = range(1, args.conditions + 1)
+    for combo in itertools.chain.from_iterable(itertools.combinations(values, n) for n in sizes):
         if len({k for k, _ in combo}) < len(combo):
             continue
         rule = lambda f, combo=combo: all(f[k] == v for k, v in combo)  # noqa: E731
@@ -135,6 +146,8 @@ def main() -> None:
         if t["invented"] <= INVENTED_BAR * undated["tune"] and t["right"] > base["tune"]["right"]:
             tried.append((t["right"], -t["invented"], combo, t, outcome(records["held"], rule)))
     print(f"rules that gain on tune within its invented bar ({len(tried)}), best first (tune; held):")
+    held = Counter((h["right"] - base["held"]["right"], h["invented"]) for *_, h in tried)
+    print(f"  held of all of them (right gained, invented): {dict(held)}")
     for _, _, combo, t, h in sorted(tried, key=lambda x: x[:2], reverse=True)[:15]:
         print(f"  {' & '.join(f'{k}={v}' for k, v in combo):60} +{t['right'] - base['tune']['right']} right, "
               f"{t['invented']} inv; held +{h['right'] - base['held']['right']} right, {h['invented']} inv")

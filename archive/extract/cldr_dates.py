@@ -4,8 +4,8 @@
 hand; languages that put the year first ("2020. március 4.", "2020 m. kovo 4 d.",
 "2020년 3월 4일"), join with words ("4 de març del 2020", "y. 'gada' d. MMMM") or prefix
 the month ("4 במרץ 2020"), or separate numbers with other marks ("04\u200f/03\u200f/2020")
-are read here, from each locale's long and medium date patterns
-(the forms CMSs print), with its month names in every width and context.
+are read here, from each locale's long and medium date patterns (the forms CMSs print), with
+its month names in every width and context.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _regex(pattern: str, names: str) -> str | None:
             text = quoted.replace("''", "'") if quoted is not None else run
             parts.append("".join(r"\s*" if c.isspace() else "[\u200e\u200f]?" if c in "\u200e\u200f"
                                  else f"[{_APOSTROPHES}]" if c in _APOSTROPHES else re.escape(c) for c in text))
-    if sorted(set(fields)) != ["M", "d", "y"] and sorted(set(fields)) != ["L", "d", "y"]:
+    if {f.replace("L", "M") for f in fields} != {"y", "M", "d"}:
         return None
     return r"(?<!\w)" + "".join(parts) + r"(?!\d)"
 
@@ -90,6 +90,8 @@ def cldr_dates(text: str, lang: str | None) -> list[tuple[str, int, str]]:
         for regex, months in _locale_patterns(code):
             for start, end in windows:
                 for m in regex.finditer(text, start, end):
+                    if text[m.end():m.end() + 1].isdigit():  # a number cut at the window's end
+                        continue
                     month = int(m["m"]) if m.groupdict().get("m") else months.get(_norm(m["mn"]), 0)
                     try:
                         iso = date(int(m["y"]), month, int(m["d"])).isoformat()

@@ -282,7 +282,7 @@ def visible_dates(
             found.append(VisibleDate(iso, m.start(), m.group(0)))
     # the language's own CLDR patterns (year first, joined by words): where nothing above read a date
     for iso, start, written in cldr_dates(text, lang):
-        if not any(d.offset <= start < d.offset + len(d.text) or start <= d.offset < start + len(written) for d in found):
+        if not any(d.offset < start + len(written) and start < d.offset + len(d.text) for d in found):
             found.append(VisibleDate(iso, start, written))
     found += _time_dates(text, times, found, lang)
     partial = []
