@@ -42,7 +42,9 @@ items counted by dates, not distinct days (tune 0.956 -> 0.951); an "Updated" da
 beside the headline (tune -2 right, -1 invented); the earlier of two sources a day apart
 (tune: one page each way); the modified date where it precedes the published one (tune 2 to 1
 for the published, held 5 to 0); a <header> outside the article as a part that dates
-something else (tune 0, held -2).
+something else (tune 0, held -2); a date after a bare "am"/"on"/"le" (an event's "am Mi. 5.
+Februar") not counted beside the headline (tune 0: one wrong date left undated, held -1);
+htmldate's guess taken where it stands in running text (tune +1 invented, held 0).
 """
 from __future__ import annotations
 
