@@ -2,7 +2,10 @@
 
 `visible_dates` finds every full date (day, month and year) in the page's visible text, in
 document order, with its distance from the headline, in the page's own language (month names
-from babel's locale data) and English. Dates inside comments, footers, sidebars, navigation
+from babel's locale data, its regional forms included) and English, and in the patterns the
+language's locale writes dates in (`cldr_dates`: babel's long and medium forms of 41 languages
+are read, 324 of 328 test dates, where the hand patterns read 268 and dateparser's
+`search_dates` 188). Dates inside comments, footers, sidebars, navigation
 and calendar widgets are left out: they date other things. A year alone (a copyright line)
 is never a date. Each date is marked when it reads as an event's (in running text, or one end
 of a span of time) rather than a dateline. `dates.publication_date` chooses among them.
