@@ -107,6 +107,24 @@ def test_a_dateline_in_the_pages_own_locale_pattern_is_read(lang, line):
     assert published(body, lang=lang) == "2020-03-04", line
 
 
+def test_every_long_and_medium_date_babel_writes_is_read():
+    from datetime import date
+
+    from babel.dates import format_date
+
+    from archive.extract.dates import visible_dates
+
+    missed = []
+    for lang in "de en fr es it nl pt pl sv da fi cs ru tr ca hu ko he ar lt lv ja zh".split():
+        for fmt in ("long", "medium"):
+            for day in (date(2020, 3, 4), date(2019, 11, 23)):
+                line = format_date(day, format=fmt, locale=lang)
+                tree = parse_html(page("", f"<h1>Heading</h1><p>{line}</p>", lang))
+                if not any(d.iso == day.isoformat() for d in visible_dates(tree, lang)[0]):
+                    missed.append((lang, line))
+    assert not missed
+
+
 def test_regional_and_cms_month_spellings_are_read():
     for line, day in (("5. Jänner 2020", "2020-01-05"), ("5. Mrz 2020", "2020-03-05"), ("Mrz 5, 2020", "2020-03-05")):
         body = f"<article><h1>Heading</h1><p>{line}</p>{PARAGRAPHS}</article>"
