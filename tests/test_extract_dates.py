@@ -36,6 +36,16 @@ def test_a_publication_word_in_running_text_introduces_another_works_date():
     assert published(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{own}</article>") == "2008-11-15"
 
 
+@pytest.mark.parametrize(("lang", "changed", "first"), [
+    ("pt", "Atualizado em 7 de março de 2020", "Publicado em 5 de março de 2020"),
+    ("nl", "Bijgewerkt op 7 maart 2020", "Gepubliceerd op 5 maart 2020"),
+    ("sv", "Uppdaterad 7 mars 2020", "Publicerad 5 mars 2020"),
+])
+def test_published_and_updated_words_in_more_languages(lang, changed, first):
+    body = f"<article><h1>Heading</h1><p>{changed}</p>{PARAGRAPHS}<p>{first}</p></article>"
+    assert published(body, lang=lang) == "2020-03-05"
+
+
 def test_a_structured_date_shown_only_far_away_loses_to_the_dateline_beside_the_headline():
     head = '<meta name="date" content="2020-04-30">'
     teasers = "".join(f"<p>{PROSE}</p>" for _ in range(8)) + "<ul><li>Other story, 30.04.2020</li></ul>"

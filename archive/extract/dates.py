@@ -63,15 +63,17 @@ __all__ = ["publication_date", "prose_date", "VisibleDate", "visible_dates", "mo
 # dateline wherever it sits in the article
 _PUBLISHED_WORDS = re.compile(
     r"(datum|date|stand|ver[öo]ffentlicht|erstver[öo]ffentlichung|publiziert|erschienen|erstellt|published|"
-    r"posted|publié|mis en ligne|publicado|pubblicato|gepubliceerd|opublikowano|written)"
-    r"[:\s]*(am|on|le|el|il|den|vom)?[:\s]*$",
+    r"posted|publié|mis en ligne|publicado|pubblicato|gepubliceerd|opublikowano|written|publicerad|publicerat|"
+    r"udgivet|publisert|julkaistu|publikováno|publikované|yayınlanma|опубликовано)"
+    r"[:\s]*(am|on|le|el|il|den|vom|em|op|dne)?[:\s]*$",
     re.IGNORECASE,
 )
 # ... and words that introduce a later change: such a date neither dates the page nor confirms
 # a structured date (used only when nothing else dates the page)
 _MODIFIED_WORDS = re.compile(
-    r"(aktualisiert|geändert|updated|modified|mis à jour|actualizado|aggiornato|bijgewerkt|zuletzt|last)"
-    r"\W*(am|on|le|el|il|:)?\W*$",
+    r"(aktualisiert|geändert|updated|modified|mis à jour|actualizado|aggiornato|bijgewerkt|zuletzt|last|"
+    r"atualizado|uppdaterad|opdateret|oppdatert|päivitetty|aktualizováno|aktualizované|güncellendi|обновлено)"
+    r"\W*(am|on|le|el|il|em|op|dne|:)?\W*$",
     re.IGNORECASE,
 )
 LIST_CHARS = 1000  # LIST_DATES distinct dates shown this close together are a list of dated items
