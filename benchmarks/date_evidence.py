@@ -8,7 +8,7 @@ Counts only (the held half is never listed page by page): for each half,
 - the misses by kind: a page left undated, and where its annotated date was to be had (the
   structured data, the URL, htmldate, the shown text, nowhere); a wrong date, and how it is
   wrong (the page's modified date, one day off, day and month swapped, earlier or later) and
-  where the right one was;
+  where the right one was; and the misses by the step that gave the date;
 - each source alone (JSON-LD datePublished, published meta tags, `<time>`, the URL, htmldate
   markup-only and extensive, `original_date=True`): how often it is there, right, and there
   on undated pages;
@@ -133,6 +133,7 @@ def summarise(records: list[dict]) -> dict:
         "invented": sum(bool(r["ours"]) for r in undated) / max(1, len(undated)),
         "dated": len(dated), "undated": len(undated), "steps": steps,
         "misses": Counter(miss_kind(r) for r in dated if r["ours"] != r["truth"]),
+        "step_misses": Counter((r["step"], miss_kind(r).split(";")[0]) for r in dated if r["ours"] != r["truth"]),
         "sources": sources, "disagree": disagree, "left": len(left), "would": would,
     }
 
@@ -146,6 +147,9 @@ def print_summary(half: str, s: dict) -> None:
     print("misses by kind:")
     for kind, n in s["misses"].most_common():
         print(f"  {n:>3}  {kind}")
+    print("misses by the step that gave the date (none: left undated):")
+    for (step, kind), n in sorted(s["step_misses"].items()):
+        print(f"  {n:>3}  {step:<20}{kind}")
     print("each source alone on dated pages (there / right / share right), and there on undated pages:")
     for name, c in s["sources"].items():
         print(f"  {name:<14}{c['there']:>5}{c['right']:>5}{c['right'] / max(1, c['there']):>7.2f}{c['on_undated']:>5}")

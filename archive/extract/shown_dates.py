@@ -2,13 +2,17 @@
 
 `visible_dates` finds every full date (day, month and year) in the page's visible text, in
 document order, with its distance from the headline, in the page's own language (month names
-from babel's locale data) and English. Dates inside comments, footers, sidebars, navigation
+from babel's locale data, its regional forms included) and English, and in the patterns the
+language's locale writes dates in (`cldr_dates`: babel's long and medium forms of 41 languages
+are read, 324 of 328 test dates, where the hand patterns read 268 and dateparser's
+`search_dates` 188). Dates inside comments, footers, sidebars, navigation
 and calendar widgets are left out: they date other things. A year alone (a copyright line)
 is never a date. Each date is marked when it reads as an event's (in running text, or one end
 of a span of time) rather than a dateline. `dates.publication_date` chooses among them.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +21,8 @@ from functools import lru_cache
 from lxml import etree
 
 from archive.text import clean_text, normalize_date
+
+from .cldr_dates import cldr_dates
 
 __all__ = ["VisibleDate", "visible_dates", "month_names", "HEADLINE_AFTER_CHARS", "HEADLINE_BEFORE_CHARS"]
 
@@ -34,6 +40,8 @@ _ELSEWHERE_HINT = re.compile(
 # <footer> in an <article> is that article's footer)
 _ARTICLE_FURNITURE = frozenset({"footer", "sidebar"})
 _LANGUAGES = ("en",)  # month names always read besides the page's own language
+# spellings CLDR lacks that CMSs print: WordPress's German "Mrz", the ASCII "Maerz"
+_SPELLINGS = {"de": {"mrz": 3, "maerz": 3}}
 LANGUAGE_SAMPLE = 3000  # characters of an undeclared page's text its language is told from
 CONTEXT_CHARS = 80  # how far back the words that introduce a date are looked for
 CONTEXT_WORDS = 4  # ... and how many of them
@@ -61,6 +69,7 @@ def month_names(lang: str | None) -> dict[str, int]:
     forms) and English."""
     from babel import Locale, UnknownLocaleError
     from babel.dates import get_month_names
+    from babel.localedata import locale_identifiers
 
     names: dict[str, int] = {}
     for code in dict.fromkeys([*(c for c in (lang or "").split("+") if c), *_LANGUAGES]):
@@ -68,12 +77,16 @@ def month_names(lang: str | None) -> dict[str, int]:
             Locale.parse(code)
         except (UnknownLocaleError, ValueError):
             continue
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for month, name in get_month_names(width, context, code).items():
-                    name = name.lower().rstrip(".")
-                    if len(name) >= 3 and not name[0].isdigit():
-                        names.setdefault(name, month)
+        for name, month in _SPELLINGS.get(code, {}).items():
+            names.setdefault(name, month)
+        # the language's regional forms too: a page declares "de", not "de-AT" ("Jänner")
+        regions = [i for i in locale_identifiers() if re.fullmatch(rf"{code}_(?:[A-Z]{{2}}|\d{{3}})", i)]
+        for width, context, locale in itertools.product(("wide", "abbreviated"), ("format", "stand-alone"),
+                                                        [code, *regions]):
+            for month, name in get_month_names(width, context, locale).items():
+                name = name.lower().rstrip(".")
+                if len(name) >= 3 and not name[0].isdigit():
+                    names.setdefault(name, month)
     names.setdefault("sept", 9)
     return names
 
@@ -82,7 +95,7 @@ def month_names(lang: str | None) -> dict[str, int]:
 def _patterns(lang: str | None) -> tuple[re.Pattern, re.Pattern]:
     months = "|".join(sorted(map(re.escape, month_names(lang)), key=len, reverse=True))
     day_first = re.compile(
-        rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+|-)?(?P<m>{months})\.?,?\s*(?:de\s+|-)?"
+        rf"\b(?P<d>[0-3]?\d)(?:\.|er|st|nd|rd|th)?\s*(?:de\s+|-)?(?P<m>{months})\.?,?\s*(?:del?\s+|-)?"
         rf"(?P<y>(?:19|20)\d\d)\b",
         re.IGNORECASE,
     )
@@ -270,6 +283,10 @@ def visible_dates(
             iso = (_valid(year, a, b) if us else None) or _valid(year, b, a) or _valid(year, a, b)
         if iso:
             found.append(VisibleDate(iso, m.start(), m.group(0)))
+    # the language's own CLDR patterns (year first, joined by words): where nothing above read a date
+    for iso, start, written in cldr_dates(text, lang):
+        if not any(d.offset < start + len(written) and start < d.offset + len(d.text) for d in found):
+            found.append(VisibleDate(iso, start, written))
     found += _time_dates(text, times, found, lang)
     partial = []
     around = (0, len(text)) if headline is None else (
