@@ -3,8 +3,9 @@
 Sources in order (`page_authors`): JSON-LD, author meta tags, SEO card labels, itemprop/
 rel=author, byline elements, "By/Von/Par" lines, links to an author's archive page
 ("/author/jane-doe/"), then a byline that names a desk or an agency as written
-(`names.desk_names`). Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html")
-has no author (`is_home_page`): a front page, not an article.
+(`names.desk_names`), or a link to such a desk's author page ("/autoren/peta-team/").
+Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html") has no author
+(`is_home_page`): a front page, not an article.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from lxml import etree
 from .jsonld import JsonLd
 from .markup import (byline_authors, byline_lines, byline_texts, labelled_authors, microdata_authors, shown_text,
                      visible_text)
-from .names import BY_INNER, clean_authors, desk_names, name_key
+from .names import BY_INNER, clean_authors, desk_names, name_key, names_match
 
 __all__ = ["page_authors", "author_sources", "is_home_page", "AUTHOR_META"]
 
@@ -35,12 +36,16 @@ ARCHIVE_LINKS_MAX = 3  # the first few such links are the byline's; later ones l
 
 def archive_link_authors(tree: etree._Element) -> list[str]:
     """Texts of the first links to an author's archive page, outside navigation and comments."""
-    found = []
+    found, hrefs = [], set()
     for a in tree.xpath("//body//a[@href]"):
-        if not _ARCHIVE_PATH.search(urlsplit(a.get("href")).path) or a.xpath(
+        path = urlsplit(a.get("href")).path
+        if not _ARCHIVE_PATH.search(path) or path.rstrip("/") in hrefs or a.xpath(
                 "ancestor::*[self::nav or self::footer or contains(@class, 'comment')]"):
             continue
-        found.append(BY_INNER.sub("", visible_text(a)))  # "Alles von Martin Junker"
+        text = BY_INNER.sub("", visible_text(a))  # "Alles von Martin Junker"
+        if text:  # the first text of links to one author's page names them; the rest say "All posts"
+            hrefs.add(path.rstrip("/"))
+            found.append(text)
         if len(found) >= ARCHIVE_LINKS_MAX:
             break
     return found
@@ -138,5 +143,7 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
                 return visible, "byline-element"
         if authors:
             return authors, name
-    desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
+    # a link to an author's page that names a desk ("/autoren/peta-team/": "PETA-Team"), not the site itself
+    linked = [t for t in archive_link_authors(tree)[:1] if not names_match(t, exclude)]
+    desk = [a for a in desk_names([*byline_texts(tree), *linked], exclude) if shown(a)]
     return desk, "desk" if desk else "none"

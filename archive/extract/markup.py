@@ -168,10 +168,11 @@ ARTICLE_FOOTER_MAX_CHARS = 300
 _OUTSIDE_ARTICLE = (f"ancestor::*[(self::footer and (not(ancestor::article) or string-length(normalize-space())"
                     f" > {ARTICLE_FOOTER_MAX_CHARS})) or self::aside or self::nav or self::form]")
 _BYLINE_CLASS = re.compile(r"author|byline|by-line", re.IGNORECASE)
-# ... but not an image's, a licence's or a credit line's "author" (a photographer, "zvg")
+# ... but not an image's, a licence's or a credit line's "author" (a photographer, "zvg"), nor a
+# link to the author's other posts ("post-author__all-posts": "Alle Beiträge")
 _NOT_BYLINE_CLASS = re.compile(
     r"image|avatar|photo|img|bio|role|desc|title|social|twitter|email|follow|date|time|more|about|"
-    r"related|comment|widget|box|media|licen[cs]e|credit|copyright|caption",
+    r"related|comment|widget|box|media|licen[cs]e|credit|copyright|caption|posts",
     re.IGNORECASE,
 )
 
