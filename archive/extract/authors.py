@@ -124,7 +124,16 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     invented; held -0.7 exact): the annotations accept such names. The name after a date and its
     "by" ("Posted on May 3, 2020 by Jane Doe", today refused whole): no change on either half;
     with such lines as "By" lines too, tune +1.2 invented. trafilatura's author, cleaned and
-    shown, where this search finds none: no right one on either half (held +7 wrong, +3 invented)."""
+    shown, where this search finds none: no right one on either half (held +7 wrong, +3 invented).
+    Later still (points, exact/invented): a name-shaped short block (2-4 capitalised words) among
+    the 25 elements after the headline, before the first long paragraph, as a last resort: tune
+    +0.7/+4.8, held +0.7/+10.3 ("Zum Video", "Unsere Partner"); only beside a date: tune +0.7/+1.2,
+    held +0/+1.5; a short line with "by/von/par" inside ("Ein Interview von A"): tune +0/+18
+    (German "von" + noun), with two-word names ending the line: tune +0/+6, held +1.4/+4.4;
+    organisation words (Verein, Stiftung, University, Ministerio ...) as roles: no change; a
+    one-word byline linking to the author page named after it: no change; a visible byline shown
+    only > 100 elements past the h1 refused: tune -0.7/-1.2, for "By" lines only tune 0/-1.2, held
+    0/0 (what it removes is a real byline the annotation leaves out)."""
     body = tree.find("body")
     page_text: list[str] = []
 
