@@ -71,14 +71,16 @@ _INLINE = frozenset(("ruby", "rb", "wbr"))
 _HIDDEN = frozenset(("script", "style", "noscript", "template"))
 
 
-def visible_text(el: etree._Element) -> str:
+def visible_text(el: etree._Element, first_line: bool = False) -> str:
     """Visible text of an element: scripts and styles left out, elements apart as words
-    (but ruby text and word-break points inside a word)."""
+    (but ruby text and word-break points inside a word); with `first_line`, up to its first `<br>`."""
     parts: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else ""
         sep = "" if tag in _INLINE else " "
+        if first_line and tag == "br":
+            break
         if event == "start":
             if tag in _HIDDEN or not tag:
                 walker.skip_subtree()  # its "end" event still comes, and adds its tail
@@ -236,6 +238,8 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
         if not BY_PREFIX.match(first):
             continue
         text = visible_text(el)
+        line = visible_text(el, first_line=True)  # a line break ends the byline ("Von A und B<br>Kakuma")
+        text = line if BY_PREFIX.sub("", line).strip() else text
         if not 3 < len(text) <= BYLINE_LINKS_MAX_CHARS or not BY_PREFIX.match(text):
             continue
         if el.xpath(_ELSEWHERE_ANCESTOR):
