@@ -2,7 +2,8 @@
 
 Sources in order (`page_authors`): JSON-LD, author meta tags, SEO card labels, itemprop/
 rel=author, byline elements, "By/Von/Par" lines, links to an author's archive page
-("/author/jane-doe/"), then a byline that names a desk or an agency as written
+("/author/jane-doe/"), a short line beside the headline with "von/by" inside ("Ein Interview
+von Eugen Zentner"), then a byline that names a desk or an agency as written
 (`names.desk_names`), or a link to such a desk's author page ("/autoren/peta-team/").
 Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html") has no author
 (`is_home_page`): a front page, not an article.
@@ -15,8 +16,8 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .jsonld import JsonLd
-from .markup import (byline_authors, byline_lines, byline_texts, labelled_authors, microdata_authors, shown_text,
-                     visible_text)
+from .markup import (byline_authors, byline_lines, byline_texts, inner_bylines, labelled_authors, microdata_authors,
+                     shown_text, visible_text)
 from .names import BY_INNER, clean_authors, desk_names, name_key, names_match
 
 __all__ = ["page_authors", "author_sources", "is_home_page", "AUTHOR_META"]
@@ -75,6 +76,7 @@ def author_sources(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[s
         ("byline-element", lambda: byline_authors(tree, exclude), False),
         ("byline-line", lambda: byline_lines(tree, exclude), False),
         ("archive-link", lambda: archive_link_authors(tree), False),
+        ("inner-byline", lambda: inner_bylines(tree, exclude), False),
     ]
 
 
@@ -129,7 +131,8 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     the 25 elements after the headline, before the first long paragraph, as a last resort: tune
     +0.7/+4.8, held +0.7/+10.3 ("Zum Video", "Unsere Partner"); only beside a date: tune +0.7/+1.2,
     held +0/+1.5; a short line with "by/von/par" inside ("Ein Interview von A"): tune +0/+18
-    (German "von" + noun), with two-word names ending the line: tune +0/+6, held +1.4/+4.4;
+    (German "von" + noun), with two-word names ending the line: tune +0/+6, held +1.4/+4.4 (kept
+    only beside the headline, outside photo credits: tune +0/+0, held +0.7/+0);
     organisation words (Verein, Stiftung, University, Ministerio ...) as roles: no change; a
     one-word byline linking to the author page named after it: no change; a visible byline shown
     only > 100 elements past the h1 refused: tune -0.7/-1.2, for "By" lines only tune 0/-1.2, held
