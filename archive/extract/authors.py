@@ -138,7 +138,7 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     only > 100 elements past the h1 refused: tune -0.7/-1.2, for "By" lines only tune 0/-1.2, held
     0/0 (what it removes is a real byline the annotation leaves out); a name-shaped block right
     after the last long paragraph (a signature): tune +0/+12, held +0/+7.4 ("Weitere Informationen");
-    a link whose text's slug ends its address ("/team/max-muster") before desks: tune -3.7/+44, beside
+    a link whose text's slug ends its address ("/team/max-muster") before desks: tune -4.4/+44, beside
     the headline only tune -1.5/+7.2 (category and tag links); the nearest byline to the <h1>
     instead of the first: no change; a line break ending byline elements too: no change."""
     body = tree.find("body")
