@@ -62,6 +62,8 @@ def test_a_von_inside_a_short_line_beside_the_headline_is_a_byline():
     assert _authors(f"<article><h1>Library hours expanded</h1>{far}{line}{PARAGRAPHS}</article>", lang="de")[0] == []
     credit = "<div class='imgCopyright'><a href='https://pexels.com/'>Foto von Josh Willink von Pexels</a></div>"
     assert _authors(f"<article><h1>Library hours expanded</h1>{credit}{PARAGRAPHS}</article>", lang="de")[0] == []
+    plain = "<p>Foto von Anna Berger</p>"
+    assert _authors(f"<article><h1>Library hours expanded</h1>{plain}{PARAGRAPHS}</article>", lang="de")[0] == []
 
 
 def test_a_byline_kept_in_noscript_counts_and_a_team_after_a_dash_is_cut():

@@ -255,7 +255,10 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
 
 # a short line beside the headline whose "by/von/par" follows a few words: "Ein Interview von Eugen
 # Zentner", "Posted in News by Jane Doe" (elsewhere on a page "von" + a noun is German prose)
-_INNER_BY = re.compile(r"^(?:\S+\s+){0,3}\S+\s+(?:by|von|par|por|door)\s*:?\s+(?P<rest>[^\W\d_].*)$")
+_INNER_BY = re.compile(r"^(?P<pre>(?:\S+\s+){0,3}\S+)\s+(?:by|von|par|por|door)\s*:?\s+(?P<rest>[^\W\d_].*)$")
+# ... but a picture's or a source's credit ("Foto von A", "Bild von B auf Pixabay") names no author
+_CREDIT_WORDS = re.compile(r"\b(?:fotos?|photos?|bild(?:er)?|images?|videos?|grafik|illustrations?|karte|quelle|source)\b",
+                           re.IGNORECASE)
 NEAR_HEADLINE = (10, 25)  # elements before / after the page's first <h1>
 INNER_BY_MAX_CHARS = 120
 _CREDIT = "ancestor-or-self::*[self::figure or self::figcaption or re:test(@class, 'image|img|photo|foto|credit|copyright|caption', 'i')]"
@@ -275,7 +278,8 @@ def inner_bylines(tree: etree._Element, exclude: list[str]) -> list[str]:
             continue
         text = visible_text(el, first_line=True)
         match = _INNER_BY.match(text) if 5 < len(text) <= INNER_BY_MAX_CHARS else None
-        if not match or el.xpath(_ELSEWHERE_ANCESTOR) or el.xpath(_CREDIT, namespaces=_RE):
+        if not match or _CREDIT_WORDS.search(match.group("pre")) or el.xpath(_ELSEWHERE_ANCESTOR) \
+                or el.xpath(_CREDIT, namespaces=_RE):
             continue
         names = clean_authors([AFTER_NAME.sub("", match.group("rest"))], exclude)
         if names and all(len(n.split()) >= 2 for n in names):
