@@ -132,7 +132,8 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     +0.7/+4.8, held +0.7/+10.3 ("Zum Video", "Unsere Partner"); only beside a date: tune +0.7/+1.2,
     held +0/+1.5; a short line with "by/von/par" inside ("Ein Interview von A"): tune +0/+18
     (German "von" + noun), with two-word names ending the line: tune +0/+6, held +1.4/+4.4 (kept
-    only beside the headline, outside photo credits: tune +0/+0, held +0.7/+0);
+    only beside the headline, outside photo credits: tune +0/+0, held +0.7/+0; within 100
+    elements of it: tune +0/+1.2 "TSV Bayer Dormagen Handball", held +0.7/+1.5);
     organisation words (Verein, Stiftung, University, Ministerio ...) as roles: no change; a
     one-word byline linking to the author page named after it: no change; a visible byline shown
     only > 100 elements past the h1 refused: tune -0.7/-1.2, for "By" lines only tune 0/-1.2, held
