@@ -167,17 +167,18 @@ def shape(page: Page) -> str:
     gap = None if h1 is None else at - h1
     where = ("no h1" if gap is None else "before h1" if gap < 0 else "near h1" if gap <= NEAR
              else "mid" if gap <= MID else "far")
-    block = els[at]
-    while len(visible_text(block)) < 40 and block.getparent() is not None and block.getparent().tag != "body":
+    block = els[at]  # the line it sits in: up from an element that holds the name alone
+    while (visible_text(block).strip().lower() == first.lower() and block.getparent() is not None
+           and block.getparent().tag != "body"):
         block = block.getparent()
     text = visible_text(block)
     before = text[:max(text.lower().find(first.lower()), 0)]
     beside = [label for label, hit in (
+        ("own element", texts[at].strip().lower() == first.lower()),
         ("opener", _OPENER.search(before)), ("label:", re.search(r"[:：]\s*$", before)),
         ("date", _SHOWN_DATE.search(text)), ("link", els[at].xpath("ancestor-or-self::a")),
         ("footer/aside/nav", els[at].xpath("ancestor-or-self::*[self::footer or self::aside or self::nav]"))) if hit]
-    size = "name only" if text.strip().lower() == first.lower() else "short" if len(text) <= 80 else "long"
-    return " ".join([where, size, *beside])
+    return " ".join([where, "short" if len(text) <= 80 else "long", *beside])
 
 
 def main(argv: list[str] | None = None) -> dict:

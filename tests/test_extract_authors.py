@@ -185,6 +185,23 @@ def test_a_byline_in_the_articles_own_footer_counts_but_not_one_in_its_related_s
     assert _authors(f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}{related}</article>")[0] == []
 
 
+def test_author_error_shapes():
+    from benchmarks.author_errors import shape
+
+    class Inline(metadata_dev.Page):
+        def html(self):
+            return page("", self.file, lang="de")
+
+    near = f"<article><h1>Library hours expanded</h1><p>Ein Beitrag von Ana Lima</p>{PARAGRAPHS}</article>"
+    assert shape(Inline("u", near, {"author": "Ana Lima"})) == "near h1 short opener"
+    linked = f"<article><h1>Library hours expanded</h1><p>By <a href='/a'>Ana Lima</a> | May 3, 2020</p>{PARAGRAPHS}</article>"
+    assert shape(Inline("u", linked, {"author": "Ana Lima"})) == "near h1 short own element opener date link"
+    far = (f"<article><h1>Library hours expanded</h1>{PARAGRAPHS * 30}</article>"
+           "<footer><p>Ana Lima</p><p>Impressum</p></footer>")
+    assert shape(Inline("u", far, {"author": "Ana Lima"})) == "far short own element footer/aside/nav"
+    assert shape(Inline("u", near, {"author": "Ben Ortiz"})) == "not shown as written"
+
+
 def test_author_error_kinds():
     from benchmarks.author_errors import error_kind
 
