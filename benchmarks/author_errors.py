@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/author_errors.py            # counts for both halves (~30 s)
     .venv/bin/python benchmarks/author_errors.py --list     # ... and the tune half's pages by kind
     .venv/bin/python benchmarks/author_errors.py --lost     # ... and, for missed bylines, where the name is lost
+    .venv/bin/python benchmarks/author_errors.py --shape    # ... and the shape of the block that shows it
 
 Metadata only (no body extraction: it does not change the authors). Each miss of the README's
 author metric gets one kind: a byline missed (a person, a desk/agency/organisation, the site's
@@ -138,10 +139,53 @@ def where_lost(page: Page) -> str:
     return " ".join(found) or ("in no source, shown" if shown else "in no source, not shown")
 
 
+_OPENER = re.compile(r"\b(?:by|von|par|por|door|di|av|af)\s*:?\s*$", re.IGNORECASE)
+_SHOWN_DATE = re.compile(r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d\d-\d\d|\b\d{1,2}\.?\s+\w{3,}\.?\s+\d{4}|\b\w{3,9}\.? \d{1,2},? \d{4}")
+NEAR, MID = 25, 100  # elements after the headline
+
+
+def shape(page: Page) -> str:
+    """The shape of the block that first shows a missed byline's name, counted without listing
+    held pages: where it stands from the <h1> (before, near, mid, far, in elements), how long the
+    block is, and what stands beside the name (an opener, a "Label:", a date, a link, a footer)."""
+    from archive.extract import parse_html
+    from archive.extract.markup import visible_text
+
+    want = page.truth.get("author") or ""
+    first = ("; ".join(want) if isinstance(want, list) else want).split(";")[0].strip()
+    body = parse_html(page.html()).find("body")
+    if body is None or not first:
+        return "no body"
+    els = [e for e in body.iter() if isinstance(e.tag, str) and e.tag not in ("script", "style", "noscript")]
+    texts = [visible_text(e) for e in els]
+    hits = [i for i, t in enumerate(texts) if first.lower() in t.lower()]
+    hits = [i for i in hits if not any(first.lower() in visible_text(c).lower() for c in els[i] if isinstance(c.tag, str))]
+    if not hits:
+        return "not shown as written"
+    at = hits[0]
+    h1 = next((i for i, e in enumerate(els) if e.tag == "h1"), None)
+    gap = None if h1 is None else at - h1
+    where = ("no h1" if gap is None else "before h1" if gap < 0 else "near h1" if gap <= NEAR
+             else "mid" if gap <= MID else "far")
+    block = els[at]  # the line it sits in: up from an element that holds the name alone
+    while (visible_text(block).strip().lower() == first.lower() and block.getparent() is not None
+           and block.getparent().tag != "body"):
+        block = block.getparent()
+    text = visible_text(block)
+    before = text[:max(text.lower().find(first.lower()), 0)]
+    beside = [label for label, hit in (
+        ("own element", texts[at].strip().lower() == first.lower()),
+        ("opener", _OPENER.search(before)), ("label:", re.search(r"[:：]\s*$", before)),
+        ("date", _SHOWN_DATE.search(text)), ("link", els[at].xpath("ancestor-or-self::a")),
+        ("footer/aside/nav", els[at].xpath("ancestor-or-self::*[self::footer or self::aside or self::nav]"))) if hit]
+    return " ".join([where, "short" if len(text) <= 80 else "long", *beside])
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="also list the tune half's pages by kind (never the held)")
     parser.add_argument("--lost", action="store_true", help="for missed bylines, count where the name is lost")
+    parser.add_argument("--shape", action="store_true", help="for missed bylines, count the shapes of their blocks")
     args = parser.parse_args(argv)
     results = {}
     for half in HALVES:
@@ -158,6 +202,11 @@ def main(argv: list[str] | None = None) -> dict:
             lost = Counter(where_lost(p) for p, _, _, kind in rows if kind and kind.startswith("missed"))
             print("  missed bylines, where the name is lost:")
             for where, n in lost.most_common():
+                print(f"  {n:4d}  {where}")
+        if args.shape:
+            shapes = Counter(shape(p) for p, _, _, kind in rows if kind and kind.startswith("missed"))
+            print("  missed bylines, the block that shows the name:")
+            for where, n in shapes.most_common():
                 print(f"  {n:4d}  {where}")
         if args.list and half == "tune":
             for page, got, evidence, kind in sorted(rows, key=lambda r: r[3] or ""):

@@ -2,9 +2,11 @@
 
 Sources in order (`page_authors`): JSON-LD, author meta tags, SEO card labels, itemprop/
 rel=author, byline elements, "By/Von/Par" lines, links to an author's archive page
-("/author/jane-doe/"), then a byline that names a desk or an agency as written
-(`names.desk_names`). Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html")
-has no author (`is_home_page`): a front page, not an article.
+("/author/jane-doe/"), a short line beside the headline with "von/by" inside ("Ein Interview
+von Eugen Zentner"), then a byline that names a desk or an agency as written
+(`names.desk_names`), or a link to such a desk's author page ("/autoren/peta-team/").
+Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html") has no author
+(`is_home_page`): a front page, not an article.
 """
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from .jsonld import JsonLd
-from .markup import (byline_authors, byline_lines, byline_texts, labelled_authors, microdata_authors, shown_text,
-                     visible_text)
-from .names import BY_INNER, clean_authors, desk_names, name_key
+from .markup import (byline_authors, byline_lines, byline_texts, inner_bylines, labelled_authors, microdata_authors,
+                     shown_text, visible_text)
+from .names import BY_INNER, clean_authors, desk_names, name_key, names_match
 
 __all__ = ["page_authors", "author_sources", "is_home_page", "AUTHOR_META"]
 
@@ -35,12 +37,16 @@ ARCHIVE_LINKS_MAX = 3  # the first few such links are the byline's; later ones l
 
 def archive_link_authors(tree: etree._Element) -> list[str]:
     """Texts of the first links to an author's archive page, outside navigation and comments."""
-    found = []
+    found, hrefs = [], set()
     for a in tree.xpath("//body//a[@href]"):
-        if not _ARCHIVE_PATH.search(urlsplit(a.get("href")).path) or a.xpath(
+        path = urlsplit(a.get("href")).path
+        if not _ARCHIVE_PATH.search(path) or path.rstrip("/") in hrefs or a.xpath(
                 "ancestor::*[self::nav or self::footer or contains(@class, 'comment')]"):
             continue
-        found.append(BY_INNER.sub("", visible_text(a)))  # "Alles von Martin Junker"
+        text = BY_INNER.sub("", visible_text(a))  # "Alles von Martin Junker"
+        if text:  # the first text of links to one author's page names them; the rest say "All posts"
+            hrefs.add(path.rstrip("/"))
+            found.append(text)
         if len(found) >= ARCHIVE_LINKS_MAX:
             break
     return found
@@ -70,6 +76,7 @@ def author_sources(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[s
         ("byline-element", lambda: byline_authors(tree, exclude), False),
         ("byline-line", lambda: byline_lines(tree, exclude), False),
         ("archive-link", lambda: archive_link_authors(tree), False),
+        ("inner-byline", lambda: inner_bylines(tree, exclude), False),
     ]
 
 
@@ -119,7 +126,22 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     invented; held -0.7 exact): the annotations accept such names. The name after a date and its
     "by" ("Posted on May 3, 2020 by Jane Doe", today refused whole): no change on either half;
     with such lines as "By" lines too, tune +1.2 invented. trafilatura's author, cleaned and
-    shown, where this search finds none: no right one on either half (held +7 wrong, +3 invented)."""
+    shown, where this search finds none: no right one on either half (held +7 wrong, +3 invented).
+    Later still (points, exact/invented): a name-shaped short block (2-4 capitalised words) among
+    the 25 elements after the headline, before the first long paragraph, as a last resort: tune
+    +0.7/+4.8, held +0.7/+10.3 ("Zum Video", "Unsere Partner"); only beside a date: tune +0.7/+1.2,
+    held +0/+1.5; a short line with "by/von/par" inside ("Ein Interview von A"): tune +0/+18
+    (German "von" + noun), with two-word names ending the line: tune +0/+6, held +1.4/+4.4 (kept
+    only beside the headline, outside photo credits: tune +0/+0, held +0.7/+0; within 100
+    elements of it: tune +0/+1.2 "TSV Bayer Dormagen Handball", held +0.7/+1.5);
+    organisation words (Verein, Stiftung, University, Ministerio ...) as roles: no change; a
+    one-word byline linking to the author page named after it: no change; a visible byline shown
+    only > 100 elements past the h1 refused: tune -0.7/-1.2, for "By" lines only tune 0/-1.2, held
+    0/0 (what it removes is a real byline the annotation leaves out); a name-shaped block right
+    after the last long paragraph (a signature): tune +0/+12, held +0/+7.4 ("Weitere Informationen");
+    a link whose text's slug ends its address ("/team/max-muster") before desks: tune -4.4/+44, beside
+    the headline only tune -1.5/+7.2 (category and tag links); the nearest byline to the <h1>
+    instead of the first: no change; a line break ending byline elements too: no change."""
     body = tree.find("body")
     page_text: list[str] = []
 
@@ -138,5 +160,7 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
                 return visible, "byline-element"
         if authors:
             return authors, name
-    desk = [a for a in desk_names(byline_texts(tree), exclude) if shown(a)]
+    # a link to an author's page that names a desk ("/autoren/peta-team/": "PETA-Team"), not the site itself
+    linked = [t for t in archive_link_authors(tree)[:1] if not names_match(t, exclude)]
+    desk = [a for a in desk_names([*byline_texts(tree), *linked], exclude) if shown(a)]
     return desk, "desk" if desk else "none"

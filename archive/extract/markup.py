@@ -16,7 +16,7 @@ from archive.text import clean_text, normalize_date
 from .names import BY_PREFIX, clean_authors
 
 __all__ = ["meta_tags", "first_meta", "labelled_authors", "visible_text", "shown_text", "time_in_article", "microdata_authors", "byline_authors",
-           "byline_lines", "byline_texts", "html_lang", "MAX_AUTHORS", "AFTER_NAME"]
+           "byline_lines", "byline_texts", "inner_bylines", "html_lang", "MAX_AUTHORS", "AFTER_NAME"]
 
 MAX_AUTHORS = 6  # more author elements than this are lists of other stories' authors
 AUTHOR_MAX_CHARS = 100  # a longer "author" element holds a biography, not a name
@@ -71,14 +71,16 @@ _INLINE = frozenset(("ruby", "rb", "wbr"))
 _HIDDEN = frozenset(("script", "style", "noscript", "template"))
 
 
-def visible_text(el: etree._Element) -> str:
+def visible_text(el: etree._Element, first_line: bool = False) -> str:
     """Visible text of an element: scripts and styles left out, elements apart as words
-    (but ruby text and word-break points inside a word)."""
+    (but ruby text and word-break points inside a word); with `first_line`, up to its first `<br>`."""
     parts: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else ""
         sep = "" if tag in _INLINE else " "
+        if first_line and tag == "br":
+            break
         if event == "start":
             if tag in _HIDDEN or not tag:
                 walker.skip_subtree()  # its "end" event still comes, and adds its tail
@@ -173,10 +175,11 @@ ARTICLE_FOOTER_MAX_CHARS = 300
 _OUTSIDE_ARTICLE = (f"ancestor::*[(self::footer and (not(ancestor::article) or string-length(normalize-space())"
                     f" > {ARTICLE_FOOTER_MAX_CHARS})) or self::aside or self::nav or self::form]")
 _BYLINE_CLASS = re.compile(r"author|byline|by-line", re.IGNORECASE)
-# ... but not an image's, a licence's or a credit line's "author" (a photographer, "zvg")
+# ... but not an image's, a licence's or a credit line's "author" (a photographer, "zvg"), nor a
+# link to the author's other posts ("post-author__all-posts": "Alle Beiträge")
 _NOT_BYLINE_CLASS = re.compile(
     r"image|avatar|photo|img|bio|role|desc|title|social|twitter|email|follow|date|time|more|about|"
-    r"related|comment|widget|box|media|licen[cs]e|credit|copyright|caption",
+    r"related|comment|widget|box|media|licen[cs]e|credit|copyright|caption|posts",
     re.IGNORECASE,
 )
 
@@ -240,6 +243,8 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
         if not BY_PREFIX.match(first):
             continue
         text = visible_text(el)
+        line = visible_text(el, first_line=True)  # a line break ends the byline ("Von A und B<br>Kakuma")
+        text = line if BY_PREFIX.sub("", line).strip() else text
         if not 3 < len(text) <= BYLINE_LINKS_MAX_CHARS or not BY_PREFIX.match(text):
             continue
         if el.xpath(_ELSEWHERE_ANCESTOR):
@@ -249,6 +254,40 @@ def byline_lines(tree: etree._Element, exclude: list[str]) -> list[str]:
         text = (_LINE_BREAK if len(text) > BYLINE_MAX_CHARS else _PAREN).sub("", BY_PREFIX.sub("", text))
         names = clean_authors([AFTER_NAME.sub("", text)], exclude)
         if names:
+            return names
+    return []
+
+
+# a short line beside the headline whose "by/von/par" follows a few words: "Ein Interview von Eugen
+# Zentner", "Posted in News by Jane Doe" (elsewhere on a page "von" + a noun is German prose)
+_INNER_BY = re.compile(r"^(?P<pre>(?:\S+\s+){0,3}\S+)\s+(?:by|von|par|por|door)\s*:?\s+(?P<rest>[^\W\d_].*)$")
+# ... but a picture's or a source's credit ("Foto von A", "Bild von B auf Pixabay") names no author
+_CREDIT_WORDS = re.compile(r"\b(?:fotos?|photos?|bild(?:er)?|images?|videos?|grafik|illustrations?|karte|quelle|source)\b",
+                           re.IGNORECASE)
+NEAR_HEADLINE = (10, 25)  # elements before / after the page's first <h1>
+INNER_BY_MAX_CHARS = 120
+_CREDIT = "ancestor-or-self::*[self::figure or self::figcaption or re:test(@class, 'image|img|photo|foto|credit|copyright|caption', 'i')]"
+_RE = {"re": "http://exslt.org/regular-expressions"}
+
+
+def inner_bylines(tree: etree._Element, exclude: list[str]) -> list[str]:
+    """Names of two words or more after a "by/von/par" inside a short line next to the headline
+    (not in a photo credit, "Foto von Josh Willink von Pexels")."""
+    body = tree.find("body")
+    els = [e for e in body.iter() if isinstance(e.tag, str) and e.tag not in _HIDDEN] if body is not None else []
+    h1 = next((i for i, e in enumerate(els) if e.tag == "h1"), None)
+    if h1 is None:
+        return []
+    for el in els[max(0, h1 - NEAR_HEADLINE[0]): h1 + NEAR_HEADLINE[1]]:
+        if el.tag not in _BYLINE_TAGS:
+            continue
+        text = visible_text(el, first_line=True)
+        match = _INNER_BY.match(text) if 5 < len(text) <= INNER_BY_MAX_CHARS else None
+        if not match or _CREDIT_WORDS.search(match.group("pre")) or el.xpath(_ELSEWHERE_ANCESTOR) \
+                or el.xpath(_CREDIT, namespaces=_RE):
+            continue
+        names = clean_authors([AFTER_NAME.sub("", match.group("rest"))], exclude)
+        if names and all(len(n.split()) >= 2 for n in names):
             return names
     return []
 
