@@ -599,6 +599,13 @@ def test_title_is_the_shown_headline_without_its_kicker():
     assert extract_article(page(head, body, lang="de")).title == "Autohäuser rechnen mit langsamem Anlaufen"
 
 
+def test_title_is_the_heading_marked_as_headline_when_the_declared_title_names_a_section():
+    head = "<title>der Schreibstil - chadim.net - Webdesign</title>"
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>",
+                           '<h2 itemprop="headline"> Schreiben Sie Informationen für Ihre Zielgruppe </h2>')
+    assert extract_article(page(head, body, lang="de")).title == "Schreiben Sie Informationen für Ihre Zielgruppe"
+
+
 def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():
     assert clean_authors(["By Nada Tawfik, BBC News, New York"]) == ["Nada Tawfik"]
     assert clean_authors(["Redaktion, Anna Schmidt"]) == ["Anna Schmidt"]
