@@ -606,6 +606,18 @@ def test_title_is_the_heading_marked_as_headline_when_the_declared_title_names_a
     assert extract_article(page(head, body, lang="de")).title == "Schreiben Sie Informationen für Ihre Zielgruppe"
 
 
+def test_title_drops_a_kicker_when_the_page_also_gives_the_headline_alone():
+    head = ('<meta property="og:title" content="Kim Jong Un: Der Diktator ist zurück - Trump ist „glücklich“">'
+            + ld({"@type": "NewsArticle", "headline": "Nordkorea: Kim Jong Un - Der Diktator ist zurück, Trump ist „glücklich“"}))
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>",
+                           "<h1>Nordkorea: Kim Jong Un - Der Diktator ist zurück, Trump ist „glücklich“</h1>")
+    assert extract_article(page(head, body, lang="de")).title == "Kim Jong Un: Der Diktator ist zurück - Trump ist „glücklich“"
+    # a headline that only has its "Name: quote" form keeps it
+    head = '<meta property="og:title" content="Schulze: Deutschland steht an der Seite des WFP">'
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>", "<h1>Schulze: Deutschland steht an der Seite des WFP</h1>")
+    assert extract_article(page(head, body, lang="de")).title == "Schulze: Deutschland steht an der Seite des WFP"
+
+
 def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():
     assert clean_authors(["By Nada Tawfik, BBC News, New York"]) == ["Nada Tawfik"]
     assert clean_authors(["Redaktion, Anna Schmidt"]) == ["Anna Schmidt"]
