@@ -475,7 +475,7 @@ def test_clean_edges_drops_headline_teasers_and_calls_to_action():
     paragraphs = (
         ["Library hours expanded", "Updated 10:32 a.m."] + body[:2]
         + ["Read more: Council approves new budget", "DON'T MISS", "Mayor opens new branch"]
-        + body[2:] + ["Sign up for our newsletter to get the latest news.", "Comments"]
+        + body[2:] + ["SOURCE: News agencies", "Sign up for our newsletter to get the latest news.", "Comments"]
     )
     hints = PageHints(set(), {"Mayor opens new branch"}, ["Library hours expanded | Town Crier"])
     assert clean_edges(paragraphs, hints) == body
