@@ -616,6 +616,10 @@ def test_title_drops_a_kicker_when_the_page_also_gives_the_headline_alone():
     head = '<meta property="og:title" content="Schulze: Deutschland steht an der Seite des WFP">'
     body = ARTICLE.replace("<h1>Library hours expanded</h1>", "<h1>Schulze: Deutschland steht an der Seite des WFP</h1>")
     assert extract_article(page(head, body, lang="de")).title == "Schulze: Deutschland steht an der Seite des WFP"
+    # what follows a separator is the site's name, not a headline: the title stays
+    from archive.extract.titles import _without_kicker
+    assert _without_kicker("Fire then flood - Town Crier News", ["Town Crier News"], ["Town Crier News"]) == (
+        "Fire then flood - Town Crier News")
 
 
 def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():

@@ -7,9 +7,9 @@ path (a teaser for another story in the <h1> shares none); else a heading the pa
 its headline (microdata `itemprop="headline"`); else the declared title without
 its site name ("Headline | Site"), and when that leaves only the site's name, the page's first
 heading that is not the site's. A kicker before the headline ("Nordkorea: Headline") goes when
-the page also gives the headline alone (another declared title or heading). `site_headings` finds the headings that name the site (marked
-as its title or logo, or a link home), which are never the headline unless they read as the
-declared title (a theme's "blog-title" <h1>).
+the page also gives the headline alone (another declared title or heading). `site_headings`
+finds the headings that name the site (marked as its title or logo, or a link home), which are
+never the headline unless they read as the declared title (a theme's "blog-title" <h1>).
 
 Measured on metadata-dev's tune half and dropped: breaking a tie between equally matching
 headings in favour of the one matching the JSON-LD headline or og:title over the <title>
@@ -148,12 +148,13 @@ def _marked_headline(tree: etree._Element) -> str | None:
 _KICKER_SEP = re.compile(r"^(.{2,60}?)(?::\s+|\s+[-–—|]\s+)(.+)$")
 
 
-def _without_kicker(title: str | None, others: list[str]) -> str | None:
-    """"Kicker: Headline" without its kicker when the page also gives the headline alone."""
+def _without_kicker(title: str | None, others: list[str], site_names: list[str]) -> str | None:
+    """"Kicker: Headline" without its kicker when the page also gives the headline alone (and
+    what is left is a headline, not the site's name after a separator)."""
     m = _KICKER_SEP.match(title or "")
-    if m and any(name_key(o) == name_key(m.group(2)) for o in others):
-        return next(o for o in others if name_key(o) == name_key(m.group(2)))
-    return title
+    if not m or len(_words(m.group(2))) < SHOWN_MIN_WORDS or names_match(m.group(2), site_names):
+        return title
+    return next((o for o in others if name_key(o) == name_key(m.group(2))), title)
 
 
 def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str],
@@ -197,5 +198,5 @@ def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[st
             title = next((h for h, _ in _headings(tree)  # page's first heading that does not is its own
                           if not names_match(h, site_names) and len(_words(h)) <= HEADING_MAX_WORDS), title)
     variants = [ld_headline, *(first_meta(tags, (k,)) for k in TITLE_META), *h1s, title_tag]
-    title = _without_kicker(title, [*declared, *(h for h, _ in _headings(tree))])
+    title = _without_kicker(title, [*declared, *(h for h, _ in _headings(tree))], site_names)
     return _TITLE_EDGES.sub("", title or "") or None, [clean_text(v) for v in variants if v]
