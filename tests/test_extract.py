@@ -503,6 +503,10 @@ def test_standfirst_the_page_shows_and_declares_comes_back_before_the_body():
     unshown = body.replace(f'<p class="dek">{dek}</p>', "")
     hidden = extract_article(page(f'<meta name="description" content="{dek}">', unshown))
     assert dek not in hidden.text and len(hidden.paragraphs) == 4
+    # a description cut short without an ellipsis: the block shown whole is the standfirst
+    cut = " ".join(dek.split()[:9])
+    shown = extract_article(page(f'<meta name="description" content="{cut}">', body))
+    assert shown.paragraphs[0] == dek and len(shown.paragraphs) == 5
 
 
 # --------------------------------------------------------------------------- junk input
