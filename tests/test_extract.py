@@ -475,7 +475,7 @@ def test_clean_edges_drops_headline_teasers_and_calls_to_action():
     paragraphs = (
         ["Library hours expanded", "Updated 10:32 a.m."] + body[:2]
         + ["Read more: Council approves new budget", "DON'T MISS", "Mayor opens new branch"]
-        + body[2:] + ["Sign up for our newsletter to get the latest news.", "Comments"]
+        + body[2:] + ["SOURCE: News agencies", "Sign up for our newsletter to get the latest news.", "Comments"]
     )
     hints = PageHints(set(), {"Mayor opens new branch"}, ["Library hours expanded | Town Crier"])
     assert clean_edges(paragraphs, hints) == body
@@ -503,6 +503,10 @@ def test_standfirst_the_page_shows_and_declares_comes_back_before_the_body():
     unshown = body.replace(f'<p class="dek">{dek}</p>', "")
     hidden = extract_article(page(f'<meta name="description" content="{dek}">', unshown))
     assert dek not in hidden.text and len(hidden.paragraphs) == 4
+    # a description cut short without an ellipsis: the block shown whole is the standfirst
+    cut = " ".join(dek.split()[:9])
+    shown = extract_article(page(f'<meta name="description" content="{cut}">', body))
+    assert shown.paragraphs[0] == dek and len(shown.paragraphs) == 5
 
 
 # --------------------------------------------------------------------------- junk input
@@ -597,6 +601,29 @@ def test_title_is_the_shown_headline_without_its_kicker():
         '<span class="headline">Autohäuser rechnen mit langsamem Anlaufen</span></h1>',
     )
     assert extract_article(page(head, body, lang="de")).title == "Autohäuser rechnen mit langsamem Anlaufen"
+
+
+def test_title_is_the_heading_marked_as_headline_when_the_declared_title_names_a_section():
+    head = "<title>der Schreibstil - chadim.net - Webdesign</title>"
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>",
+                           '<h2 itemprop="headline"> Schreiben Sie Informationen für Ihre Zielgruppe </h2>')
+    assert extract_article(page(head, body, lang="de")).title == "Schreiben Sie Informationen für Ihre Zielgruppe"
+
+
+def test_title_drops_a_kicker_when_the_page_also_gives_the_headline_alone():
+    head = ('<meta property="og:title" content="Kim Jong Un: Der Diktator ist zurück - Trump ist „glücklich“">'
+            + ld({"@type": "NewsArticle", "headline": "Nordkorea: Kim Jong Un - Der Diktator ist zurück, Trump ist „glücklich“"}))
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>",
+                           "<h1>Nordkorea: Kim Jong Un - Der Diktator ist zurück, Trump ist „glücklich“</h1>")
+    assert extract_article(page(head, body, lang="de")).title == "Kim Jong Un: Der Diktator ist zurück - Trump ist „glücklich“"
+    # a headline that only has its "Name: quote" form keeps it
+    head = '<meta property="og:title" content="Schulze: Deutschland steht an der Seite des WFP">'
+    body = ARTICLE.replace("<h1>Library hours expanded</h1>", "<h1>Schulze: Deutschland steht an der Seite des WFP</h1>")
+    assert extract_article(page(head, body, lang="de")).title == "Schulze: Deutschland steht an der Seite des WFP"
+    # what follows a separator is the site's name, not a headline: the title stays
+    from archive.extract.titles import _without_kicker
+    assert _without_kicker("Fire then flood - Town Crier News", ["Town Crier News"], ["Town Crier News"]) == (
+        "Fire then flood - Town Crier News")
 
 
 def test_byline_places_after_the_outlet_and_reviewers_are_not_authors():

@@ -81,8 +81,10 @@ def _agree(inner: list[Block], outer: list[Block]) -> bool:
     return bool(grams) and len(grams & outer_grams) >= AGREEMENT * len(grams)
 
 
-def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) -> list[str]:
-    """The article body of a parsed page as clean paragraphs (steps 1-4 of the module docstring)."""
+def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints,
+                       trace: dict | None = None) -> list[str]:
+    """The article body of a parsed page as clean paragraphs (steps 1-4 of the module docstring).
+    `trace`, when given, receives each step's paragraphs (`benchmarks/body_errors.py` reads them)."""
     primary = trafilatura_candidate(tree, url, favor_precision=True, fast=True)
     second = readability_candidate(tree)
     enough = max(MIN_WORDS, BASE_RATIO * block_tokens(second))
@@ -95,10 +97,17 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints) 
     else:
         base = balanced or primary or second
         second = []
-    paragraphs = fill_gaps(base, second, hints) if second else [b.text for b in base]
+    filled = fill_gaps(base, second, hints) if second else [b.text for b in base]
+    led = filled
     if base is primary:  # balanced mode's own algorithm (`fast`): its fallbacks cost 10 ms a page, add nothing here
-        paragraphs = lead_from(paragraphs, trafilatura_candidate(tree, url, fast=True), hints)
-    return clean_edges(with_standfirst(paragraphs, tree, hints), hints)
+        led = lead_from(filled, trafilatura_candidate(tree, url, fast=True), hints)
+    standfirst = with_standfirst(led, tree, hints)
+    paragraphs = clean_edges(standfirst, hints)
+    if trace is not None:
+        trace.update(base=[b.text for b in base], base_kind="primary" if base is primary else "other",
+                     filled=filled, lead=led[: len(led) - len(filled)],
+                     standfirst=standfirst[: len(standfirst) - len(led)], final=paragraphs)
+    return paragraphs
 
 
 def detect_language(paragraphs: list[str], html_lang: str | None) -> str | None:

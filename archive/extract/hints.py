@@ -81,7 +81,8 @@ CALL_TO_ACTION = re.compile(
 FURNITURE = re.compile(
     r"^(\d* ?comments?|tags?|topics?|filed under|categories|advertisement|download|listen|watch|"
     r"image source|photo credits?|copyright|tell us|for more information)\b"
-    r"|^[\w ]{0,20}:? *https?://\S+$",  # "iTunes: https://..."
+    r"|^[\w ]{0,20}:? *https?://\S+$"  # "iTunes: https://..."
+    r"|^(sources?|quellen?|fuentes?|fontes?)\s*:",  # a credit line: "SOURCE: News agencies", "Quelle: kathpress"
     re.IGNORECASE,
 )
 DATELINE = re.compile(

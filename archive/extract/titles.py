@@ -3,15 +3,17 @@
 `page_title` picks the heading the page shows (<h1>, else an <h2>) that best matches a title
 the page declares (JSON-LD headline, og:title, twitter:title, <title>), without a kicker or
 date line; else the page's only <h1> when it shares a word with a declared title or the URL
-path (a teaser for another story in the <h1> shares none); else the declared title without
+path (a teaser for another story in the <h1> shares none); else a heading the page marks as
+its headline (microdata `itemprop="headline"`); else the declared title without
 its site name ("Headline | Site"), and when that leaves only the site's name, the page's first
-heading that is not the site's. `site_headings` finds the headings that name the site (marked
-as its title or logo, or a link home), which are never the headline unless they read as the
-declared title (a theme's "blog-title" <h1>).
+heading that is not the site's. A kicker before the headline ("Nordkorea: Headline") goes when
+the page also gives the headline alone (another declared title or heading). `site_headings`
+finds the headings that name the site (marked as its title or logo, or a link home), which are
+never the headline unless they read as the declared title (a theme's "blog-title" <h1>).
 
 Measured on metadata-dev's tune half and dropped: breaking a tie between equally matching
 headings in favour of the one matching the JSON-LD headline or og:title over the <title>
-(tune +0.5, held -0.5).
+(tune +0.5, held -0.5); skipping headings inside a breadcrumb trail (tune +1 page, held -2).
 """
 from __future__ import annotations
 
@@ -132,6 +134,29 @@ def _without_site(heading: str, sites: list[str]) -> str:
     return heading
 
 
+def _marked_headline(tree: etree._Element) -> str | None:
+    """The text of a heading the page marks as its headline (schema.org microdata's
+    `itemprop="headline"`), when it reads as one."""
+    for el in tree.iter("h1", "h2", "h3"):
+        if (el.get("itemprop") or "").lower() == "headline":
+            text = visible_text(el)
+            if SHOWN_MIN_WORDS <= len(_words(text)) <= HEADING_MAX_WORDS:
+                return text
+    return None
+
+
+_KICKER_SEP = re.compile(r"^(.{2,60}?)(?::\s+|\s+[-–—|]\s+)(.+)$")
+
+
+def _without_kicker(title: str | None, others: list[str], site_names: list[str]) -> str | None:
+    """"Kicker: Headline" without its kicker when the page also gives the headline alone (and
+    what is left is a headline, not the site's name after a separator)."""
+    m = _KICKER_SEP.match(title or "")
+    if not m or len(_words(m.group(2))) < SHOWN_MIN_WORDS or names_match(m.group(2), site_names):
+        return title
+    return next((o for o in others if name_key(o) == name_key(m.group(2))), title)
+
+
 def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[str],
            url: str | None = None) -> tuple[str | None, list[str]]:
     """The headline, and every variant of it the page carries (to recognise it in the body).
@@ -159,6 +184,8 @@ def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[st
     elif len(h1s) == 1 and SHOWN_MIN_WORDS <= len(_words(h1s[0])) <= HEADING_MAX_WORDS and _shares_word(
             h1s[0], [*declared, urlsplit(url or "").path]):
         title = h1s[0]  # the page's one headline, worded apart from its declared (SEO) title
+    elif marked := _marked_headline(tree):
+        title = marked  # no heading matches the declared title, but one is marked as the headline
     else:
         title = ld_headline or first_meta(tags, TITLE_META)
         if not title:
@@ -171,4 +198,5 @@ def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[st
             title = next((h for h, _ in _headings(tree)  # page's first heading that does not is its own
                           if not names_match(h, site_names) and len(_words(h)) <= HEADING_MAX_WORDS), title)
     variants = [ld_headline, *(first_meta(tags, (k,)) for k in TITLE_META), *h1s, title_tag]
+    title = _without_kicker(title, [*declared, *(h for h, _ in _headings(tree))], site_names)
     return _TITLE_EDGES.sub("", title or "") or None, [clean_text(v) for v in variants if v]
