@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, late, passages, within
+from . import answers, cascade, crosslingual, generations, keyword, late, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -175,8 +175,10 @@ class SearchEngine:
         rows = passages.fetch_passages(conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
-        if with_late:
-            signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
+        if with_late:  # the cheap signals' best only (indexer/cascade.py)
+            short = cascade.shortlist(dict(signals), WEIGHTS, {"keyword": 0.0}, DEPTH_PER_HIT * page * k)
+            late_rows = rows if short is None else {i: r for i, r in rows.items() if i in short}
+            signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
