@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -76,7 +76,7 @@ class SearchError(ValueError):
         self.code = code
 
 
-Matcher = Callable[[int, str], list]  # (passage id, text) -> [(start, end, query word)]
+Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
 
 
 MAX_SPEAKER_CHARS = 200
@@ -219,8 +219,10 @@ class SearchEngine:
         within.fold_more(ranked, candidates, _article, MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
-        results = [self._result(start + n + 1, c, terms, signals, ranks, matcher)
-                   for n, c in enumerate(candidates[start:start + k])]
+        shown = candidates[start:start + k]
+        related = matcher([c["id"] for c in shown], [c["row"]["text"] for c in shown]) if matcher else [()] * len(shown)
+        results = [self._result(start + n + 1, c, terms, signals, ranks, spans)
+                   for n, (c, spans) in enumerate(zip(shown, related))]
         for result, c in zip(results, candidates[start:start + k]):
             result["more"] = [{"passage_id": m["id"], "paragraph": m["row"]["position"], "text": m["row"]["text"]}
                               for m in c.get("more", ())]
@@ -282,9 +284,9 @@ class SearchEngine:
         words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
         scored = codec.similarities(query_tokens, blobs) if codec else None
 
-        def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
-            similarities = scored.of(passage_id) if scored else None  # scoring's own: nothing decoded again
-            return [] if similarities is None else words(text, similarities)
+        def matched(passage_ids: list[int], texts: list[str]) -> list[list[tuple[int, int, str]]]:
+            # scoring's own similarities: nothing decoded again; the texts tokenised in one call
+            return words.many(texts, [scored.of(i) if scored else None for i in passage_ids])
 
         return (scored.scores if scored else dict.fromkeys(rows, 0.0)), matched
 
@@ -303,7 +305,7 @@ class SearchEngine:
         return sorted(top, key=lambda c: -c["rerank"]) + candidates[len(top):]
 
     def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict], ranks: dict[str, dict],
-                matcher: Matcher | None) -> dict:
+                related: Iterable) -> dict:
         row = c["row"]
         breakdown = {"fused": round(c["fused"], 6),
                      "vector_rank": ranks["vector"].get(c["id"]), "vector_score": _round(signals["vector"].get(c["id"])),
@@ -316,7 +318,7 @@ class SearchEngine:
             "rank": rank,
             "score": _round(c.get("rerank", c["fused"])),
             "text": row["text"],
-            "matches": match_spans(row["text"], terms, matcher(c["id"], row["text"]) if matcher else ()),
+            "matches": match_spans(row["text"], terms, related),
             "paragraph": row["position"],
             "passage_id": c["id"],
             "article": {"id": row["article_id"], "url": row["url"] or row["canonical_url"], "title": row["title"],
