@@ -54,7 +54,7 @@ STAGES = [("search", "SearchEngine._late_scores"), ("passages", "fetch_passages"
           ("fusion", "with_article_context"), ("within", "reorder_within"), ("within", "fold_more"),
           ("search", "SearchEngine._add_speakers"), ("crosslingual", "ForeignPassages.scores"),
           ("keyword_tantivy", "TantivyIndex.search"), ("statements", "StatementSearch.answers"),
-          ("embed", "Embedder.matched_words")]
+          ("embed", "Embedder.matched_words"), ("token_words", "WordMatcher.many")]
 
 
 def _wrap_stages(totals: dict) -> None:
@@ -105,9 +105,10 @@ def main() -> None:
     engine = SearchEngine(Settings.load(args.data_dir), embedder=make_encoder(Settings.load(base["data_dir"])))
     for q in queries[:20]:  # warm the page cache, the allocator and the model
         engine.search(q, k=10)
-    if args.freeze:  # as the server does after its warm-up (webui.server.serve)
-        from webui.server import freeze_loaded
-        freeze_loaded()
+    if args.freeze:  # as the server does after its warm-up (webui.server.freeze_loaded)
+        import gc
+        gc.collect()
+        gc.freeze()
     variants = {"default": []} if not args.set else {"default": [], "variant": args.set}
     if args.stages:
         totals: dict = {}
