@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], help="a variant: module.NAME=JSON (interleaved A/B)")
     parser.add_argument("--profile", action="store_true", help="cProfile the default (or the variant with --set)")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the warm-up, as the server does")
     parser.add_argument("--stages", action="store_true", help="CPU and wall ms a query by stage (timers, no cProfile)")
     args = parser.parse_args()
@@ -149,7 +150,7 @@ def main() -> None:
         profile.disable()
         _restore(old)
         print(f"mean {(time.perf_counter() - started) / len(queries) * 1000:.1f} ms a query (profiled)")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(50)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(50)
         return
     wall = {name: [] for name in variants}
     cpu = {name: [] for name in variants}

@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, cascade, crosslingual, generations, keyword, late, passages, within
+from . import answers, cascade, crosslingual, generations, keyword, late, overlap, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -77,8 +77,6 @@ class SearchError(ValueError):
 
 
 Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
-
-
 MAX_SPEAKER_CHARS = 200
 
 
@@ -145,16 +143,13 @@ class SearchEngine:
         gen = self.generation()
         filters = passages.Filters(since, until, source, lang)
         depth = max(CANDIDATES, DEPTH_PER_HIT * page * k)
-        conn, keywords = gen.reader()
+        conn, _ = gen.reader()
         allowed = gen.allowed_ids(conn, filters)
         speaker = " ".join((speaker or "").split()) or None
         if speaker:  # only passages where this speaker is quoted
             quoted = self._passages_of(conn, self.statements.search("", None, speaker=speaker, limit=10_000))
             allowed = np.asarray(sorted(quoted if allowed is None else set(quoted) & set(allowed.tolist())), np.int64)
-        keyword_hits = keywords.search(query, depth, filters)
-        if speaker:
-            allowed_ids = set(allowed.tolist())
-            keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
+        beside = overlap.Job(self._beside_model, gen, query, depth, filters, allowed)  # in a helper thread
         with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
         if with_late:  # the question word is left out of the dense query, kept as context for the tokens
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
@@ -162,10 +157,10 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        foreign = {}
-        if CROSS_LINGUAL and crosslingual.applies(self.settings.model):  # filtered here on every backend
-            within_filters = gen.filtered_ids(conn, filters, allowed)  # a speaker's passages too
-            foreign = crosslingual.for_generation(gen.folder, conn).scores(query, within_filters)
+        keyword_hits, foreign = beside.result()
+        if speaker:
+            allowed_ids = set(allowed.tolist())
+            keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
@@ -243,6 +238,16 @@ class SearchEngine:
             "generation": gen.meta["generation"], "model": gen.meta["model"],
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
+
+    def _beside_model(self, gen: Generation, query: str, depth: int, filters: passages.Filters,
+                      allowed: np.ndarray | None) -> tuple[list, dict]:
+        """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
+        keyword hits, and the cross-lingual model's scores of the other-language passages."""
+        conn, keywords = gen.reader()  # the running thread's own
+        if not (CROSS_LINGUAL and crosslingual.applies(self.settings.model)):  # filtered here on every backend
+            return keywords.search(query, depth, filters), {}
+        foreign = crosslingual.for_generation(gen.folder, conn)  # within the filters, a speaker's passages too
+        return keywords.search(query, depth, filters), foreign.scores(query, gen.filtered_ids(conn, filters, allowed))
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
