@@ -152,11 +152,21 @@ def main() -> None:
         print(f"mean {(time.perf_counter() - started) / len(queries) * 1000:.1f} ms a query (profiled)")
         pstats.Stats(profile).sort_stats(args.sort).print_stats(50)
         return
+    from indexer.question import topic_of
+    from indexer.search import CANDIDATES
+    gen = engine.generation()
+    variants["floor"] = None  # one model pass and one vector search, as query.py's floor, interleaved too
     wall = {name: [] for name in variants}
     cpu = {name: [] for name in variants}
     for _ in range(args.rounds):
         for q in queries:
+            t0, c0 = time.perf_counter(), time.process_time()
+            gen.vectors.search(engine.embedder.encode_query(topic_of(q)), CANDIDATES)
+            wall["floor"].append(time.perf_counter() - t0)
+            cpu["floor"].append(time.process_time() - c0)
             for name, sets in variants.items():
+                if sets is None:
+                    continue
                 old = _apply(sets)
                 t0, c0 = time.perf_counter(), time.process_time()
                 engine.search(q, k=10)
@@ -164,6 +174,9 @@ def main() -> None:
                 cpu[name].append(time.process_time() - c0)
                 _restore(old)
     report = {name: {"wall_ms": _summary(wall[name]), "cpu_ms": _summary(cpu[name])} for name in variants}
+    for name in [n for n in variants if n != "floor"]:  # hybrid over the floor, by wall and by CPU
+        report[name]["floor_ratio"] = {kind: {p: round(report[name][kind][p] / report["floor"][kind][p], 2)
+                                              for p in ("p50", "p95")} for kind in ("wall_ms", "cpu_ms")}
     if "variant" in report:
         report["ratio_variant_to_default"] = {
             kind: {p: round(report["variant"][kind][p] / report["default"][kind][p], 3) for p in ("p50", "p95", "mean")}
