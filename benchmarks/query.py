@@ -94,7 +94,8 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
             union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
             rows = passages.fetch_passages(conn, union)
             t5 = time.perf_counter()
-            cheap = {"vector": {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i >= 0}, "keyword": dict(hits)}
+            dense = {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i >= 0}
+            cheap = {"vector": dense, "keyword": dict(hits)}
             short = cascade.shortlist(cheap, WEIGHTS, {"keyword": 0.0}, 40)  # as search: the cheap signals' best
             engine._late_scores(gen, q, tokens, rows if short is None else {i: rows[i] for i in short if i in rows})
             late_s.append(time.perf_counter() - t5)
