@@ -59,8 +59,8 @@ def limit_threads() -> None:
 
 def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int) -> dict:
     from archive.config import Settings
-    from indexer import keyword, passages
-    from indexer.search import SearchEngine
+    from indexer import cascade, keyword, passages
+    from indexer.search import WEIGHTS, SearchEngine
 
     settings = Settings.load(data_dir)
     started = time.perf_counter()
@@ -69,6 +69,8 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
     first_query_s = time.perf_counter() - started  # index load + first query (model already loaded)
     for q in queries[:20]:  # warm the page cache and the allocator
         engine.search(q)
+    from webui.server import freeze_loaded
+    freeze_loaded()  # as the server does once loaded
     total, kw, enc, vec, kw_hits, late_s, pair, fetch, floor = [], [], [], [], [], [], [], [], []
     vectors = []
     for q in queries:
@@ -84,7 +86,7 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
         t1 = time.perf_counter()
         v = embedder.encode_query(topic_of(q))
         t2 = time.perf_counter()
-        _, ids = gen.vectors.search(v, depth)
+        dense_scores, ids = gen.vectors.search(v, depth)
         t3 = time.perf_counter()
         if gen.meta.get("late_interaction"):  # the union's token vectors and MaxSim (the query's
             _, tokens = embedder.encode_query_and_tokens(topic_of(q), q)  # model pass as search runs it)
@@ -92,7 +94,10 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
             union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
             rows = passages.fetch_passages(conn, union)
             t5 = time.perf_counter()
-            engine._late_scores(gen, q, tokens, rows)
+            dense = {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i >= 0}
+            cheap = {"vector": dense, "keyword": dict(hits)}
+            short = cascade.shortlist(cheap, WEIGHTS, {"keyword": 0.0}, 40)  # as search: the cheap signals' best
+            engine._late_scores(gen, q, tokens, rows if short is None else {i: rows[i] for i in short if i in rows})
             late_s.append(time.perf_counter() - t5)
             pair.append(t4 - t3)
             fetch.append(t5 - t4)

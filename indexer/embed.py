@@ -16,6 +16,7 @@ import numpy as np
 from archive.config import DEFAULT_MODEL, Settings, environment_defaults
 
 from . import late
+from .token_words import TokenWords, WordMatcher
 
 # Model weights come from installed packages, never from a hub at run time; and no
 # tokenizer thread pools (they warn and misbehave after a fork). Set when a model loads.
@@ -60,8 +61,9 @@ class Encoder(Protocol):
         """Tokens per text (an ordering hint for batching)."""
 
     def matched_words(self, query: str, query_tokens: np.ndarray,
-                      threshold: float = late.MATCH_THRESHOLD) -> Callable[[str, np.ndarray], list]:
-        """A function (passage text, query x passage token similarities) -> [(start, end, query word)]."""
+                      threshold: float = late.MATCH_THRESHOLD) -> WordMatcher:
+        """A function (passage text, query x passage token similarities) -> [(start, end, query word)],
+        whose `many` takes the shown passages at once."""
 
 
 def offline_environment() -> None:
@@ -163,6 +165,7 @@ class Embedder:
             _backend(self.query_backend)  # an unknown name fails here, not at the first search
         self._model = None
         self._query_model = None
+        self._token_words = None
         self._lock = threading.Lock()
         # One model and fast tokenizer serve every server thread; the tokenizer's padding and
         # truncation state is mutable, so concurrent calls corrupted each other (~3% of searches
@@ -281,19 +284,19 @@ class Embedder:
         return self.encode_tokens([query])[0]
 
     def matched_words(self, query: str, query_tokens: np.ndarray,
-                      threshold: float = late.MATCH_THRESHOLD) -> Callable[[str, np.ndarray], list]:
+                      threshold: float = late.MATCH_THRESHOLD) -> WordMatcher:
         """For the highlight: the passage words late interaction matched to a query word, from
         `threshold` on (late.match_threshold: the token codec's)."""
+        return WordMatcher(self.token_words, query, threshold)
+
+    @property
+    def token_words(self) -> TokenWords:
+        """The highlight's tokenizer: its own copy, so no thread waits on the model's lock for it."""
         model = self.model
-        with self.model_lock:  # the tokenizer is shared by every server thread
-            query_words = late.kept_words(model.tokenizer, query, model.max_seq_length)
-
-        def matched(text: str, similarities: np.ndarray) -> list[tuple[int, int, str]]:
-            with self.model_lock:
-                return late.matched_spans(model.tokenizer, model.max_seq_length, query, query_words, similarities, text,
-                                          threshold)
-
-        return matched
+        with self._lock:
+            if self._token_words is None:
+                self._token_words = TokenWords(model.tokenizer, model.max_seq_length, self.model_lock)
+            return self._token_words
 
     def _precision(self) -> contextlib.AbstractContextManager:
         return _precision(self.backend)

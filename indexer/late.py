@@ -83,9 +83,19 @@ def matched_spans(tokenizer: Any, max_length: int, query: str, query_words: list
                   text: str, threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
     """matched_words from the query x passage token similarities late interaction computed
     (indexer.token_scoring): the highlight decodes and compares nothing again."""
-    if not similarities.size or similarities.max() < threshold:
+    if not close(similarities, threshold):
         return []  # no close match: the passage's words (a tokenizer pass, most of the cost) are not needed
-    passage_words = kept_words(tokenizer, text, max_length)
+    return spans_of(query, query_words, similarities, kept_words(tokenizer, text, max_length), threshold)
+
+
+def close(similarities: np.ndarray, threshold: float) -> bool:
+    """Whether any query token's best match reaches the highlight's cutoff."""
+    return bool(similarities.size) and float(similarities.max()) >= threshold
+
+
+def spans_of(query: str, query_words: list, similarities: np.ndarray, passage_words: list,
+             threshold: float = MATCH_THRESHOLD) -> list[tuple[int, int, str]]:
+    """matched_spans given the passage's content-token words (kept_words)."""
     if similarities.shape != (len(query_words), len(passage_words)):
         return []  # stored under another tokenizer or length limit
     best = similarities.argmax(axis=1)

@@ -8,14 +8,14 @@ import re
 import threading
 import time
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, late, passages, within
+from . import answers, cascade, crosslingual, generations, keyword, late, overlap, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -76,9 +76,7 @@ class SearchError(ValueError):
         self.code = code
 
 
-Matcher = Callable[[int, str], list]  # (passage id, text) -> [(start, end, query word)]
-
-
+Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
 MAX_SPEAKER_CHARS = 200
 
 
@@ -145,16 +143,13 @@ class SearchEngine:
         gen = self.generation()
         filters = passages.Filters(since, until, source, lang)
         depth = max(CANDIDATES, DEPTH_PER_HIT * page * k)
-        conn, keywords = gen.reader()
+        conn, _ = gen.reader()
         allowed = gen.allowed_ids(conn, filters)
         speaker = " ".join((speaker or "").split()) or None
         if speaker:  # only passages where this speaker is quoted
             quoted = self._passages_of(conn, self.statements.search("", None, speaker=speaker, limit=10_000))
             allowed = np.asarray(sorted(quoted if allowed is None else set(quoted) & set(allowed.tolist())), np.int64)
-        keyword_hits = keywords.search(query, depth, filters)
-        if speaker:
-            allowed_ids = set(allowed.tolist())
-            keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
+        beside = overlap.Job(self._beside_model, gen, query, depth, filters, allowed)  # in a helper thread
         with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
         if with_late:  # the question word is left out of the dense query, kept as context for the tokens
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
@@ -162,10 +157,10 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
         vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        foreign = {}
-        if CROSS_LINGUAL and crosslingual.applies(self.settings.model):  # filtered here on every backend
-            within_filters = gen.filtered_ids(conn, filters, allowed)  # a speaker's passages too
-            foreign = crosslingual.for_generation(gen.folder, conn).scores(query, within_filters)
+        keyword_hits, foreign = beside.result()
+        if speaker:
+            allowed_ids = set(allowed.tolist())
+            keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
@@ -175,8 +170,10 @@ class SearchEngine:
         rows = passages.fetch_passages(conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
-        if with_late:
-            signals["late"], matcher = self._late_scores(gen, query, query_tokens, rows)
+        if with_late:  # the cheap signals' best only (indexer/cascade.py)
+            short = cascade.shortlist(dict(signals), WEIGHTS, {"keyword": 0.0}, DEPTH_PER_HIT * page * k)
+            late_rows = rows if short is None else {i: r for i, r in rows.items() if i in short}
+            signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
@@ -217,8 +214,10 @@ class SearchEngine:
         within.fold_more(ranked, candidates, _article, MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
-        results = [self._result(start + n + 1, c, terms, signals, ranks, matcher)
-                   for n, c in enumerate(candidates[start:start + k])]
+        shown = candidates[start:start + k]
+        related = matcher([c["id"] for c in shown], [c["row"]["text"] for c in shown]) if matcher else [()] * len(shown)
+        results = [self._result(start + n + 1, c, terms, signals, ranks, spans)
+                   for n, (c, spans) in enumerate(zip(shown, related))]
         for result, c in zip(results, candidates[start:start + k]):
             result["more"] = [{"passage_id": m["id"], "paragraph": m["row"]["position"], "text": m["row"]["text"]}
                               for m in c.get("more", ())]
@@ -239,6 +238,16 @@ class SearchEngine:
             "generation": gen.meta["generation"], "model": gen.meta["model"],
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
+
+    def _beside_model(self, gen: Generation, query: str, depth: int, filters: passages.Filters,
+                      allowed: np.ndarray | None) -> tuple[list, dict]:
+        """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
+        keyword hits, and the cross-lingual model's scores of the other-language passages."""
+        conn, keywords = gen.reader()  # the running thread's own
+        if not (CROSS_LINGUAL and crosslingual.applies(self.settings.model)):  # filtered here on every backend
+            return keywords.search(query, depth, filters), {}
+        foreign = crosslingual.for_generation(gen.folder, conn)  # within the filters, a speaker's passages too
+        return keywords.search(query, depth, filters), foreign.scores(query, gen.filtered_ids(conn, filters, allowed))
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
@@ -280,9 +289,9 @@ class SearchEngine:
         words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
         scored = codec.similarities(query_tokens, blobs) if codec else None
 
-        def matched(passage_id: int, text: str) -> list[tuple[int, int, str]]:
-            similarities = scored.of(passage_id) if scored else None  # scoring's own: nothing decoded again
-            return [] if similarities is None else words(text, similarities)
+        def matched(passage_ids: list[int], texts: list[str]) -> list[list[tuple[int, int, str]]]:
+            # scoring's own similarities: nothing decoded again; the texts tokenised in one call
+            return words.many(texts, [scored.of(i) if scored else None for i in passage_ids])
 
         return (scored.scores if scored else dict.fromkeys(rows, 0.0)), matched
 
@@ -301,7 +310,7 @@ class SearchEngine:
         return sorted(top, key=lambda c: -c["rerank"]) + candidates[len(top):]
 
     def _result(self, rank: int, c: dict, terms: list[str], signals: dict[str, dict], ranks: dict[str, dict],
-                matcher: Matcher | None) -> dict:
+                related: Iterable) -> dict:
         row = c["row"]
         breakdown = {"fused": round(c["fused"], 6),
                      "vector_rank": ranks["vector"].get(c["id"]), "vector_score": _round(signals["vector"].get(c["id"])),
@@ -314,7 +323,7 @@ class SearchEngine:
             "rank": rank,
             "score": _round(c.get("rerank", c["fused"])),
             "text": row["text"],
-            "matches": match_spans(row["text"], terms, matcher(c["id"], row["text"]) if matcher else ()),
+            "matches": match_spans(row["text"], terms, related),
             "paragraph": row["position"],
             "passage_id": c["id"],
             "article": {"id": row["article_id"], "url": row["url"] or row["canonical_url"], "title": row["title"],

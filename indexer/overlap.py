@@ -1,0 +1,54 @@
+"""Stages of one search that do not wait on each other run at once: the keyword search (and the
+cross-lingual model's pass, where the archive has other-language passages) in a helper thread
+while the searching thread runs the query's model pass and the vector search. Each spends its
+time where the GIL is released (tantivy or SQLite, ONNX Runtime or torch, FAISS), so on a
+machine with a core to spare the query waits for the longer of the two, not their sum.
+
+Only with a core to spare: where the machine's load average (over the last minute) already
+fills its cores (a server under several clients, other work), a helper thread buys no time and
+costs a hand-over, so the job runs in the searching thread. A job the pool has not started by
+the time its result is wanted (every helper busy) is taken back and run there too, so it never
+waits in a queue."""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+ENABLED = True
+THREADS = 4  # helpers shared by every search of the process
+CORES = os.cpu_count() or 1
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search-overlap")
+        return _pool
+
+
+class Job:
+    """fn(*args) started in a helper thread (ENABLED), its result taken when wanted."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        self.fn, self.args = fn, args
+        self.future: Future | None = _executor().submit(fn, *args) if ENABLED and spare_core() else None
+
+    def result(self) -> Any:
+        if self.future is None or self.future.cancel():  # not started: run it here, now
+            return self.fn(*self.args)
+        return self.future.result()
+
+
+def spare_core() -> bool:
+    """Whether the machine has had a core idle on average over the last minute: its load half a
+    core below the core count (one client's searches one after another hold it near 1)."""
+    try:
+        return os.getloadavg()[0] < CORES - 0.5
+    except OSError:  # no load average (some platforms): assume none to spare
+        return False

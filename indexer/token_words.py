@@ -1,0 +1,73 @@
+"""The word span of each content token (late.kept_words) for several texts in one tokenizer call:
+what the highlight needs of the passages shown. Through transformers, one text at a time, a
+passage cost 0.21 ms CPU (tokenizer 0.10, the rest its wrapping and a Python loop); here the
+Rust tokenizer's own batch call. The tokenizer is a private copy set up once (truncation at the
+model's length, no padding) and never reconfigured, so server threads use it at once without
+the model's lock (transformers sets truncation on the shared one on every call)."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from . import late
+from .keyword import STOPWORDS
+
+
+class TokenWords:
+    """kept_words for many texts; the same spans as late.kept_words (a slow tokenizer: it)."""
+
+    def __init__(self, tokenizer: Any, max_length: int, lock: Any = None):
+        self.tokenizer, self.max_length = tokenizer, max_length
+        self.lock = lock or contextlib.nullcontext()  # guards the shared tokenizer (the slow one's path)
+        self._own = None
+        backend = getattr(tokenizer, "backend_tokenizer", None) if getattr(tokenizer, "is_fast", False) else None
+        if backend is not None:
+            from tokenizers import Tokenizer
+            own = Tokenizer.from_str(backend.to_str())
+            own.no_padding()
+            own.enable_truncation(max(max_length, 2))
+            self._own = own
+
+    def kept_words(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """For each text, the (start, end) of the word of each of its content tokens, in order."""
+        if self._own is None:
+            with self.lock:
+                return [late.kept_words(self.tokenizer, text, self.max_length) for text in texts]
+        return [_kept(text, encoding) for text, encoding in zip(texts, self._own.encode_batch(texts))]
+
+
+def _kept(text: str, encoding: Any) -> list[tuple[int, int]]:
+    """late._content_tokens' rule on one encoding: tokens of words holding a letter or digit
+    that are not stopwords, each as its whole word's span."""
+    spans: dict[int, list[int]] = {}
+    words = encoding.word_ids
+    for (start, end), word in zip(encoding.offsets, words):
+        if word is not None:
+            spans.setdefault(word, [start, end])[1] = end
+    keep: dict[int, bool] = {}
+    for word, (start, end) in spans.items():
+        piece = text[start:end]
+        keep[word] = any(c.isalnum() for c in piece) and piece.lower() not in STOPWORDS
+    return [tuple(spans[w]) for w, special in zip(words, encoding.special_tokens_mask)
+            if w is not None and not special and keep[w]]
+
+
+class WordMatcher:
+    """The highlight's late-interaction words for one query: called with one passage (text, query x
+    passage token similarities) or, by `many`, with the shown passages in one tokenizer call."""
+
+    def __init__(self, words: TokenWords, query: str, threshold: float):
+        self.words, self.query, self.threshold = words, query, threshold
+        self.query_words = words.kept_words([query])[0]
+
+    def __call__(self, text: str, similarities: Any) -> list[tuple[int, int, str]]:
+        return self.many([text], [similarities])[0]
+
+    def many(self, texts: list[str], similarities: list) -> list[list[tuple[int, int, str]]]:
+        """(start, end, query word) spans for each text; a text without a close match (or without
+        similarities: None) is not tokenised."""
+        found: list[list] = [[] for _ in texts]
+        need = [n for n, s in enumerate(similarities) if s is not None and late.close(s, self.threshold)]
+        for n, passage_words in zip(need, self.words.kept_words([texts[n] for n in need])):
+            found[n] = late.spans_of(self.query, self.query_words, similarities[n], passage_words, self.threshold)
+        return found

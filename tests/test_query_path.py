@@ -1,0 +1,50 @@
+"""The query path's cheaper mechanisms (issue 14): the cascade's shortlist, the batched highlight
+tokenizer, stages run beside the model pass; and the engine's ranking with them on real data."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from indexer import cascade, late, overlap
+from indexer.token_words import TokenWords
+
+
+def test_the_shortlist_is_the_best_by_the_cheap_signals_and_never_shorter_than_a_page():
+    signals = {"vector": {i: 1.0 - i / 100 for i in range(50)}, "keyword": {i: float(i % 7) for i in range(40, 90)}}
+    weights = {"vector": 0.7, "keyword": 0.3}
+    assert cascade.shortlist(signals, weights, {"keyword": 0.0}, 10, top=0) is None  # off
+    assert cascade.shortlist(signals, weights, {"keyword": 0.0}, 10, top=200) is None  # all of them anyway
+    short = cascade.shortlist(signals, weights, {"keyword": 0.0}, 10, top=20)
+    fused = cascade.score_fusion(signals, weights, {"keyword": 0.0})
+    assert short == set(sorted(fused, key=lambda i: -fused[i])[:20])
+    assert len(cascade.shortlist(signals, weights, {"keyword": 0.0}, 40, top=20)) == 40  # a deep page's depth
+
+
+def test_batched_word_spans_are_the_transformers_ones(embedder, shared):
+    model = embedder.model
+    words = TokenWords(model.tokenizer, model.max_seq_length)
+    texts = [p for p in next(shared.glob("seeds/*.txt")).read_text().split("\n\n") if p.strip()]
+    texts += ["", "Gov. Shapiro's plan: 14% (of the cost)!", "word " * 400]  # empty, punctuation, truncated
+    assert words.kept_words(texts) == [late.kept_words(model.tokenizer, t, model.max_seq_length) for t in texts]
+
+
+def test_a_job_beside_the_model_pass_gives_its_result_in_any_thread():
+    seen = []
+    job = overlap.Job(lambda x: seen.append(threading.current_thread().name) or x * 2, 21)
+    assert job.result() == 42 and len(seen) == 1
+    with pytest.raises(ZeroDivisionError):  # its error reaches the search
+        overlap.Job(lambda: 1 / 0).result()
+
+
+def test_the_seed_passage_stays_on_top_with_the_cascade(search_engine, monkeypatch):
+    """Late interaction scores the cheap signals' best LATE_TOP only; the seed question still
+    finds the Shoigu passage near the top, with its late-interaction highlight."""
+    assert cascade.LATE_TOP > 0
+    results = search_engine.search("who threatened retaliation", k=10)["results"]
+    rank = next(r["rank"] for r in results if "forced to use similar weapons" in r["text"]
+                or "ready to use the same ammunition" in r["text"])
+    assert rank <= 3
+    shown = results[rank - 1]
+    assert shown["scores"]["late_score"] is not None
+    assert any(near for _, _, near in shown["matches"])  # a word late interaction matched, marked
