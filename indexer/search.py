@@ -54,6 +54,8 @@ ANSWER_WITHIN_ARTICLES = True
 # Dropped: reason at 30 (tuning why +1 question, held why -1), date/number at 10-30 (tuning lost).
 SENTENCE_WEIGHTS = {"agent": 30.0}
 LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the article (see within.py)
+# Within an article, a passage gains this share of its neighbours' best score (see within.py).
+NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH = 0.3, 2
 MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
 # A who question: the passages holding the answering statements (the card's evidence) gain this
@@ -204,16 +206,19 @@ class SearchEngine:
                     ranking[i] += ANSWER_BOOST
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i]} for i in order]
-        if ranking is not fused:  # the answer type picks the passages inside each article
-            candidates = within.reorder_within(candidates, _article,
-                                               within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
+        if ranking is not fused or NEIGHBOUR_WEIGHT:  # the answer type and neighbours pick the passages
+            inside = within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR) if ranking is not fused \
+                else (lambda c: c["fused"])
+            candidates = within.reorder_within(candidates, _article, within.with_neighbours(
+                candidates, _article, inside, NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:
             candidates = within.answers_first(candidates, _article,
                                               lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
         ranked = candidates
-        candidates = collapse(ranked, _article, self.settings.passages_per_article)
+        per_article = self.settings.passages_per_article  # a clear first article shows more (within.lead_limits)
+        candidates = collapse(ranked, _article, per_article, within.lead_limits(ranked, _article, per_article))
         within.fold_more(ranked, candidates, _article, MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)
