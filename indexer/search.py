@@ -15,7 +15,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, crosslingual, generations, keyword, late, passages, within
+from . import answers, crosslingual, datelines, generations, keyword, late, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -184,7 +184,8 @@ class SearchEngine:
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
         if any(ANSWER_WEIGHTS.values()):
-            found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))
+            found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
+                                        {r["embed_hash"]: r["text"] for r in rows.values()})
             match, weight = answers.match_scores(
                 query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
             if weight:
