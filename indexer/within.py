@@ -23,7 +23,21 @@ Neighbours (search.NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH; with_neighbours): within t
 gains a share of the best score among its article's candidates starting within 2 paragraphs of it.
 Tuning half, hit@1/hit@5/MRR@10 from .600/.806/.683: share 0.15 .600/.819/.689, 0.2 .606/.826/.694,
 0.3 .613/.826/.699, 0.4 .600/.839/.694 (reach 1 lost hit@1; 3 as 2). Held at 0.3 (reported, not
-tuned): .695/.832/.752 -> .695/.840/.753. Articles keep their places.
+tuned): .695/.832/.752 -> .695/.840/.753. Articles keep their places. Then lead_limits (a clear
+first article shows 2 x passages_per_article): tuning .613/.852/.705, held .695/.847/.757, article
+nDCG unchanged (.926 / .943), seed rank 2; the same cap on the first article's first-appearing
+passage score instead of its best, .613/.845/.704 on tuning.
+
+Measured on the tuning half and dropped (replayed offline from the captured candidates):
+- The best sentence's late-interaction score (MaxSim over the tokens of one sentence), added to
+  the order inside the article (x2 to x80) or in place of the passage's: hit@1 fell at every
+  weight from 10 on (.574-.594; at 80 in place, hit@5 .819 for hit@1 .587).
+- answers.sentence_matcher with a query word "found" in the sentence by token similarity (cosine
+  0.48-0.8) instead of its stem, for agent and for every kind: .581-.600 hit@1, no hit@5 gain.
+- Other weights for the order inside the article only (late 2.5/10, keyword 0-2, vector 0-4,
+  answer 0/4): none above the fusion's own (.600/.806 at best).
+- The first article's passages all shown first when it leads (grouped, not in ranking order):
+  lost the second article's answers (4 won, 3-4 lost).
 
 Measured and dropped: the passage's best single sentence by the main model's dense score (the
 top 5 articles' candidate passages split into sentences and embedded at query time), added to
