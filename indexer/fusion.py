@@ -62,13 +62,15 @@ def passage_context(fused: dict[int, float], rows: dict) -> Callable[[dict], flo
     return context
 
 
-def collapse(items: list, key: Callable[[Any], Hashable], per_group: int) -> list:
-    """Keep at most per_group items of each group, in order (so one article cannot fill a page)."""
+def collapse(items: list, key: Callable[[Any], Hashable], per_group: int, limits: dict | None = None) -> list:
+    """Keep at most per_group items of each group (`limits[group]` where given), in order (so one
+    article cannot fill a page)."""
     seen: dict = {}
     kept = []
+    limits = limits or {}
     for item in items:
         group = key(item)
-        if seen.get(group, 0) < per_group:
+        if seen.get(group, 0) < limits.get(group, per_group):
             seen[group] = seen.get(group, 0) + 1
             kept.append(item)
     return kept

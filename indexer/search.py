@@ -4,10 +4,8 @@ optionally reranked, collapsed per article. Returns data only: each hit's text, 
 paragraph position and matched spans; the web layer makes links and HTML of them."""
 from __future__ import annotations
 
-import re
 import threading
 import time
-from datetime import date
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -15,17 +13,15 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, cascade, crosslingual, generations, keyword, late, overlap, passages, within
+from . import answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
 from .question import topic_of
+from .request import SearchError, validate
 from .statements import StatementSearch, is_who_question, question_cue
 from .token_store import TokenStore, store_path as token_store_path
 
-MAX_QUERY_CHARS = 1000
-MAX_K = 100
-MAX_DEPTH = 500          # deepest result a query may page to
 CANDIDATES = 200         # per retriever, at least (measured: 200 beat 100 on dev hit@5)
 DEPTH_PER_HIT = 4        # candidates per hit shown, deeper pages: collapsing per article drops some
 # Measured on the dev questions (benchmarks/retrieval.py), not chosen by taste: vector
@@ -54,6 +50,8 @@ ANSWER_WITHIN_ARTICLES = True
 # Dropped: reason at 30 (tuning why +1 question, held why -1), date/number at 10-30 (tuning lost).
 SENTENCE_WEIGHTS = {"agent": 30.0}
 LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the article (see within.py)
+# Within an article, a passage gains this share of its neighbours' best score (see within.py).
+NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH = 0.3, 2
 MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
 # A who question: the passages holding the answering statements (the card's evidence) gain this
@@ -64,45 +62,9 @@ ANSWER_BOOST = 14.0
 CROSS_LINGUAL = True
 FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
 FOREIGN_OWN_NAMES = True  # for the query's names and numbers they keep their own matches (no stand-in)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class SearchError(ValueError):
-    """A request search cannot answer; `param` names the offending parameter."""
-
-    def __init__(self, message: str, param: str | None = None, code: str = "invalid_parameter"):
-        super().__init__(message)
-        self.param = param
-        self.code = code
 
 
 Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
-MAX_SPEAKER_CHARS = 200
-
-
-def validate(query: str | None, k: int, page: int, since: str | None, until: str | None,
-             speaker: str | None = None) -> str:
-    """The query, stripped; SearchError naming the parameter when the request is invalid."""
-    query = (query or "").strip()
-    if not query:
-        raise SearchError("the query is empty", "q", "missing_query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise SearchError(f"the query is over {MAX_QUERY_CHARS} characters", "q", "query_too_long")
-    if not 1 <= k <= MAX_K:
-        raise SearchError(f"k must be between 1 and {MAX_K}", "k")
-    if page < 1 or page * k > MAX_DEPTH:
-        raise SearchError(f"page must be at least 1, and page x k at most {MAX_DEPTH}", "page")
-    if speaker and len(speaker) > MAX_SPEAKER_CHARS:
-        raise SearchError(f"speaker must be at most {MAX_SPEAKER_CHARS} characters", "speaker")
-    for name, value in (("since", since), ("until", until)):
-        if value:
-            try:
-                if not _DATE.match(value):
-                    raise ValueError
-                date.fromisoformat(value)
-            except ValueError:
-                raise SearchError(f"{name} must be a date YYYY-MM-DD", name, "invalid_date") from None
-    return query
 
 
 class SearchEngine:
@@ -179,7 +141,8 @@ class SearchEngine:
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
         if any(ANSWER_WEIGHTS.values()):
-            found = answers.fetch(conn, list({r["embed_hash"] for r in rows.values()}))
+            found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
+                                        {r["embed_hash"]: r["text"] for r in rows.values()})
             match, weight = answers.match_scores(
                 query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
             if weight:
@@ -201,16 +164,19 @@ class SearchEngine:
                     ranking[i] += ANSWER_BOOST
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
         candidates = [{"id": i, "row": rows[i], "fused": fused[i]} for i in order]
-        if ranking is not fused:  # the answer type picks the passages inside each article
-            candidates = within.reorder_within(candidates, _article,
-                                               within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR))
+        if ranking is not fused or NEIGHBOUR_WEIGHT:  # the answer type and neighbours pick the passages
+            inside = within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR) if ranking is not fused \
+                else (lambda c: c["fused"])
+            candidates = within.reorder_within(candidates, _article, within.with_neighbours(
+                candidates, _article, inside, NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH))
         if self.reranker is not None:
             candidates = self._rerank(query, candidates)
         if ANSWERS_FIRST and "answer" in signals:
             candidates = within.answers_first(candidates, _article,
                                               lambda c: signals["answer"].get(c["id"], 0.0) > 0, ANSWERS_FIRST)
         ranked = candidates
-        candidates = collapse(ranked, _article, self.settings.passages_per_article)
+        per_article = self.settings.passages_per_article  # a clear first article shows more (within.lead_limits)
+        candidates = collapse(ranked, _article, per_article, within.lead_limits(ranked, _article, per_article))
         within.fold_more(ranked, candidates, _article, MORE_PER_ARTICLE)
         start = (page - 1) * k
         terms = keyword.query_terms(query)

@@ -19,6 +19,29 @@ article nDCG@10 unchanged (.909 / .930), seed rank 2. Dropped: the same prior fo
 for "when" questions too (date 0.5: tuning when hit@1 unchanged, held .909 -> .818); likewise the
 sentence matcher for "where" questions (place 30: no change on either half).
 
+Neighbours (search.NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH; with_neighbours): within the article a passage
+gains a share of the best score among its article's candidates starting within 2 paragraphs of it.
+Tuning half, hit@1/hit@5/MRR@10 from .600/.806/.683: share 0.15 .600/.819/.689, 0.2 .606/.826/.694,
+0.3 .613/.826/.699, 0.4 .600/.839/.694 (reach 1 lost hit@1; 3 as 2). Held at 0.3 (reported, not
+tuned): .695/.832/.752 -> .695/.840/.753. Articles keep their places. Then lead_limits (a clear
+first article shows 2 x passages_per_article), with datelines.py: tuning .613/.845/.705, held
+.695/.847/.755, dev .818/.909/.848, article nDCG unchanged (.926 / .943), seed rank 2. "Clear" when
+its lead over the second article is more than twice the second's over the tenth: at once (not
+twice) tuning .613/.852/.707 and held .695/.847/.757, but a dev question went 4th -> 7th (dev hit@5
+.864, under test_search's 0.90 bar); on the first-appearing passage's score instead of the best,
+tuning .613/.845/.704.
+
+Measured on the tuning half and dropped (replayed offline from the captured candidates):
+- The best sentence's late-interaction score (MaxSim over the tokens of one sentence), added to
+  the order inside the article (x2 to x80) or in place of the passage's: hit@1 fell at every
+  weight from 10 on (.574-.594; at 80 in place, hit@5 .819 for hit@1 .587).
+- answers.sentence_matcher with a query word "found" in the sentence by token similarity (cosine
+  0.48-0.8) instead of its stem, for agent and for every kind: .581-.600 hit@1, no hit@5 gain.
+- Other weights for the order inside the article only (late 2.5/10, keyword 0-2, vector 0-4,
+  answer 0/4): none above the fusion's own (.600/.806 at best).
+- The first article's passages all shown first when it leads (grouped, not in ranking order):
+  lost the second article's answers (4 won, 3-4 lost).
+
 Measured and dropped: the passage's best single sentence by the main model's dense score (the
 top 5 articles' candidate passages split into sentences and embedded at query time), added to
 the order inside the article at 1 fused point per spread (measured with the per-language e5 scale of
@@ -32,6 +55,7 @@ from __future__ import annotations
 from . import answers
 
 LEAD_DEPTH = 10  # paragraphs past this one weigh the same
+LEAD_ARTICLE_FACTOR = 2  # a clear first article shows this many times the passages of the others; 1: off
 
 
 def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
@@ -48,6 +72,21 @@ def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
         for spot, candidate in zip(spots, head):
             ordered[spot] = candidate
     return ordered
+
+
+def lead_limits(ranked: list, article_of, per_article: int, factor: int = LEAD_ARTICLE_FACTOR) -> dict:
+    """{first article: factor x per_article} when the first article stands clear of the rest (its
+    best fused score leads the second article's by more than twice the second's lead over the
+    tenth's): then its answer is more likely among its further passages than in the next
+    articles; else {}."""
+    best: dict = {}
+    for c in ranked:
+        article = article_of(c)
+        best[article] = max(best.get(article, c["fused"]), c["fused"])
+    scores = list(best.values())
+    if factor <= 1 or len(scores) < 2 or scores[0] - scores[1] <= 2 * (scores[1] - scores[min(9, len(scores) - 1)]):
+        return {}
+    return {next(iter(best)): factor * per_article}
 
 
 def fold_more(ranked: list, kept: list, article_of, more: int) -> None:
@@ -76,6 +115,29 @@ def reorder_within(candidates: list, article_of, score) -> list:
         for spot, candidate in zip(spots, sorted((candidates[p] for p in spots), key=lambda c: -score(c))):
             ordered[spot] = candidate
     return ordered
+
+
+def with_neighbours(candidates: list, article_of, score, weight: float, reach: int):
+    """candidate -> its `score` plus `weight` x the best score among the passages of its article
+    that start within `reach` paragraphs of it, either side. A news paragraph often answers
+    about a subject the one beside it names ("Cooper said", "the spokesperson said"), so part
+    of its relevance is its neighbours'. A passage with no candidate beside it gets its
+    article's lowest score there: neighbours that were not retrieved rank below every candidate."""
+    own = {id(c): score(c) for c in candidates}
+    if not weight:
+        return lambda c: own[id(c)]
+    by_article: dict = {}
+    for c in candidates:
+        by_article.setdefault(article_of(c), []).append(c)
+    total = {}
+    for group in by_article.values():
+        low = min(own[id(c)] for c in group)
+        spots = [(c["row"]["position"], own[id(c)]) for c in group]
+        for c in group:
+            at = c["row"]["position"]
+            near = [v for p, v in spots if p != at and abs(p - at) <= reach]
+            total[id(c)] = own[id(c)] + weight * max(near, default=low)
+    return lambda c: total[id(c)]
 
 
 def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = None):

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from indexer import within
 from indexer.search import SearchError
 from retrieval import SEED_NEEDLES, SEED_QUERY, evaluate, first_hit
 from common import load_questions
@@ -50,8 +51,11 @@ def test_results_carry_article_citation_and_score_breakdown(search_engine):
     assert shown["cite_url"] == f"/articles/{article['id']}#p{top['paragraph']}"
     assert shown["original_url"].startswith(article["url"].split("#")[0] + "#:~:text=")
     assert {"fused", "vector_rank", "keyword_rank", "vector_score", "keyword_score"} <= set(top["scores"])
-    scores = [r["score"] for r in response["results"]]
-    assert scores == sorted(scores, reverse=True)
+    best: dict = {}  # inside an article its passages come by answer kind and neighbours (indexer/within.py)
+    for r in response["results"]:
+        best.setdefault(r["article"]["id"], r["score"])
+        best[r["article"]["id"]] = max(best[r["article"]["id"]], r["score"])
+    assert list(best.values()) == sorted(best.values(), reverse=True)  # articles by their best score
 
 
 def test_one_article_cannot_fill_the_page(search_engine):
@@ -59,7 +63,9 @@ def test_one_article_cannot_fill_the_page(search_engine):
     per_article = {}
     for hit in response["results"]:
         per_article[hit["article"]["id"]] = per_article.get(hit["article"]["id"], 0) + 1
-    assert max(per_article.values()) <= search_engine.settings.passages_per_article
+    # a first article clear of the rest shows more passages (within.lead_limits), never all of them
+    assert max(per_article.values()) <= within.LEAD_ARTICLE_FACTOR * search_engine.settings.passages_per_article
+    assert len(per_article) > 1
 
 
 def test_filters_apply_inside_retrieval_and_fill_the_page(search_engine):

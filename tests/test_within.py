@@ -44,3 +44,32 @@ def test_sentence_score_lead_prior_weighs_the_paragraph_position_for_its_kinds_o
     assert score(lead) > score(later)  # 9.0 against 10.0 - 6 x 0.5
     plain = within.sentence_score("who led the rescue", {}, {}, {"number": 0.5})
     assert plain(later) > plain(lead)
+
+
+def _passage(article, position, fused):
+    return {"fused": fused, "row": {"article_id": article, "position": position}}
+
+
+def test_with_neighbours_lifts_the_paragraph_beside_a_relevant_one_inside_its_article():
+    named = _passage("a", 3, 10.0)        # "math teacher Angela Cooper said ..."
+    answer = _passage("a", 4, 6.0)        # "... they leave because they aren't paid enough," Cooper said.
+    alone = _passage("a", 9, 7.0)         # restates the topic, far from the others
+    other = _passage("b", 5, 20.0)        # another article's paragraph is no neighbour
+    article = lambda c: c["row"]["article_id"]
+    score = within.with_neighbours([named, answer, alone, other], article, lambda c: c["fused"], 0.3, 2)
+    assert score(answer) == 6.0 + 0.3 * 10.0 > score(alone) == 7.0 + 0.3 * 6.0  # no neighbour: the article's lowest
+    assert score(other) == 20.0 + 0.3 * 20.0
+    off = within.with_neighbours([named, answer], article, lambda c: c["fused"], 0.0, 2)
+    assert off(answer) == 6.0
+
+
+def test_a_clear_first_article_shows_more_passages():
+    from indexer.fusion import collapse
+    article = lambda c: c["row"]["article_id"]
+    clear = [_passage("a", 0, 30.0), _passage("b", 0, 12.0), _passage("a", 1, 29.0), _passage("c", 0, 11.0),
+             _passage("a", 2, 28.0), _passage("a", 3, 27.0), _passage("a", 4, 26.0)]
+    limits = within.lead_limits(clear, article, 2)
+    assert limits == {"a": 4}  # leads "b" by 18, "b" leads the last by 1
+    assert [c["row"]["article_id"] for c in collapse(clear, article, 2, limits)] == ["a", "b", "a", "c", "a", "a"]
+    close = [_passage("a", 0, 13.0), _passage("b", 0, 12.0), _passage("c", 0, 5.0)]
+    assert within.lead_limits(close, article, 2) == {}  # leads by 1, the rest spread over 7

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.embed import ModelError
 from indexer.generations import IndexNotFound
-from indexer.search import SearchError
+from indexer.request import SearchError
 
 SERVER_SIDE_SEARCH_ERRORS = {"model_mismatch": 503}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from indexer.search import MAX_K, MAX_QUERY_CHARS
+from indexer.request import MAX_K, MAX_QUERY_CHARS
 
 from .views import DEFAULT_K
 

@@ -167,7 +167,7 @@ def search(engine, params: dict, group: str, store) -> dict:
 
 
 def _grouped(engine, params: dict, store) -> dict:
-    from indexer.search import MAX_DEPTH, MAX_K, validate
+    from indexer.request import MAX_DEPTH, MAX_K, validate
     k, page = params["k"], params["page"]
     validate(params["query"], k, page, params["since"], params["until"])
     fetch = min(MAX_K, max(30, 3 * k))

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from indexer.search import MAX_K
+from indexer.request import MAX_K
 
 from .stories import chart_bars
 from .views import page_url

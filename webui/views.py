@@ -7,7 +7,7 @@ import re
 
 from flask import url_for
 
-from indexer.search import MAX_DEPTH
+from indexer.request import MAX_DEPTH
 
 from . import present, resources, stories
 from .errors import ApiError
@@ -141,7 +141,7 @@ def story_data(ident: str) -> dict:
 
 def _statement_args(args) -> dict:
     """q, speaker, since, until, source of /api/statements, checked like the search's."""
-    from indexer.search import MAX_QUERY_CHARS, MAX_SPEAKER_CHARS, validate
+    from indexer.request import MAX_QUERY_CHARS, MAX_SPEAKER_CHARS, validate
     values = {name: " ".join((args.get(name) or "").split()) or None
               for name in ("q", "speaker", "since", "until", "source")}
     if values["q"] and len(values["q"]) > MAX_QUERY_CHARS:

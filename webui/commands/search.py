@@ -9,7 +9,8 @@ import click
 from archive.store import Store
 from indexer.embed import ModelError
 from indexer.generations import IndexNotFound
-from indexer.search import SearchEngine, SearchError
+from indexer.request import SearchError
+from indexer.search import SearchEngine
 
 from .. import present, stories
 
