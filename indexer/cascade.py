@@ -14,7 +14,12 @@ from .fusion import score_fusion
 # .813 / .926; dev the same at every one, the seed passage at 1. Past 60 the changes are order
 # among the top few (late interaction's spread over the union moves with the floor the others
 # get), not candidates lost. At 1M: CPU a query -20% (late interaction on 100 of ~370).
-LATE_TOP = 100
+# Off by default since the within-article steps (within.with_neighbours, lead_limits) came in:
+# with them, tuning 0 / 100 / 150 / 200 gave hit@1 .613 / .606 / .600 / .594, hit@5 .845 / .832 /
+# .839 / .832 (held, reported: .695/.847, .672/.840, .672/.847, .679/.847): the unscored
+# candidates' floor shifts late interaction's z-normalisation over the union (fusion.score_fusion)
+# and with it the order among the top few. A deployment that needs the CPU can set it.
+LATE_TOP = 0
 
 
 def shortlist(signals: dict[str, dict[int, float]], weights: dict[str, float], floors: dict[str, float],
