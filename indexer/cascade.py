@@ -16,9 +16,10 @@ from .fusion import score_fusion
 # get), not candidates lost. At 1M: CPU a query -20% (late interaction on 100 of ~370).
 # Off by default since the within-article steps (within.with_neighbours, lead_limits) came in:
 # with them, tuning 0 / 100 / 150 / 200 gave hit@1 .613 / .606 / .600 / .594, hit@5 .845 / .832 /
-# .839 / .832 (held, reported: .695/.847, .672/.840, .672/.847, .679/.847): the unscored
-# candidates' floor shifts late interaction's z-normalisation over the union (fusion.score_fusion)
-# and with it the order among the top few. A deployment that needs the CPU can set it.
+# .839 / .832 (held, reported: .695/.847, .672/.840, .672/.847, .679/.847). Not the unscored
+# candidates' floor in the z-normalisation alone: a late score estimated for them from the cheap
+# fusion (a line fitted on the scored ones) left tuning at .606/.832 (100) and .606/.845 (60).
+# A deployment that needs the CPU can set it.
 LATE_TOP = 0
 
 
