@@ -13,11 +13,20 @@ import re
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["cldr_dates"]
+__all__ = ["cldr_dates", "month_forms"]
 
 FORMATS = ("long", "medium")  # "full" adds a weekday; "short" has two-digit years
 _TOKEN = re.compile(r"'((?:[^']|'')*)'|([A-Za-z])\2*|(.)", re.DOTALL)
 _APOSTROPHES = "'’"
+
+
+def month_forms(*locales: str) -> list[tuple[str, int]]:
+    """(name as CLDR writes it, month) for every month in each width (wide, abbreviated) and
+    context (format, stand-alone) of each locale: the forms pages print month names in."""
+    from babel.dates import get_month_names
+
+    return [(name, month) for width in ("wide", "abbreviated") for context in ("format", "stand-alone")
+            for locale in locales for month, name in get_month_names(width, context, locale).items()]
 
 
 def _norm(name: str) -> str:
@@ -28,18 +37,16 @@ def _norm(name: str) -> str:
 def _locale_patterns(code: str) -> tuple[tuple[re.Pattern, dict[str, int]], ...]:
     """(regex, month name -> month) for each long/medium pattern of `code`."""
     from babel import Locale, UnknownLocaleError
-    from babel.dates import get_date_format, get_month_names
+    from babel.dates import get_date_format
 
     try:
         Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return ()
     months: dict[str, int] = {}
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            for month, name in get_month_names(width, context, code).items():
-                if len(_norm(name)) >= 2:
-                    months.setdefault(_norm(name), month)
+    for name, month in month_forms(code):
+        if len(_norm(name)) >= 2:
+            months.setdefault(_norm(name), month)
     names = "|".join(re.escape(n).replace("'", f"[{_APOSTROPHES}]").replace("\\ ", r"\s+")
                      for n in sorted(months, key=len, reverse=True))
     found = []

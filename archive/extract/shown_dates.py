@@ -12,7 +12,6 @@ of a span of time) rather than a dateline. `dates.publication_date` chooses amon
 """
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +21,7 @@ from lxml import etree
 
 from archive.text import clean_text, normalize_date
 
-from .cldr_dates import cldr_dates
+from .cldr_dates import cldr_dates, month_forms
 
 __all__ = ["VisibleDate", "visible_dates", "month_names", "HEADLINE_AFTER_CHARS", "HEADLINE_BEFORE_CHARS"]
 
@@ -68,7 +67,6 @@ def month_names(lang: str | None) -> dict[str, int]:
     for `lang` ("de", or "en+de": several) (babel's CLDR data, formatting and stand-alone
     forms) and English."""
     from babel import Locale, UnknownLocaleError
-    from babel.dates import get_month_names
     from babel.localedata import locale_identifiers
 
     names: dict[str, int] = {}
@@ -81,12 +79,10 @@ def month_names(lang: str | None) -> dict[str, int]:
             names.setdefault(name, month)
         # the language's regional forms too: a page declares "de", not "de-AT" ("Jänner")
         regions = [i for i in locale_identifiers() if re.fullmatch(rf"{code}_(?:[A-Z]{{2}}|\d{{3}})", i)]
-        for width, context, locale in itertools.product(("wide", "abbreviated"), ("format", "stand-alone"),
-                                                        [code, *regions]):
-            for month, name in get_month_names(width, context, locale).items():
-                name = name.lower().rstrip(".")
-                if len(name) >= 3 and not name[0].isdigit():
-                    names.setdefault(name, month)
+        for name, month in month_forms(code, *regions):
+            name = name.lower().rstrip(".")
+            if len(name) >= 3 and not name[0].isdigit():
+                names.setdefault(name, month)
     names.setdefault("sept", 9)
     return names
 
