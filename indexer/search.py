@@ -210,10 +210,11 @@ class SearchEngine:
         """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
         keyword hits, and the cross-lingual model's scores of the other-language passages."""
         conn, keywords = gen.reader()  # the running thread's own
+        hits = keywords.search(query, depth, filters)
         if not (CROSS_LINGUAL and crosslingual.applies(self.settings.model)):  # filtered here on every backend
-            return keywords.search(query, depth, filters), {}
+            return hits, {}
         foreign = crosslingual.for_generation(gen.folder, conn)  # within the filters, a speaker's passages too
-        return keywords.search(query, depth, filters), foreign.scores(query, gen.filtered_ids(conn, filters, allowed))
+        return hits, foreign.scores(query, gen.filtered_ids(conn, filters, allowed))
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
