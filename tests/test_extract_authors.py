@@ -78,6 +78,9 @@ def test_a_link_to_an_authors_archive_page_names_the_author():
     body = (f"<article><h1>Library hours expanded</h1>{PARAGRAPHS}<div class='box'>"
             "<a href='https://ex.com/author/martin/'>Alles von Martin Junker</a></div></article>")
     assert _authors(body, lang="de") == (["Martin Junker"], "archive-link")
+    # a link urllib cannot split (a bracketed "host" that is no IP address) is no archive link, and no error
+    broken = body.replace("<div class='box'>", "<a href='https://[ccpa-preferences]/'>Privacy</a><div class='box'>")
+    assert _authors(broken, lang="de") == (["Martin Junker"], "archive-link")
     # an archive link in the navigation is the site's list of writers, not this page's author
     nav = f"<nav><a href='/author/ben/'>Ben Ortiz</a></nav><article><h1>Library hours expanded</h1>{PARAGRAPHS}</article>"
     assert _authors(nav) == ([], "none")

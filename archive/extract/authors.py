@@ -35,11 +35,19 @@ _ARCHIVE_PATH = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori
 ARCHIVE_LINKS_MAX = 3  # the first few such links are the byline's; later ones list other stories' authors
 
 
+def _path(href: str) -> str:
+    """The path of a link, "" for one urllib refuses ("http://[ccpa-preferences]")."""
+    try:
+        return urlsplit(href).path
+    except ValueError:
+        return ""
+
+
 def archive_link_authors(tree: etree._Element) -> list[str]:
     """Texts of the first links to an author's archive page, outside navigation and comments."""
     found, hrefs = [], set()
     for a in tree.xpath("//body//a[@href]"):
-        path = urlsplit(a.get("href")).path
+        path = _path(a.get("href"))
         if not _ARCHIVE_PATH.search(path) or path.rstrip("/") in hrefs or a.xpath(
                 "ancestor::*[self::nav or self::footer or contains(@class, 'comment')]"):
             continue
