@@ -263,3 +263,15 @@ def test_a_name_shown_only_inside_a_site_address_is_not_shown():
     # a byline that names the site by its address keeps it, as written
     desk = f"<article><h1>Library hours expanded</h1><span class='author'>manniac.de</span>{PARAGRAPHS}</article>"
     assert _authors(desk) == (["manniac.de"], "desk")
+
+
+@pytest.mark.parametrize("byline, name", [
+    ("<p>Von Jule Radeck Vom 3. Februar 2022</p>", "Jule Radeck"),  # "Vom" + a date, capitalised
+    ("<p>von Lars Sobiraj Lesezeit: 4 Min.</p>", "Lars Sobiraj"),  # a counted field after the name
+    ("<span class='author'>Lisa Petrich Mi, 18. Oktober 2023</span>", "Lisa Petrich"),  # a short weekday
+    ("<span class='byline'>von <a href='/p/d'>David</a> ·</span>", "David"),  # a separator left after the name
+    ("<span class='authorbold'>Text &amp; Fotos: Ivan Valetny</span>", "Ivan Valetny"),  # leading labels stay labels
+])
+def test_what_follows_a_bylines_name_is_not_part_of_it(byline, name):
+    body = f"<article><h1>Library hours expanded</h1>{byline}{PARAGRAPHS}</article>"
+    assert _authors(body, lang="de")[0] == [name]

@@ -224,7 +224,7 @@ def byline_authors(tree: etree._Element, exclude: list[str]) -> list[str]:
 
 _BYLINE_TAGS = ("p", "div", "span", "address", "em", "strong", "b", "i", "small", "li", "h3", "h4", "h5", "h6", "td", "dd",
                 "cite", "font", "header", "section", "a")
-AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$")
+AFTER_NAME = re.compile(r"\s+(?:am|on|le|el|il|den|vom|um|at|\||-|–|—|·)?\s*\d.*$|\s*[|·•]\s.*$", re.IGNORECASE)
 _ELSEWHERE_ANCESTOR = "ancestor::*[self::footer or self::aside or self::nav or contains(@class, 'comment')]"
 
 

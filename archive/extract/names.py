@@ -106,6 +106,9 @@ _LABEL = re.compile(r"^(?:text|fotos?|photos?|bilder?|autor(?:in)?|author|interv
                     r"\s*:\s*", re.IGNORECASE)
 # a team or role after a dash ends a name: "Kiran C Nair - Chrome Safe Browsing team"
 _ROLE_TAIL = re.compile(r"\s[-–—]\s(?=.*\b(?:team|staff|redaktion|editor|reporter|correspondent)\b).*$", re.I)
+# a field counted after the name ends it: "Lars Sobiraj Lesezeit: 4 Min." (not a credit's leading
+# labels, "Text & Fotos: Ivan Valetny")
+_FIELD_AFTER = re.compile(r"(?<=\S)\s+[^\W\d_][\w-]*\s*[:：]\s*(?:\d.*)?$", re.DOTALL)
 _SUFFIX_DOT = re.compile(r"\b(jr|sr|dr|\w)\.$", re.IGNORECASE)  # "Perry Bacon Jr.", "John A."
 _CONJUNCTIONS = frozenset("and und et y e".split())
 _HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "gnaddrig", "delta201": a writer's chosen name
@@ -149,7 +152,7 @@ def _dateline() -> re.Pattern:
     month, day = alt(w for w in months if len(w) >= 3), alt(w for w in days if len(w) >= 3)
     short = alt(w for w in days if len(w) == 2 and w.isalpha())  # "Do 9 Apr": only right before a day's number
     return re.compile(rf"(?<=\S)\s+(?:{_DATE_LABELS}\s*:?\s+)?(?:(?:{day})\.?(?:,|\s+(?=\d|(?:{month})\b))\s*"
-                      rf"|(?:{short})\s+(?=\d))?"
+                      rf"|(?:{short})\.?,?\s+(?=\d))?"
                       rf"(?:(?:{month})\.?,?\s*\d|[0-3]?\d\.?\s+(?:{month})\b|(?:{day})\.?\s*,?\s*\d).*$",
                       re.IGNORECASE | re.DOTALL)
 
@@ -200,6 +203,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
         if not value:
             continue
         value = _ROLE_TAIL.sub("", without_dateline(BY_PREFIX.sub("", clean_text(htmllib.unescape(value)))))
+        value = _FIELD_AFTER.sub("", value)
         if name_key(value) in {name_key(e) for e in exclude}:
             continue  # the site's own name ("Jobs & Hire"): not two people to split it into
         inner = value.split()[: -1 if handles else None]  # in author markup: "Mobasir hassan"
@@ -212,7 +216,7 @@ def clean_authors(values: Iterable[str | None], exclude: Iterable[str] = (), han
             continue  # "Kirche und Leben, Münster, Germany": a place and an organisation, not people
         before = len(names)
         for part in parts:
-            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|")
+            part = _LABEL.sub("", _BY_INSIDE.sub("", BY_PREFIX.sub("", part))).strip(" :-–—|·•")
             part = part if _SUFFIX_DOT.search(part) else part.strip(" .")
             part = _without_dates(part)
             words = part.split()
