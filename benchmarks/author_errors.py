@@ -9,9 +9,10 @@ Metadata only (no body extraction: it does not change the authors). Each miss of
 author metric gets one kind: a byline missed (a person, a desk/agency/organisation, the site's
 own name), an author invented for an author-less page (the site's name, or a name, by the
 evidence that gave it), or a wrong one (another person, the site's name, the annotation's text
-longer or shorter than ours, names missing or extra in a list, only case/punctuation/diacritics,
-the same words joined or ordered otherwise). The held half is only ever counted, never listed:
-it shows whether what is fixed on the tune half is what goes wrong on pages nobody tuned for.
+longer or shorter than ours, names missing or extra in a list, several names written as one as
+the page joins them, only case/punctuation/diacritics, the same words joined or ordered
+otherwise). The held half is only ever counted, never listed: it shows whether what is fixed on
+the tune half is what goes wrong on pages nobody tuned for.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ _ORG = re.compile(
     r"agentur|agency|press|presse|verlag|gmbh|e\.?\s?v|online|media|magazin\w*|zeitung|institut\w*|universit\w*|"
     r"ministerium|amt|verband|stiftung|ag|inc|ltd|llc|group|gruppe|mit|with)\b", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
+_JOINED = re.compile(r"\b(?:and|und|et|by|von|par)\b|&", re.IGNORECASE)  # what joins names the annotation keeps
 
 
 def _key(text: str) -> str:
@@ -65,6 +67,8 @@ def error_kind(page: Page, got: str, evidence: str, site_name: str | None) -> st
         if _is_site(want, page, site_name):
             return "missed: the site's own name"
         return "missed: a desk, agency or organisation" if _ORG.search(want) else "missed: a person"
+    if len(_names(got)) >= 2 and ";" not in want and _key(_JOINED.sub(" ", want)) == _key(got):
+        return "wrong: several names written as one (joined by ',', 'and', 'und' as the page writes them)"
     if _key(want) == _key(got):
         return "wrong: case, punctuation or diacritics only"
     wanted, given = _names(want), _names(got)

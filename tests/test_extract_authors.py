@@ -220,6 +220,8 @@ def test_author_error_kinds():
     assert kind("Ana Lima; Ben Ortiz", "Ana Lima") == "wrong: names missing from a list"
     assert kind("Von Ana Lima", "Ana Lima").startswith("wrong: the annotation's text is longer")
     assert kind("Ana Lima", "Ben Ortiz") == "wrong: another name"
+    assert kind("Von Ana Lima und Ben Ortiz", "Ana Lima; Ben Ortiz").startswith("wrong: several names written as one")
+    assert kind("Ana Lima, Ben Ortiz", "Ana Lima; Ben Ortiz").startswith("wrong: several names written as one")
 
 
 def test_a_two_letter_weekday_before_the_date_ends_the_name():
