@@ -277,3 +277,18 @@ def test_a_name_shown_only_inside_a_site_address_is_not_shown():
 def test_what_follows_a_bylines_name_is_not_part_of_it(byline, name):
     body = f"<article><h1>Library hours expanded</h1>{byline}{PARAGRAPHS}</article>"
     assert _authors(body, lang="de")[0] == [name]
+
+
+def test_author_sources_reads_every_source():
+    from benchmarks.author_sources import source_values
+
+    class Inline(metadata_dev.Page):
+        def html(self):
+            return page(self.file, f"<article><h1>Library hours expanded</h1><p>By Ana Lima</p>{PARAGRAPHS}</article>")
+
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ben Ortiz"}}</script>'
+    found, ours, evidence, _ = source_values(Inline("https://ex.com/a", ld, {"author": "Ana Lima"}))
+    # JSON-LD names someone the page never shows: not kept; the "By" line still counts beside it
+    assert found == {"byline-line": ["Ana Lima"]} and (ours, evidence) == (["Ana Lima"], "byline-line")
+    found, ours, evidence, _ = source_values(Inline("https://ex.com/a", ld.replace("Ben Ortiz", "Ana Lima"), {}))
+    assert found == {"jsonld": ["Ana Lima"], "byline-line": ["Ana Lima"]} and evidence == "jsonld"

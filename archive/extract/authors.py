@@ -149,7 +149,22 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     after the last long paragraph (a signature): tune +0/+12, held +0/+7.4 ("Weitere Informationen");
     a link whose text's slug ends its address ("/team/max-muster") before desks: tune -4.4/+44, beside
     the headline only tune -1.5/+7.2 (category and tag links); the nearest byline to the <h1>
-    instead of the first: no change; a line break ending byline elements too: no change."""
+    instead of the first: no change; a line break ending byline elements too: no change.
+    Eighth session (`benchmarks/author_sources.py` counts every source on every page): reordering
+    cannot help; on pages we miss or get wrong, no other source holds the annotated name (tune 0,
+    held 1); the annotation takes JSON-LD over a differing visible byline (tune 3:0, held 5:2),
+    meta over it (3:2, 2:0), byline elements and archive links over microdata (tune 2:1 and 2:0,
+    held 3:1 and 2:0), but microdata never wins against them here, and microdata after them changes
+    nothing. No source's tune precision on author-less pages asks for corroboration: those it needs
+    (meta, microdata, byline lines alone) are right 4-7 times per invented name. Held's invented
+    names are person-shaped and corroborated (JSON-LD with 2+ sources agreeing on 3 of 4); no
+    feature separates them on tune (agreement, shape, place from the headline, before/in/after
+    the text, links, own date, og:type, JSON-LD type, name in the title, URL depth, listings).
+    Dropped: a lowercase handle after a labelled "Verfasst von:"/"Autor:" line (tune +0.7/+0,
+    held +0/+2.9); "View all posts by"/"Beiträge von" openers cut inside author markup (tune
+    +0/+0, held -0.7/+0); the dateline cut before a long "By" line's first comma (tune +0/+1.2,
+    held -0.7 exact); free-text bylines shown only > 100 elements from the headline found by the
+    title (counted: tune +0/-1.2, held -2.8/-1.5)."""
     body = tree.find("body")
     page_text: list[str] = []
 
