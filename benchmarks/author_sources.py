@@ -11,7 +11,8 @@ per half, never listed for the held one:
 - pairs of sources that both name someone and disagree: which of the two the annotation takes;
 - what we return, by source, with features that could ask for corroboration: whether another
   source agrees, the shape of the name (2-4 capitalised words, one word, other), where it is
-  first shown from the <h1> (elements), and whether it is shown only inside a link.
+  first shown from the first <h1> (elements), whether it is shown only inside links, whether the
+  page is dated, its JSON-LD type and og:type.
 """
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ def source_values(page: Page) -> tuple[dict[str, list[str]], list[str], str, dic
     body = captured["tree"].find("body")
     text = name_key(shown_text(body)) if body is not None else ""
     found = {}
-    for name, source, handles in author_sources(captured["tree"], captured["tags"], captured["ld"], captured["exclude"]):
-        kept = [a for a in clean_authors(source(), captured["exclude"], handles) if name_key(a) in text]
+    tree, exclude = captured["tree"], captured["exclude"]
+    for name, source, handles in author_sources(tree, captured["tags"], captured["ld"], exclude):
+        kept = [a for a in clean_authors(source(), exclude, handles) if name_key(a) in text]
         if kept:
             found[name] = kept
     return found, meta.authors, meta.author_evidence, captured
@@ -98,6 +100,20 @@ def _where(name: str, tree) -> tuple[str, bool]:
     return ("before h1" if gap < 0 else "near h1" if gap <= 25 else "mid" if gap <= 100 else "far"), linked
 
 
+def _features(ours: list[str], found: dict[str, list[str]], evidence: str, captured: dict) -> list[str]:
+    """What could ask for corroboration: how many other sources agree, the name's shape, where it
+    is shown, links, whether the page is dated, its JSON-LD and og:type."""
+    from archive.extract.jsonld import schema_types
+
+    agree = sum(1 for n, v in found.items() if n != evidence and set(map(_key, v)) & set(map(_key, ours)))
+    where, linked = _where(ours[0], captured["tree"])
+    ld = captured["ld"]
+    ld_type = "/".join(sorted(schema_types(ld.article or ld.page or ld.work or {}))) or "no ld"
+    og = (captured["tags"].get("og:type") or ["no og"])[0].lower()
+    return [f"agree {min(agree, 2)}", _shape(ours[0]), where, "linked" if linked else "unlinked",
+            "dated" if captured["dated"] else "undated", f"ld {ld_type}", f"og {og}"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="also list the tune half's pages (never the held)")
@@ -119,20 +135,13 @@ def main(argv: list[str] | None = None) -> None:
                     if _norm_authors("; ".join(na)) != _norm_authors("; ".join(nb)):
                         pairs[(a, b, "first" if _right(na, want) else "second" if _right(nb, want) else "neither")] += 1
             if ours and captured:
-                agree = sum(1 for n, v in found.items() if n != evidence and {name_k for name_k in map(_key, v)}
-                            & set(map(_key, ours)))
-                where, linked = _where(ours[0], captured["tree"])
                 kind = "invented" if not want else "right" if _right(ours, want) else "wrong"
-                from archive.extract.jsonld import schema_types
-                ld = captured["ld"]
-                ld_type = "/".join(sorted(schema_types(ld.article or ld.page or ld.work or {}))) or "no ld"
-                og = (captured["tags"].get("og:type") or ["no og"])[0].lower()
-                for feature in (f"agree {min(agree, 2)}", _shape(ours[0]), where, "linked" if linked else "unlinked",
-                                "dated" if captured["dated"] else "undated", f"ld {ld_type}", f"og {og}"):
+                features = _features(ours, found, evidence, captured)
+                for feature in features:
                     returned[(evidence, feature, kind)] += 1
                 returned[(evidence, "all", kind)] += 1
                 if args.list and half == "tune" and kind != "right":
-                    listing.append(f"    [{kind} {evidence} agree={agree} {where}] {want or '-'} | {'; '.join(ours)} | "
+                    listing.append(f"    [{kind} {evidence} {' '.join(features[:3])}] {want or '-'} | {'; '.join(ours)} | "
                                    f"{ {k: v for k, v in found.items()} } | {page.url}")
         n_empty = sum(not _truth(p) for p in pages)
         print(f"== {half}: {n_empty} author-less pages; sources naming someone there:")
@@ -142,7 +151,8 @@ def main(argv: list[str] | None = None) -> None:
                                 for s in sorted({s for s, _ in per_source})))
         print("   sources that disagree (first, second): the annotation takes first/second/neither")
         for a, b in sorted({(a, b) for a, b, _ in pairs}):
-            print(f"     {a:>15} vs {b:<15} {pairs[(a, b, 'first')]}/{pairs[(a, b, 'second')]}/{pairs[(a, b, 'neither')]}")
+            counts = "/".join(str(pairs[(a, b, k)]) for k in ("first", "second", "neither"))
+            print(f"     {a:>15} vs {b:<15} {counts}")
         print("   returned, by evidence and feature: right/wrong/invented")
         for ev in sorted({e for e, _, _ in returned}):
             feats = sorted({f for e, f, _ in returned if e == ev})

@@ -286,7 +286,8 @@ def test_author_sources_reads_every_source():
         def html(self):
             return page(self.file, f"<article><h1>Library hours expanded</h1><p>By Ana Lima</p>{PARAGRAPHS}</article>")
 
-    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ben Ortiz"}}</script>'
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+          '"author": {"@type": "Person", "name": "Ben Ortiz"}}</script>')
     found, ours, evidence, _ = source_values(Inline("https://ex.com/a", ld, {"author": "Ana Lima"}))
     # JSON-LD names someone the page never shows: not kept; the "By" line still counts beside it
     assert found == {"byline-line": ["Ana Lima"]} and (ours, evidence) == (["Ana Lima"], "byline-line")
