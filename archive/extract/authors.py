@@ -164,7 +164,8 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     held +0/+2.9); "View all posts by"/"Beiträge von" openers cut inside author markup (tune
     +0/+0, held -0.7/+0); the dateline cut before a long "By" line's first comma (tune +0/+1.2,
     held -0.7 exact); free-text bylines shown only > 100 elements from the headline found by the
-    title (counted: tune +0/-1.2, held -2.8/-1.5)."""
+    title (counted: tune +0/-1.2, held -2.8/-1.5); a JSON-LD Organization author the page shows,
+    as a last resort (counted: tune +0/+1.2, held +0.7/+1.5)."""
     body = tree.find("body")
     page_text: list[str] = []
 
