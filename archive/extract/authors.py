@@ -176,15 +176,24 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
             page_text.extend((name_key(text), name_key(_DOMAIN_TOKEN.sub(" ", text))))
         return name_key(name) in page_text[0 if _DOMAIN_TOKEN.search(name) else 1]
 
-    for name, source, handles in author_sources(tree, tags, ld, exclude):
-        authors = [a for a in clean_authors(source(), exclude, handles) if shown(a)]
+    sources = author_sources(tree, tags, ld, exclude)
+    read: dict[str, list] = {}
+
+    def values(name: str) -> list:
+        """A source's raw values, read once: the microdata check and the desk step reuse two."""
+        if name not in read:
+            read[name] = next(source for n, source, _ in sources if n == name)()
+        return read[name]
+
+    for name, _, handles in sources:
+        authors = [a for a in clean_authors(values(name), exclude, handles) if shown(a)]
         if len(authors) > 1 and name == "microdata":  # author marks beyond the byline's are other stories'
-            visible = [a for a in byline_authors(tree, exclude) if shown(a)]
+            visible = [a for a in values("byline-element") if shown(a)]
             if visible and {name_key(a) for a in visible} < {name_key(a) for a in authors}:
                 return visible, "byline-element"
         if authors:
             return authors, name
     # a link to an author's page that names a desk ("/autoren/peta-team/": "PETA-Team"), not the site itself
-    linked = [t for t in archive_link_authors(tree)[:1] if not names_match(t, exclude)]
+    linked = [t for t in values("archive-link")[:1] if not names_match(t, exclude)]
     desk = [a for a in desk_names([*byline_texts(tree), *linked], exclude) if shown(a)]
     return desk, "desk" if desk else "none"
