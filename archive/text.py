@@ -5,6 +5,7 @@
   split, shingles of 4 tokens), so agreement between extractors is measured as quality is.
 - `word_count`: whitespace-separated words, as a reader (and the passage sizes) count them.
 - `split_sentences`/`ends_like_sentence`: where sentences end, one definition for all.
+- `split_url`: urllib's split, empty for an address it refuses (untrusted page links).
 - `normalize_url`: absolute, lowercase scheme and host, no fragment, no tracking parameters.
 - `normalize_date`/`date_from_url`: ISO 8601 from how pages write dates, timezone kept.
 """
@@ -15,7 +16,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from dateutil import parser as dateparser
 
@@ -90,6 +91,15 @@ _TRACKING = re.compile(
     r"icid|s_cid|sr_share|spm|smid|cid)$",
     re.IGNORECASE,
 )
+
+
+def split_url(url: str | None) -> SplitResult:
+    """`urlsplit`, or an empty split for what urllib refuses ("https://[x]/" raises ValueError):
+    page links and meta values are untrusted, and one bad link must not cost the article."""
+    try:
+        return urlsplit(url or "")
+    except ValueError:
+        return urlsplit("")
 
 
 def normalize_url(url: str | None, base: str | None = None) -> str | None:

@@ -219,3 +219,20 @@ def test_a_local_file_shows_no_directory_on_its_page_or_in_the_api(indexed_archi
     assert '"file:///' + os.path.basename(row["url"]) in found and directory not in found
     page_html = client.get("/search?q=who+threatened+retaliation").get_data(as_text=True)
     assert directory not in page_html
+
+
+@pytest.mark.parametrize("link", [
+    "<h2><a href='https://[x]/'>Site</a></h2>",  # a heading linking to a host urllib refuses
+    "<meta property='og:site_name' content='http://[unclosed'>",  # a site name that is a broken URL
+    "<link rel='canonical' href='http://[bad/story'>",
+])
+def test_a_link_urllib_refuses_costs_neither_the_article_nor_its_metadata(shared, link):
+    from archive.extract import extract_article
+    page = sorted((shared / "data" / "article-extraction-benchmark" / "html").iterdir())[0]
+    html = gzip.open(page).read().decode("utf-8", "replace")
+    clean = extract_article(html, "https://example.org/news/1")
+    head = html.lower().index("<head") + 5
+    head = html.index(">", head) + 1  # first in the head, before the page's own tags
+    broken = extract_article(html[:head] + link + html[head:], "https://example.org/news/1")
+    assert broken.paragraphs == clean.paragraphs
+    assert (broken.title, broken.published, broken.authors) == (clean.title, clean.published, clean.authors)

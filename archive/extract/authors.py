@@ -11,9 +11,10 @@ Cleaning is `names.clean_authors`'. A site's home page ("/", "/index.html") has 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
+
+from archive.text import split_url
 
 from .jsonld import JsonLd
 from .markup import (byline_authors, byline_lines, byline_texts, inner_bylines, labelled_authors, microdata_authors,
@@ -35,19 +36,11 @@ _ARCHIVE_PATH = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori
 ARCHIVE_LINKS_MAX = 3  # the first few such links are the byline's; later ones list other stories' authors
 
 
-def _path(href: str) -> str:
-    """The path of a link, "" for one urllib refuses ("http://[ccpa-preferences]")."""
-    try:
-        return urlsplit(href).path
-    except ValueError:
-        return ""
-
-
 def archive_link_authors(tree: etree._Element) -> list[str]:
     """Texts of the first links to an author's archive page, outside navigation and comments."""
     found, hrefs = [], set()
     for a in tree.xpath("//body//a[@href]"):
-        path = _path(a.get("href"))
+        path = split_url(a.get("href")).path
         if not _ARCHIVE_PATH.search(path) or path.rstrip("/") in hrefs or a.xpath(
                 "ancestor::*[self::nav or self::footer or contains(@class, 'comment')]"):
             continue
@@ -65,7 +58,7 @@ _HOME_PATH = re.compile(r"/?(?:(?:index|default|home|start)(?:\.\w+)?/?)?", re.I
 
 def is_home_page(url: str | None) -> bool:
     """The site's home page ("/", "/index.html"): a front page, not an article with an author."""
-    parts = urlsplit(url or "")
+    parts = split_url(url)
     return bool(parts.netloc) and not parts.query and bool(_HOME_PATH.fullmatch(parts.path))
 
 

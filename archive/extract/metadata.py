@@ -32,11 +32,11 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
-from archive.text import clean_text, date_from_url, normalize_date, normalize_url
+from archive.text import clean_text, date_from_url, normalize_date, normalize_url, split_url
 
 from .dates import publication_date
 from .jsonld import JsonLd, jsonld_objects, schema_types
@@ -124,8 +124,8 @@ def extract_metadata(tree: etree._Element, url: str | None = None) -> PageMeta:
 
     site_name = first_meta(tags, ("og:site_name",)) or ld.site_name() or first_meta(tags, ("application-name",))
     if site_name and re.match(r"^https?://", site_name):
-        site_name = (urlsplit(site_name).hostname or "").removeprefix("www.") or None
-    host = urlsplit(canonical or url or "").hostname or ""
+        site_name = (split_url(site_name).hostname or "").removeprefix("www.") or None
+    host = split_url(canonical or url).hostname or ""
     host_label = [h for h in host.split(".") if h not in ("www", "m", "amp", "com", "co", "org", "net", "news")][-1:]
     # the site's own label for titles: "nationalrail" in www.nationalrail.co.uk (never the TLD); the
     # authors' exclusions keep `host_label` as measured (the correct label there loses a held page:

@@ -20,11 +20,10 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from archive.text import clean_text
+from archive.text import clean_text, split_url
 
 from .jsonld import JsonLd
 from .markup import first_meta, visible_text
@@ -72,8 +71,8 @@ def site_headings(tree: etree._Element, declared: Iterable[str] = ()) -> list[st
         text = visible_text(el)
         if name_key(text) in headlines:
             continue
-        home = [a for a in el.iter("a") if urlsplit(a.get("href") or "#").path in ("", "/")
-                and not urlsplit(a.get("href") or "#").query and visible_text(a) == text]
+        home = [a for a in el.iter("a") if split_url(a.get("href") or "#").path in ("", "/")
+                and not split_url(a.get("href") or "#").query and visible_text(a) == text]
         if text and (home or _SITE_HEADING.search(f"{el.get('class', '')} {el.get('id', '')}")):
             found.append(text)
     return found
@@ -182,7 +181,7 @@ def page_title(tree: etree._Element, tags: dict, ld: JsonLd, site_names: list[st
     if best and score >= HEADLINE_MATCH:
         title = _without_site(best, [n for n in (first_meta(tags, ("og:site_name",)), ld.site_name()) if n])
     elif len(h1s) == 1 and SHOWN_MIN_WORDS <= len(_words(h1s[0])) <= HEADING_MAX_WORDS and _shares_word(
-            h1s[0], [*declared, urlsplit(url or "").path]):
+            h1s[0], [*declared, split_url(url).path]):
         title = h1s[0]  # the page's one headline, worded apart from its declared (SEO) title
     elif marked := _marked_headline(tree):
         title = marked  # no heading matches the declared title, but one is marked as the headline
