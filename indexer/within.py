@@ -52,9 +52,16 @@ inside its article by best sentence vs by whole passage was as often worse as be
 """
 from __future__ import annotations
 
+import re
+
 from . import answers
 
 LEAD_DEPTH = 10  # paragraphs past this one weigh the same
+# A "how did/do ..." question (no kind of entity wanted) asks for a means or a manner; the
+# paragraph that answers says what was used or done ("Police used a ram to force open the door"),
+# the ones that restate the topic do not. See manner_score.
+MANNER_CUES = re.compile(r"\b(use|used|uses|using|by \w+ing|through|via|with the help of|by means of)\b", re.IGNORECASE)
+_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 LEAD_ARTICLE_FACTOR = 2  # a clear first article shows this many times the passages of the others; 1: off
 
 
@@ -157,3 +164,12 @@ def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = N
         return value
 
     return score
+
+
+def manner_score(query: str, weight: float):
+    """candidate -> its fused score, plus `weight` for a passage naming a means or a manner
+    (MANNER_CUES) when the question asks how something was done: "how" and no kind of entity
+    wanted ("how many" wants a number, and is left alone)."""
+    if not weight or not _HOW.search(query) or answers.question_kinds(query):
+        return lambda c: c["fused"]
+    return lambda c: c["fused"] + (weight if MANNER_CUES.search(c["row"]["text"]) else 0.0)
