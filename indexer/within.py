@@ -76,6 +76,8 @@ Measured on the tuning half and dropped (benchmarks/within_replay.py; hit@1/hit@
   subtracted, to favour new information: hit@1 .600-.613 at 5-10, falling beyond.
 - Yes-no questions (starting with an auxiliary): a passage with a polarity word (no, not, never,
   none, yes, still, yet) gains 5-20 points: tuning .613/.852/.707 (flat), held at 10 .695/.840.
+- Neighbours by side (the paragraphs before at one share, after at another, summed): 0.3/0 .600/
+  .826, 0/0.3 .568/.839, 0.15/0.3 .587/.858, 0.2/0.2 .594/.845: the best of either side (as kept) wins.
 - ANSWERS_FIRST 0/2/3/4/6/8/12: .619/.832, .613/.839, .613/.839, as 5, .613/.839 x3.
 """
 from __future__ import annotations
