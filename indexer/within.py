@@ -49,12 +49,49 @@ crosslingual.py): tuning .600/.813/.686 -> .600/.806/.682
 (q017's Portuguese row lost: MiniLM cannot read it; q209 6th -> 8th), and the benchmark ran
 ~2.5x longer. Offline, on the 20 tuning misses whose article ranked first, the answer's rank
 inside its article by best sentence vs by whole passage was as often worse as better.
+
+Manner (manner_score, search.MANNER_WEIGHT): a how-did question with no kind of entity wanted;
+a passage naming a means or manner (MANNER_CUES) gains 10 fused points inside its article.
+Tuning .613/.845/.705 -> .613/.852/.708 (how .625/.750 -> .625/.875; flat from 10 to 30), held
+.695/.847/.755 unchanged (also at 20), dev .818/.909/.848 unchanged, article nDCG (.926 / .943)
+and seed rank 2 unchanged. Thin evidence (one tuning question); it costs nothing elsewhere.
+
+Measured on the tuning half and dropped (benchmarks/within_replay.py; hit@1/hit@5/MRR@10 from
+.613/.845/.705; held .695/.847/.755 reported only, never looked at per question):
+- A why question's passages with a strong causal cue (because, due to, reason(s), caused by, as a
+  result, in order to, so that) gain 10-30 points: at 20 tuning .619/.858/.714 (why .462/.769 ->
+  .538/.923), held at 10-25 .687/.840/.751 (why .500/.667 -> .417/.583). The same cue as the
+  answers_first test instead of any reason cue: why hit@1 .385-.462.
+- The question tokens' late-interaction MaxSim, each weighted by how few of the article's
+  passages match it (1 - coverage, 1/(1+n) or log in-article IDF; at 0.5-0.7 cosine; 5-80
+  points): hit@1 .587-.613, hit@5 .839-.852, no gain. The answering passage matches few question
+  tokens at all (q213's "The reason for this decision ...": every token under .4).
+- The share of the question's words, weighted by in-article IDF, in the sentence holding a wanted
+  place: no change; with person/number/date too: hit@1 .581-.613.
+- The question's verb matched by token similarity (>= 0.5-0.7) in a passage holding a wanted
+  place: one question either way (q214 up at 20 points, q174 down at 0.7); other kinds lost.
+- The dense score (z over the candidates) added inside articles: for questions with no kind at 4,
+  tuning .613/.852/.708 but held .679/.832/.745; for entity kinds tuning lost (.587-.600).
+- The share of a passage's tokens matched by the question (passage -> question MaxSim)
+  subtracted, to favour new information: hit@1 .600-.613 at 5-10, falling beyond.
+- Yes-no questions (starting with an auxiliary): a passage with a polarity word (no, not, never,
+  none, yes, still, yet) gains 5-20 points: tuning .613/.852/.707 (flat), held at 10 .695/.840.
+- Neighbours by side (the paragraphs before at one share, after at another, summed): 0.3/0 .600/
+  .826, 0/0.3 .568/.839, 0.15/0.3 .587/.858, 0.2/0.2 .594/.845: the best of either side (as kept) wins.
+- ANSWERS_FIRST 0/2/3/4/6/8/12: .619/.832, .613/.839, .613/.839, as 5, .613/.839 x3.
 """
 from __future__ import annotations
+
+import re
 
 from . import answers
 
 LEAD_DEPTH = 10  # paragraphs past this one weigh the same
+# A "how did/do ..." question (no kind of entity wanted) asks for a means or a manner; the
+# paragraph that answers says what was used or done ("Police used a ram to force open the door"),
+# the ones that restate the topic do not. See manner_score.
+MANNER_CUES = re.compile(r"\b(use|used|uses|using|by \w+ing|through|via|with the help of|by means of)\b", re.IGNORECASE)
+_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 LEAD_ARTICLE_FACTOR = 2  # a clear first article shows this many times the passages of the others; 1: off
 
 
@@ -157,3 +194,12 @@ def sentence_score(query: str, found: dict, weights: dict, lead: dict | None = N
         return value
 
     return score
+
+
+def manner_score(query: str, weight: float):
+    """candidate -> its fused score, plus `weight` for a passage naming a means or a manner
+    (MANNER_CUES) when the question asks how something was done: "how" and no kind of entity
+    wanted ("how many" wants a number, and is left alone)."""
+    if not weight or not _HOW.search(query) or answers.question_kinds(query):
+        return lambda c: c["fused"]
+    return lambda c: c["fused"] + (weight if MANNER_CUES.search(c["row"]["text"]) else 0.0)

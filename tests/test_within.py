@@ -73,3 +73,14 @@ def test_a_clear_first_article_shows_more_passages():
     assert [c["row"]["article_id"] for c in collapse(clear, article, 2, limits)] == ["a", "b", "a", "c", "a", "a"]
     close = [_passage("a", 0, 13.0), _passage("b", 0, 12.0), _passage("c", 0, 5.0)]
     assert within.lead_limits(close, article, 2) == {}  # leads by 1, the rest spread over 7
+
+
+def test_manner_score_lifts_the_means_for_how_did_questions_only():
+    restated = {"fused": 10.0, "row": {"text": "Officers rescued the girl from the hotel room."}}
+    means = {"fused": 5.0, "row": {"text": "Police used a ram to force open the door."}}
+    score = within.manner_score("how did officers get into the hotel room", 10.0)
+    assert score(means) == 15.0 > score(restated) == 10.0
+    for query in ("how many officers went in", "who got into the hotel room"):  # a number, a person: no manner
+        plain = within.manner_score(query, 10.0)
+        assert plain(means) == 5.0 and plain(restated) == 10.0
+    assert within.manner_score("how did officers get in", 0.0)(means) == 5.0  # off
