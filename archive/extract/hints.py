@@ -68,6 +68,9 @@ TEASER = re.compile(
     r"lee también|lea también|ver también|(le|te) puede interesar|leia também)\b\s*([:|\-–—>»]|$)",
     re.IGNORECASE,
 )
+# a bare label over a link to another story ("More:", "Also:"): only as a line of its own
+TEASER_LABEL = re.compile(r"^(more|also|mehr|plus|más|ver|weitere)\s*:$", re.IGNORECASE)
+
 # calls to action and page furniture, recognised at the end of a body: phrases anywhere ...
 CALL_TO_ACTION = re.compile(
     r"\b(share (this|it)|follow (us|me|him|her|@)|subscribe|newsletters?|sign up|click here|"
