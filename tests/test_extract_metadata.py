@@ -73,6 +73,24 @@ def test_body_errors_name_the_step_that_lost_or_added_a_string():
     assert added == {"base": 1}
 
 
+def test_body_errors_place_the_filled_paragraphs_and_name_the_edge_rule():
+    from benchmarks.body_errors import edge_rule, fill_places, snippet_steps
+    from benchmarks.body_compare import page_f1, snippet_counts
+
+    trace = {"base": ["one", "two"], "filled": ["lead", "one", "inner", "two", "tail"],
+             "final": ["lead", "one", "inner", "two"]}
+    assert fill_places(trace) == [("lead", "lead"), ("inner", "inner")]  # "tail" was dropped at the edges
+    assert edge_rule("Read more: the mayor's plan", [], set()) == "teaser"
+    assert edge_rule("Library hours extended", ["Library hours extended"], set()) == "headline copy"
+    assert edge_rule("© 2019 Example News. All rights reserved.", [], set()) == "call to action"
+    lost, _, _ = snippet_steps({"with": ["Library hours"]}, {"base_kind": "primary", "base": ["Library hours"],
+                                                          "filled": ["Library hours"], "final": []},
+                               "Library hours", hints=type("H", (), {"titles": ["Library hours"], "links": set()}))
+    assert lost == {"edge cleaning (headline copy)": 1}
+    assert snippet_counts({"with": ["a b", "c d"], "without": ["e f", ""]}, "A  b and e f") == (1, 1)
+    assert page_f1("one two three four five", "one two three four five")[0] == 1.0
+
+
 def test_extract_paragraphs_trace_records_each_step():
     from archive.extract import extract_paragraphs, page_hints, parse_html
     from archive.extract.metadata import extract_metadata
