@@ -15,7 +15,7 @@ paragraphs. Counted per set:
   two of its paragraphs, after its last) and judged the same way;
 - metadata-dev's `with` strings that plain trafilatura finds and we miss, by the step that
   lost them (not in our base: precision mode cut it; in the base but trimmed by the gap
-  filling; dropped by the edge cleaning, and by which of its rules), and `without` strings we
+  filling; dropped by the edge cleaning, and by which of its rules, or by `tail`), and `without` strings we
   keep and plain trafilatura does not, by the step that added them. Strings both miss or both
   keep are counted apart.
 
@@ -85,7 +85,9 @@ def snippet_steps(truth: dict, trace: dict, plain: str, hints=None) -> tuple[Cou
         step = (("precision mode cut it" if primary else "not in the base (another extractor's)")
                 if not _has(trace.get("base", []), s) else
                 "trimmed by gap filling" if not _has(trace.get("filled", []), s) else "edge cleaning")
-        if step == "edge cleaning" and hints is not None:
+        if step == "edge cleaning" and "edged" in trace and _has(trace["edged"], s):
+            step = "trailing box (tail)"
+        elif step == "edge cleaning" and hints is not None:
             before = [*trace.get("standfirst", []), *trace.get("lead", []), *trace.get("filled", [])]
             dropped = next((p for p in before if _norm(s) in _norm(p)), "")
             step = f"edge cleaning ({edge_rule(dropped, hints.titles, hints.links)})"

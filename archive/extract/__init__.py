@@ -105,11 +105,12 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints,
     if base is primary:  # balanced mode's own algorithm (`fast`): its fallbacks cost 10 ms a page, add nothing here
         led = lead_from(filled, trafilatura_candidate(tree, url, fast=True), hints)
     standfirst = with_standfirst(led, tree, hints)
-    paragraphs = without_trailing_boxes(clean_edges(standfirst, hints), tree)
+    edged = clean_edges(standfirst, hints)
+    paragraphs = without_trailing_boxes(edged, tree)
     if trace is not None:
         trace.update(base=[b.text for b in base], base_kind="primary" if base is primary else "other",
                      filled=filled, lead=led[: len(led) - len(filled)],
-                     standfirst=standfirst[: len(standfirst) - len(led)], final=paragraphs)
+                     standfirst=standfirst[: len(standfirst) - len(led)], edged=edged, final=paragraphs)
     return paragraphs
 
 
