@@ -13,6 +13,9 @@ Counts only (the held half is never listed page by page): for each half,
   markup-only and extensive, `original_date=True`): how often it is there, right, and there
   on undated pages;
 - where our date and htmldate's disagree, who is right;
+- the wrong dates where the right one is shown too: the step that picked ours, where each of
+  the two sits (before, near or far below the headline), and whether ours is a link's text (a
+  teaser), follows "updated" words or reads as an event's;
 - on the pages we leave undated, what each source would add (right / wrong / invented).
 About 40 s on one core.
 """
@@ -71,6 +74,7 @@ def evidence(page) -> dict:
                      _day(_first_date(tags, _MODIFIED_META))} - {""},
         "shown": {d.iso for d in visible_dates(tree, meta.html_lang)[0]},
     }
+    record["wrong_pick"] = _wrong_pick(tree, meta.html_lang, record)
     for key, extensive in (("htmldate", False), ("htmldate_ext", True)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -80,6 +84,40 @@ def evidence(page) -> dict:
             except Exception:  # noqa: BLE001 -- a search that fails finds nothing
                 record[key] = ""
     return record
+
+
+WIDE = 1500  # characters from the headline beyond which a shown date is "far" (HEADLINE_AFTER_CHARS)
+
+
+def _where(offset: int | None) -> str:
+    if offset is None:
+        return "unshown"
+    return "before headline" if offset < 0 else "near headline" if offset <= WIDE else "far below"
+
+
+def _wrong_pick(tree, lang: str | None, record: dict) -> str:
+    """For a page dated wrong while its right date is shown: where each of the two dates sits
+    (before/near/far from the headline), and whether ours is a link's text (a teaser for another
+    story), follows "updated" words or sits in running text. Empty for other pages."""
+    from archive.extract.dates import _MODIFIED_WORDS
+    from archive.extract.shown_dates import visible_dates
+
+    truth, ours = record["truth"], record["ours"]
+    if not truth or not ours or ours == truth or truth not in record["shown"]:
+        return ""
+    shown, headline, _ = visible_dates(tree, lang)
+    rel = {d.iso: d.offset - (headline or 0) for d in reversed(shown)}  # the first shown copy of each
+    pick = next((d for d in shown if d.iso == ours), None)
+    links = [" ".join(a.text_content().split()) for a in tree.iter("a")]
+    marks = []
+    if pick is not None and any(pick.text in t for t in links):
+        marks.append("in a link")
+    if pick is not None and _MODIFIED_WORDS.search(pick.before):
+        marks.append("after change words")
+    if pick is not None and pick.event:
+        marks.append("event")
+    return (f"ours {_where(rel.get(ours))}, right {_where(rel.get(truth))}"
+            + (f", ours {' '.join(marks)}" if marks else "") + ("" if headline is not None else ", no <h1>"))
 
 
 def _has(record: dict, day: str) -> list[str]:
@@ -135,6 +173,7 @@ def summarise(records: list[dict]) -> dict:
         "misses": Counter(miss_kind(r) for r in dated if r["ours"] != r["truth"]),
         "step_misses": Counter((r["step"], miss_kind(r).split(";")[0]) for r in dated if r["ours"] != r["truth"]),
         "sources": sources, "disagree": disagree, "left": len(left), "would": would,
+        "wrong_picks": Counter((r["step"], r["wrong_pick"]) for r in dated if r.get("wrong_pick")),
     }
 
 
@@ -149,6 +188,9 @@ def print_summary(half: str, s: dict) -> None:
         print(f"  {n:>3}  {kind}")
     print("misses by the step that gave the date (none: left undated):")
     for (step, kind), n in sorted(s["step_misses"].items()):
+        print(f"  {n:>3}  {step:<20}{kind}")
+    print("wrong dates where the right one is shown too, by step and where the two sit:")
+    for (step, kind), n in sorted(s["wrong_picks"].items()):
         print(f"  {n:>3}  {step:<20}{kind}")
     print("each source alone on dated pages (there / right / share right), and there on undated pages:")
     for name, c in s["sources"].items():

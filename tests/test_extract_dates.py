@@ -205,6 +205,18 @@ def test_date_evidence_tells_the_kind_of_miss():
     assert "day/month swapped" in miss_kind({**record, "truth": "2019-03-04", "ours": "2019-04-03"})
 
 
+def test_date_evidence_tells_where_a_wrong_shown_date_sits():
+    from benchmarks.date_evidence import _wrong_pick
+
+    html = ("<html><body><p>Posted 3 May 2021</p><h1>Council extends library hours</h1>"
+            "<p>Updated 5 May 2021</p><p><a href='/old'>Earlier story, 1 April 2021</a></p></body></html>")
+    record = {"truth": "2021-05-03", "ours": "2021-04-01", "shown": {"2021-05-03", "2021-05-05", "2021-04-01"}}
+    assert _wrong_pick(parse_html(html), "en", record) == "ours near headline, right before headline, ours in a link"
+    assert _wrong_pick(parse_html(html), "en", {**record, "ours": "2021-05-05"}) == (
+        "ours near headline, right before headline, ours after change words")
+    assert _wrong_pick(parse_html(html), "en", {**record, "ours": "2021-05-03"}) == ""  # right: nothing to tell
+
+
 # --------------------------------------------------------------------------- levels on metadata-dev
 
 needs_data = pytest.mark.skipif(not metadata_dev.DATA.is_dir(), reason="shared metadata-dev data not present")

@@ -34,6 +34,8 @@ fail differently, then cleans the result; each stage is a module of this package
    lines, "Read more:"/"Related:" teasers, trailing calls to action (share, subscribe,
    newsletter, copyright), a trailing "Tags" label with its keyword list and runs of bare
    links to other stories at either end.
+5. `tail`: drop the paragraphs at the body's end that lie outside the element holding most
+   of it (an author's bio, a membership pitch, "about us" under the article).
 
 Around the body: `parse` (bytes or text -> lxml tree, via `archive.decode`), `metadata`
 (title, authors, dates, site: `jsonld`, `markup`, `names`, `dates` with `shown_dates`: what
@@ -59,6 +61,7 @@ from .metadata import PageMeta, extract_metadata
 from .names import clean_authors, clean_title
 from .parse import ExtractionError, parse_html
 from .standfirst import with_standfirst
+from .tail import without_trailing_boxes
 
 __all__ = [
     "ExtractionError", "extract_article", "extract_paragraphs", "detect_language", "parse_html",
@@ -102,11 +105,12 @@ def extract_paragraphs(tree: etree._Element, url: str | None, hints: PageHints,
     if base is primary:  # balanced mode's own algorithm (`fast`): its fallbacks cost 10 ms a page, add nothing here
         led = lead_from(filled, trafilatura_candidate(tree, url, fast=True), hints)
     standfirst = with_standfirst(led, tree, hints)
-    paragraphs = clean_edges(standfirst, hints)
+    edged = clean_edges(standfirst, hints)
+    paragraphs = without_trailing_boxes(edged, tree)
     if trace is not None:
         trace.update(base=[b.text for b in base], base_kind="primary" if base is primary else "other",
                      filled=filled, lead=led[: len(led) - len(filled)],
-                     standfirst=standfirst[: len(standfirst) - len(led)], final=paragraphs)
+                     standfirst=standfirst[: len(standfirst) - len(led)], edged=edged, final=paragraphs)
     return paragraphs
 
 

@@ -10,7 +10,7 @@ import re
 
 from archive.text import ends_like_sentence, token_count
 
-from .hints import (CALL_TO_ACTION, COMMENTS_HEADING, DATELINE, FURNITURE, STAMP, TEASER, PageHints, is_headline,
+from .hints import (TEASER_LABEL, CALL_TO_ACTION, COMMENTS_HEADING, DATELINE, FURNITURE, STAMP, TEASER, PageHints, is_headline,
                     is_linkish)
 
 __all__ = ["clean_edges"]
@@ -38,7 +38,7 @@ def _drop_teasers(paragraphs: list[str], links: set) -> list[str]:
     in_list = False
     for p in paragraphs:
         words = token_count(p)
-        if TEASER.search(p) and words < TEASER_MAX_WORDS:
+        if (TEASER.search(p) or TEASER_LABEL.match(p)) and words < TEASER_MAX_WORDS:
             in_list = words <= TEASER_HEADING_WORDS
             continue
         if in_list and words < TEASER_LINK_WORDS and is_linkish(p, links):

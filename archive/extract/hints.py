@@ -68,9 +68,13 @@ TEASER = re.compile(
     r"lee también|lea también|ver también|(le|te) puede interesar|leia também)\b\s*([:|\-–—>»]|$)",
     re.IGNORECASE,
 )
+# a bare label over a link to another story ("More:", "Also:"): only as a line of its own
+TEASER_LABEL = re.compile(r"^(more|also|mehr|plus|más|ver|weitere)\s*:$", re.IGNORECASE)
+
 # calls to action and page furniture, recognised at the end of a body: phrases anywhere ...
 CALL_TO_ACTION = re.compile(
-    r"\b(share (this|it)|follow (us|me|him|her|@)|subscribe|newsletters?|sign up|click here|"
+    r"\b(share (this|it)|follow (us|me|him|her|@)|follow [^.]{0,60}? on (facebook|twitter|instagram|linkedin)|"
+    r"folg(en sie|t) [^.]{0,40}?auf (facebook|twitter|instagram)|subscribe|newsletters?|sign up|click here|"
     r"(leave|post|add|view|show|read|join) (a |the )?(comments?|conversation|discussion)|"
     r"all rights reserved|email (the writer|us|him|her|me)|get (the|our) (latest|free)|"
     r"like this (story|article)|for as little as|(to|in|meet) your inbox|"
