@@ -13,7 +13,7 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, article_context, cascade, crosslingual, datelines, generations, keyword, late, overlap, passages, within
+from . import answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passages, within
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -140,22 +140,19 @@ class SearchEngine:
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
-        if article_context.WEIGHT:  # the article's title as its own signal (indexer/article_context.py)
-            signals["title"] = article_context.title_scores(self.embedder, query_vector, rows)
-            weights = {**WEIGHTS, "title": article_context.WEIGHT}
         if any(ANSWER_WEIGHTS.values()):
             found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
                                         {r["embed_hash"]: r["text"] for r in rows.values()})
             match, weight = answers.match_scores(
                 query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
             if weight:
-                signals["answer"], weights = match, {**weights, "answer": weight}
+                signals["answer"], weights = match, {**WEIGHTS, "answer": weight}
         article_of = {i: r["article_id"] for i, r in rows.items()}.__getitem__  # read once, used often
         fused = score_fusion(signals, weights, {"keyword": 0.0, "answer": 0.0})
         fused = with_article_context({i: v for i, v in fused.items() if i in rows}, article_of, ARTICLE_WEIGHT)
         ranking = fused
         if ANSWER_WITHIN_ARTICLES and "answer" in signals:  # articles ranked without the answer type
-            ranking = score_fusion({n: v for n, v in signals.items() if n != "answer"}, weights, {"keyword": 0.0})
+            ranking = score_fusion({n: v for n, v in signals.items() if n != "answer"}, WEIGHTS, {"keyword": 0.0})
             ranking = with_article_context({i: v for i, v in ranking.items() if i in rows}, article_of, ARTICLE_WEIGHT)
         who_answers = []
         if is_who_question(query):
