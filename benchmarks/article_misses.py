@@ -41,7 +41,7 @@ from collections import Counter
 from pathlib import Path
 
 from common import load_questions
-from retrieval import QUESTIONS, apply_overrides, article_key, article_rank, first_hit
+from retrieval import QUESTIONS, TYPE_ALIASES, apply_overrides, article_key, article_matches, article_rank, first_hit
 
 
 def bucket(rank: int | None) -> str:
@@ -61,13 +61,13 @@ def main() -> None:
 
     apply_overrides(args.set)
     engine = SearchEngine(Settings.load(args.data_dir))
-    questions = [q for q in load_questions(args.questions) if q.get("split") == args.split and q.get("url")]
+    questions = [q for q in load_questions(args.questions) if q.get("split") == args.split and "url" in q]
     counts: Counter = Counter()
     for q in questions:
         results = engine.search(q["query"], k=10)["results"]
         rank = article_rank(results, article_key(q))
         counts[bucket(rank)] += 1
-        counts[(q.get("type", ""), bucket(rank))] += 1
+        counts[(TYPE_ALIASES.get(q.get("type", ""), q.get("type", "")), bucket(rank))] += 1
         if rank == 1 or args.split != "tuning":
             continue
         print(f"{q['id']} {q.get('type', '')}: passage {first_hit(results, [q['needle']])}, article {rank}: "
@@ -77,11 +77,11 @@ def main() -> None:
             article = hit["article"]
             if article["id"] not in seen and len(seen) < 4:
                 seen.append(article["id"])
-                mark = "*" if article["url"] == q["url"] else " "
+                mark = "*" if article_matches(hit, article_key(q)) else " "
                 print(f"   {mark}{len(seen)} [{article['language']}] {article['title'][:80]} | {hit['text'][:80]}")
     print(f"{args.split}: {len(questions)} questions; article rank "
           + ", ".join(f"{b}: {counts[b]}" for b in ("1", "2-5", "6-10", "none")))
-    for kind in sorted({q.get("type", "") for q in questions}):
+    for kind in sorted({TYPE_ALIASES.get(q.get("type", ""), q.get("type", "")) for q in questions}):
         print(f"  {kind:14} " + "  ".join(f"{b}: {counts[(kind, b)]}" for b in ("1", "2-5", "6-10", "none")))
 
 
