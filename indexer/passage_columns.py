@@ -1,0 +1,151 @@
+"""The fields the ranking reads of every candidate, held in memory as compact columns, one set a
+generation (read once, on its first query): which article (and that article's date), the paragraph
+position, the content hash (late interaction's and the answer types' key), and whether the text
+opens with a dateline (indexer.datelines). The rest of a row (its text, the article's title, link,
+source, language) is read from passages.sqlite only for the passages that need it: the shown ones
+and their "more", and the few the ranking reads the text of.
+
+Why: a query ranks ~370 candidates and shows 10. Reading all their rows from SQLite (passage and
+article B-trees, no memory map: indexer.passages) cost ~3 ms CPU a query at 1M passages, as much as
+the vector search, for text that 95% of them never show.
+
+Memory a passage (1M: report of benchmarks/query.py): id 4-8 B, article 4 B, position 2-4 B, hash
+20 B (40 hex digits; other hashes as their own bytes), dateline 1 B: ~31 B, 310 MB at 10M.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import passages
+from .datelines import DATELINE
+
+# The fields a Row has only once filled (passages.fetch_passages's, besides the columns' own).
+FULL = frozenset(("text", "title", "url", "canonical_url", "source", "domain", "language"))
+CHUNK = 65536  # rows read at a time while loading (bounds the load's own memory)
+
+
+def _smallest(values: list[int], kinds=(np.int16, np.int32, np.int64)) -> np.ndarray:
+    """values in the narrowest signed integer type that holds them."""
+    top = max((abs(v) for v in values), default=0)
+    return np.asarray(values, dtype=next(k for k in kinds if top <= np.iinfo(k).max))
+
+
+class PassageColumns:
+    """One generation's columns, rows sorted by passage id."""
+
+    def __init__(self, conn):
+        articles, self.published = [], []
+        for article_id, published in passages.article_dates(conn):
+            articles.append(article_id)
+            self.published.append(published)
+        self.article_ids = articles
+        number = {a: n for n, a in enumerate(articles)}
+        ids, article, position, hashes, dateline = [], [], [], [], []
+        for chunk in passages.column_rows(conn, CHUNK):
+            for i, a, p, h, text in chunk:
+                ids.append(i)
+                article.append(number[a])
+                position.append(p)
+                hashes.append(h)
+                dateline.append(DATELINE.match(text) is not None)
+        self.ids = _smallest(ids, (np.int32, np.int64))
+        self.article = np.asarray(article, dtype=np.int32)
+        self.position = _smallest(position)
+        self.dateline = np.asarray(dateline, dtype=bool)
+        self.hex = bool(hashes) and len({len(h) for h in hashes}) == 1 and len(hashes[0]) % 2 == 0
+        if self.hex:  # 40 hex digits held as their 20 bytes (void: numpy keeps trailing zero bytes)
+            joined = "".join(hashes)
+            try:
+                binary = bytes.fromhex(joined)
+                self.hex = binary.hex() == joined  # lower case only: the key is given back as it was
+            except ValueError:
+                self.hex = False
+            if self.hex:
+                self.hashes = np.frombuffer(binary, dtype=f"V{len(hashes[0]) // 2}")
+        if not self.hex:
+            self.hashes = np.asarray([h.encode() for h in hashes], dtype="S")
+
+    def nbytes(self) -> int:
+        """Bytes the passage columns hold (not the article lists)."""
+        return sum(a.nbytes for a in (self.ids, self.article, self.position, self.dateline, self.hashes))
+
+    def rows(self, conn, ids: list[int]) -> "Rows":
+        """Rows of these passages (those not in the generation are left out), with the ranking's
+        fields; the others are read on first use (Rows.fill)."""
+        wanted = np.unique(np.asarray(ids, dtype=np.int64))  # by id, as SQLite gave them
+        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        if len(self.ids):
+            found = self.ids[at] == wanted
+            wanted, at = wanted[found], at[found]
+        else:
+            wanted, at = wanted[:0], at[:0]
+        article, position = self.article[at].tolist(), self.position[at].tolist()
+        raw, dateline = self.hashes[at], self.dateline[at].tolist()
+        hashes = [h.tobytes().hex() for h in raw] if self.hex else [h.decode() for h in raw.tolist()]
+        out = Rows(conn)
+        for i, a, p, h, d in zip(wanted.tolist(), article, position, hashes, dateline):
+            row = Row(id=i, article_id=self.article_ids[a], position=p, embed_hash=h, published=self.published[a])
+            row.owner, row.dateline = out, d
+            out[i] = row
+        return out
+
+
+class Row(dict):
+    """A candidate's row: the columns' fields, the rest (FULL) read for its whole set on first use."""
+
+    __slots__ = ("owner", "dateline")
+
+    def __missing__(self, key):
+        if key not in FULL or self.owner is None:
+            raise KeyError(key)
+        self.owner.fill()  # a reader of a field not prefetched: the whole set at once (as before)
+        return dict.__getitem__(self, key)
+
+
+class Rows(dict):
+    """passage id -> Row for one query; `fill` reads the full rows of those that need them."""
+
+    def __init__(self, conn):
+        super().__init__()
+        self.conn = conn
+
+    def fill(self, ids=None) -> None:
+        """Read the text and article fields of these rows (every row when None), one query."""
+        wanted = [i for i in (self if ids is None else ids) if i in self and "text" not in self[i]]
+        for i, full in passages.fetch_passages(self.conn, wanted).items():
+            self[i].update(zip(full.keys(), full))
+        for i in wanted:  # gone from the database meanwhile: never asked again
+            if "text" not in self[i]:
+                self[i].owner = None
+
+    def dateline_texts(self) -> dict[str, str]:
+        """Text by hash of the rows that open with a dateline (all that datelines.strip_all changes)."""
+        opening = [i for i, r in self.items() if r.dateline]
+        self.fill(opening)
+        return {self[i]["embed_hash"]: self[i]["text"] for i in opening if "text" in self[i]}
+
+
+_loaded: dict[tuple, PassageColumns] = {}
+_loaded_lock = threading.Lock()
+
+
+def for_generation(folder: Path) -> PassageColumns:
+    """The columns of the generation in `folder` (loaded on first use, the latest few kept); keyed by
+    the database file too, so a folder rebuilt under the same name is read anew."""
+    path = Path(folder) / "passages.sqlite"
+    stat = path.stat()
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _loaded_lock:
+        if key not in _loaded:
+            while len(_loaded) >= 3:  # older generations' (or other archives') are dropped first
+                _loaded.pop(next(iter(_loaded)))
+            conn = passages.connect(path, readonly=True)
+            conn.row_factory = None  # plain tuples: a million rows read
+            try:
+                _loaded[key] = PassageColumns(conn)
+            finally:
+                conn.close()
+        return _loaded[key]
