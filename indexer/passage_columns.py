@@ -72,11 +72,21 @@ class PassageColumns:
         """Bytes the passage columns hold (not the article lists)."""
         return sum(a.nbytes for a in (self.ids, self.article, self.position, self.dateline, self.hashes))
 
+    def index_of(self, ids: list[int]) -> np.ndarray:
+        """Where these passages (all in the generation) sit in the columns."""
+        return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64).astype(self.ids.dtype, casting="unsafe"))
+
+    def hash_strings(self):
+        """Every passage's content hash, in column order."""
+        return (h.tobytes().hex() for h in self.hashes) if self.hex else (h.decode() for h in self.hashes.tolist())
+
     def rows(self, conn, ids: list[int]) -> "Rows":
         """Rows of these passages (those not in the generation are left out), with the ranking's
         fields; the others are read on first use (Rows.fill)."""
         wanted = np.unique(np.asarray(ids, dtype=np.int64))  # by id, as SQLite gave them
-        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        # the needles in the column's own type: else numpy converts the whole column a call
+        at = np.searchsorted(self.ids, wanted.astype(self.ids.dtype, casting="unsafe"))
+        at = np.minimum(at, max(len(self.ids) - 1, 0))
         if len(self.ids):
             found = self.ids[at] == wanted
             wanted, at = wanted[found], at[found]

@@ -14,7 +14,7 @@ from archive import statement_store
 from archive.config import Settings
 
 from . import (answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passage_columns,
-               passages, within)
+               passages, token_spans, within)
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -255,8 +255,7 @@ class SearchEngine:
         store = self._token_store()
         key = gen.meta.get("token_key", gen.meta["model"])  # generations from before codecs: int8 by model
         codec = store.codec(key, gen.meta["dimension"]) if store and key else None
-        by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()})) if codec else {}
-        blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
+        blobs = token_spans.blobs(passage_columns.for_generation(gen.folder), store, key, rows) if codec else {}
         words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
         scored = codec.similarities(query_tokens, blobs) if codec else None
 
