@@ -170,6 +170,12 @@ class TokenStore(BlobStore):
         blobs = self._pack(table).read([(r[1], r[2]) for r in rows])
         return {by_key[r[0]]: blob for r, blob in zip(rows, blobs)}
 
+    def pack_of(self, model: str) -> PackFile | None:
+        """The pack file of a packed key; None where the key is not packed."""
+        with self._lock:
+            table = self._table(model)
+        return self._pack(table) if table is not None and table.startswith("token_spans_") else None
+
     def all_spans(self, model: str) -> tuple | None:
         """Every (row key, start, size) of a packed key, as three arrays, and its pack file (what
         indexer.token_spans keeps in memory); None where the key is not packed."""
