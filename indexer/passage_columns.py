@@ -149,6 +149,12 @@ class Row(dict):
         self.owner.fill()  # a reader of a field not prefetched: the whole set at once (as before)
         return dict.__getitem__(self, key)
 
+    def get(self, key, default=None):  # dict.get skips __missing__
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
 
 class Rows(dict):
     """passage id -> Row for one query; `fill` reads the full rows of those that need them."""
