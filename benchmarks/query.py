@@ -59,7 +59,7 @@ def limit_threads() -> None:
 
 def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int) -> dict:
     from archive.config import Settings
-    from indexer import cascade, keyword, passages
+    from indexer import cascade, keyword, passage_columns
     from indexer.search import WEIGHTS, SearchEngine
 
     settings = Settings.load(data_dir)
@@ -92,7 +92,7 @@ def measure_in_process(data_dir: Path, queries: list[str], embedder, depth: int)
             _, tokens = embedder.encode_query_and_tokens(topic_of(q), q)  # model pass as search runs it)
             t4 = time.perf_counter()
             union = list({int(i) for i in ids[0] if i >= 0} | {i for i, _ in hits})
-            rows = passages.fetch_passages(conn, union)
+            rows = passage_columns.for_generation(gen.folder).rows(conn, union)  # as search: from memory
             t5 = time.perf_counter()
             dense = {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i >= 0}
             cheap = {"vector": dense, "keyword": dict(hits)}

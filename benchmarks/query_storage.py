@@ -41,8 +41,12 @@ def storage(data_dir: Path) -> dict:
     else:
         vectors = (folder / "vectors.faiss").stat().st_size
     fts = sum(v for k, v in tables.items() if k.startswith("passages_fts"))
-    disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - fts}
-    memory = {"vectors": vectors, "tokens": codebook, "keyword": 0, "passages": 0}
+    # the ranking's columns and token spans (indexer.passage_columns, token_spans): saved beside the
+    # generation and held in memory as read (their arrays; the article lists add a few bytes more)
+    columns = sum(f.stat().st_size for f in folder.glob("*.npz"))
+    disk = {"vectors": vectors, "tokens": tokens, "keyword": keyword, "passages": sum(tables.values()) - fts,
+            "columns": columns}
+    memory = {"vectors": vectors, "tokens": codebook, "keyword": 0, "passages": 0, "columns": columns}
     return {"passages": n, "kind": meta["kind"], "token_codec": meta.get("token_codec", "int8"),
             "keyword_index": meta.get("keyword_index", "fts5"),
             "disk_bytes": disk, "memory_bytes": memory,
@@ -63,13 +67,14 @@ def print_projection(found: dict, rss_mb: float | None) -> None:
     (fixed parts, such as a codebook, counted per passage there: an over-estimate)."""
     n = found["passages"]
     print(f"\nprojection from the {n:,} passages measured (linear in passages; RSS: measured RSS minus the"
-          f" vector index, plus the projected vector index):")
+          f" vector index and columns, plus their projection):")
     print(f"  {'passages':>12} {'vectors GB':>11} {'tokens GB':>10} {'keyword GB':>11} {'passages GB':>12}"
           f" {'disk GB':>8} {'RSS GB':>7}")
     for target in (n, 10_000_000, 100_000_000):
         scale = target / n
         disk = {k: v * scale / 1e9 for k, v in found["disk_bytes"].items()}
-        rss = None if rss_mb is None else (rss_mb * 1e6 - found["memory_bytes"]["vectors"]) / 1e9 + disk["vectors"]
+        held = found["memory_bytes"]["vectors"] + found["memory_bytes"].get("columns", 0)  # what grows with passages
+        rss = None if rss_mb is None else (rss_mb * 1e6 - held) / 1e9 + disk["vectors"] + disk.get("columns", 0)
         print(f"  {target:>12,} {disk['vectors']:11.2f} {disk['tokens']:10.2f} {disk['keyword']:11.2f}"
               f" {disk['passages']:12.2f} {sum(disk.values()):8.2f} {rss if rss is not None else float('nan'):7.2f}")
 

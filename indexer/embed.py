@@ -260,8 +260,8 @@ class Embedder:
     def _onnx_query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
         """The same pair through the query backend's ONNX export (its graph gives both)."""
         model = self.query_model
-        with self.model_lock:
-            dense, hidden = model.query_and_tokens(dense_text, token_text)
+        dense, hidden = model.query_and_tokens(dense_text, token_text)  # locks only its tokenizer's call
+        with model.tokenizer_lock:
             keep = late.content_token_mask(model.tokenizer, token_text, len(hidden))
         vector = dense / max(float(np.linalg.norm(dense)), 1e-12)
         tokens = hidden[keep]
@@ -274,8 +274,8 @@ class Embedder:
 
     def encode_query(self, query: str) -> np.ndarray:
         if self.query_backend:
-            model = self.query_model
-            with self.model_lock:
+            model = self.query_model  # an ONNX export locks only its tokenizer's call itself
+            with contextlib.nullcontext() if hasattr(model, "tokenizer_lock") else self.model_lock:
                 vector = model.encode([query], normalize_embeddings=True)[0]
             return np.ascontiguousarray(vector, dtype=np.float32)
         return self.encode([query])[0]

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,10 @@ class OnnxEncoder:
         self.manifest = json.loads((self.folder / MANIFEST).read_text())
         self.max_seq_length = int(self.manifest["max_seq_length"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.folder / "tokenizer"))
+        # The tokenizer's padding and truncation state is mutable: every call on it holds this lock.
+        # The session's run does not (ONNX Runtime runs a session from several threads at once), so
+        # server threads wait for each other's tokenizing (~0.1 ms), not for each other's model pass.
+        self.tokenizer_lock = threading.RLock()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or _default_threads()
         options.inter_op_num_threads = 1
@@ -247,8 +252,9 @@ class OnnxEncoder:
     def _run(self, texts: list[str], outputs: tuple[str, ...] = ("sentence_embedding",)) -> Any:
         if self.manifest.get("lowercase"):
             texts = [t.lower() for t in texts]
-        tokens = self.tokenizer(texts, padding=True, truncation="longest_first", max_length=self.max_seq_length,
-                                return_tensors="np")
+        with self.tokenizer_lock:
+            tokens = self.tokenizer(texts, padding=True, truncation="longest_first", max_length=self.max_seq_length,
+                                    return_tensors="np")
         feeds = {name: np.asarray(tokens[name], dtype=np.int64) for name in self.manifest["inputs"]}
         found = self.session.run(list(outputs), feeds)
         return found[0] if len(outputs) == 1 else (found, tokens["attention_mask"])

@@ -151,6 +151,19 @@ def allowed_passage_ids(conn: sqlite3.Connection, filters: Filters | None) -> np
     return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
 
+def article_dates(conn: sqlite3.Connection) -> Iterator[tuple[str, str | None]]:
+    """(article id, published) of every article."""
+    return conn.execute("SELECT article_id, published FROM articles")
+
+
+def column_rows(conn: sqlite3.Connection, chunk: int) -> Iterator[list[tuple]]:
+    """Every passage's (id, article id, position, embed hash, text), by id, `chunk` rows at a time
+    (indexer.passage_columns)."""
+    cursor = conn.execute("SELECT id, article_id, position, embed_hash, text FROM passages ORDER BY id")
+    while rows := cursor.fetchmany(chunk):
+        yield rows
+
+
 def fetch_passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
     """Passages with their article's fields, by id (ids not found are left out)."""
     found = {}

@@ -13,7 +13,8 @@ import numpy as np
 from archive import statement_store
 from archive.config import Settings
 
-from . import answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passages, within
+from . import (answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passage_columns,
+               passages, token_spans, within)
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
@@ -130,7 +131,8 @@ class SearchEngine:
         keyword_score = dict(keyword_hits)
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
                  for name, hits in (("vector", vector_hits), ("keyword", keyword_hits))}
-        rows = passages.fetch_passages(conn, list(set(vector_score) | set(keyword_score)))
+        # the ranking's fields from memory; text and article fields read for the few that need them
+        rows = passage_columns.for_generation(gen.folder).rows(conn, list(set(vector_score) | set(keyword_score)))
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
         if with_late:  # the cheap signals' best only (indexer/cascade.py)
@@ -138,12 +140,13 @@ class SearchEngine:
             late_rows = rows if short is None else {i: r for i, r in rows.items() if i in short}
             signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
+            rows.fill(set(foreign) & set(rows))
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
         if any(ANSWER_WEIGHTS.values()):
             found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
-                                        {r["embed_hash"]: r["text"] for r in rows.values()})
+                                        rows.dateline_texts())
             match, weight = answers.match_scores(
                 query, {i: found[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in found}, ANSWER_WEIGHTS)
             if weight:
@@ -182,6 +185,7 @@ class SearchEngine:
         start = (page - 1) * k
         terms = keyword.query_terms(query)
         shown = candidates[start:start + k]
+        rows.fill([c["id"] for c in shown] + [m["id"] for c in shown for m in c.get("more", ())])
         related = matcher([c["id"] for c in shown], [c["row"]["text"] for c in shown]) if matcher else [()] * len(shown)
         results = [self._result(start + n + 1, c, terms, signals, ranks, spans)
                    for n, (c, spans) in enumerate(zip(shown, related))]
@@ -252,8 +256,7 @@ class SearchEngine:
         store = self._token_store()
         key = gen.meta.get("token_key", gen.meta["model"])  # generations from before codecs: int8 by model
         codec = store.codec(key, gen.meta["dimension"]) if store and key else None
-        by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()})) if codec else {}
-        blobs = {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
+        blobs = token_spans.blobs(passage_columns.for_generation(gen.folder), store, key, rows) if codec else {}
         words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
         scored = codec.similarities(query_tokens, blobs) if codec else None
 

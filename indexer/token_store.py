@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
+
 from . import generations
 from .blobstore import LOOKUP_CHUNK, TOKEN_VECTORS, BlobStore, table_exists
 from .token_codec import TokenCodec, codec_name, new_codec
@@ -167,6 +169,24 @@ class TokenStore(BlobStore):
             return {by_key[k]: blob for k, blob in rows}
         blobs = self._pack(table).read([(r[1], r[2]) for r in rows])
         return {by_key[r[0]]: blob for r, blob in zip(rows, blobs)}
+
+    def pack_of(self, model: str) -> PackFile | None:
+        """The pack file of a packed key; None where the key is not packed."""
+        with self._lock:
+            table = self._table(model)
+        return self._pack(table) if table is not None and table.startswith("token_spans_") else None
+
+    def all_spans(self, model: str) -> tuple | None:
+        """Every (row key, start, size) of a packed key, as three arrays, and its pack file (what
+        indexer.token_spans keeps in memory); None where the key is not packed."""
+        with self._lock:
+            table = self._table(model)
+            if table is None or not table.startswith("token_spans_"):
+                return None
+            rows = self.conn.execute(f"SELECT hash, start, size FROM {table}").fetchall()
+        keys, starts, sizes = (np.asarray(column, dtype=t) for column, t in
+                               zip(zip(*rows) if rows else ((), (), ()), (np.int64, np.int64, np.int64)))
+        return keys, starts, sizes, self._pack(table)
 
     def put_many(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
         with self._lock:
