@@ -83,8 +83,6 @@ def _shape(name: str) -> str:
 
 def _where(name: str, tree) -> tuple[str, bool]:
     """Where `name` is first shown from the <h1> (elements), and whether only inside links."""
-    from archive.extract.markup import visible_text
-
     body = tree.find("body")
     els = [e for e in body.iter() if isinstance(e.tag, str) and e.tag not in ("script", "style", "noscript")] \
         if body is not None else []
