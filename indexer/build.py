@@ -23,7 +23,7 @@ from archive.config import Settings
 from archive.locks import exclusive
 from archive.store import Store
 
-from . import answers, backends, crosslingual, generations, passages
+from . import answers, backends, crosslingual, generations, passage_columns, passages, token_spans
 from .blobstore import EmbeddingCache
 from .chunk import chunk_article, context_text
 from .embed import Encoder, make_encoder
@@ -31,7 +31,7 @@ from .embed_cache import Progress, encode_cached
 from .keyword import open_keyword_index
 from .story_build import update_stories
 from .build_tokens import add_missing_tokens
-from .token_store import chosen_codec, store_ready as token_store_ready
+from .token_store import chosen_codec, store_path as token_store_path, store_ready as token_store_ready
 from .vectors import VectorIndex, ivf_lists, load_vector_index, new_vector_index
 
 INDEX_FORMAT = 1  # meta.json's "format": bump when a generation's files change shape
@@ -256,6 +256,10 @@ def _write_generation(settings: Settings, store: Store, embedder: Encoder, cache
         "dimension": dimension, "kind": kind, "late_interaction": with_tokens, "passages": total, "articles": articles,
         "keyword_index": settings.keyword_index,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **token_meta, **backend_meta})
+    # the query path's in-memory columns and token spans, saved beside the generation before it serves
+    columns = passage_columns.prepare(folder)
+    if token_meta and token_store_path(settings.data_dir).exists():
+        token_spans.prepare(columns, token_store_path(settings.data_dir), token_meta["token_key"])
 
 
 def _cached_vectors(embedder: Encoder, cache: EmbeddingCache, rows: list) -> np.ndarray:

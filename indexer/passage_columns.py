@@ -198,6 +198,16 @@ def for_generation(folder: Path) -> PassageColumns:
         return _loaded[key]
 
 
+def prepare(folder: Path) -> PassageColumns:
+    """Scan a new generation's columns and save them beside it (the build does, before the swap), so
+    that its first query reads the saved copy instead of scanning: ~7 s at 1M passages."""
+    path = Path(folder) / "passages.sqlite"
+    stat = path.stat()
+    found = _read(path, [stat.st_size, stat.st_mtime_ns])
+    found.folder = Path(folder)
+    return found
+
+
 def _read(path: Path, stamp: list[int]) -> PassageColumns:
     """From the saved copy beside the database where it matches, else from the database (then saved:
     at 1M passages the scan took 3 s CPU, the copy ~0.1 s)."""

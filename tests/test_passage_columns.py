@@ -67,3 +67,27 @@ def test_token_blobs_by_span_are_the_stores(indexed_archive):
     token_spans._loaded.clear()
     assert token_spans.blobs(columns, store, key, rows) == expected  # from the saved spans
     assert list(folder.glob("token-spans-*.npz"))
+
+
+def test_the_build_saves_columns_and_spans_beside_a_new_generation(archive_copy, embedder):
+    from archive.config import Settings
+    from archive.models import Article
+    from archive.store import Store
+    from indexer.build import build_index
+
+    settings = Settings.load(archive_copy)
+    Store(archive_copy).save_article(Article(url="https://new.example/columns", title="Numbats at dusk",
+                                             paragraphs=["Numbats were seen feeding on termites at dusk."]))
+    report = build_index(settings, embedder=embedder)
+    folder = generations.current(archive_copy)
+    assert report.rebuilt and folder.name == report.generation
+    database = folder / "passages.sqlite"
+    stamp = [database.stat().st_size, database.stat().st_mtime_ns]
+    saved = passage_columns.PassageColumns.load(folder / passage_columns.SAVED, stamp)  # before any query
+    assert saved is not None
+    conn = passages.connect(database, readonly=True)
+    conn.row_factory = None
+    scanned = passage_columns.PassageColumns.scan(conn)
+    assert np.array_equal(saved.ids, scanned.ids) and np.array_equal(saved.position, scanned.position)
+    assert saved.article_ids == scanned.article_ids and len(saved.ids) == report.passages_total
+    assert len(list(folder.glob("token-spans-*.npz"))) == 1
