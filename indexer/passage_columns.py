@@ -29,6 +29,15 @@ SAVED = "passage-columns.npz"  # the columns saved beside the generation's datab
 CHUNK = 65536  # rows read at a time while loading (bounds the load's own memory)
 
 
+def save_stamped(path: Path, stamp: list[int], **arrays: np.ndarray) -> None:
+    """Arrays saved beside a generation with the stamp of what they were read from, atomically: a
+    reader (another thread or process) finds the whole file or none."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    with open(part, "wb") as out:
+        np.savez(out, stamp=np.asarray(stamp, dtype=np.int64), **arrays)
+    os.replace(part, path)
+
+
 def _smallest(values: list[int], kinds=(np.int16, np.int32, np.int64)) -> np.ndarray:
     """values in the narrowest signed integer type that holds them."""
     top = max((abs(v) for v in values), default=0)
@@ -84,11 +93,7 @@ class PassageColumns:
         arrays["article_ids"] = np.asarray([a.encode() for a in self.article_ids], dtype="S")
         arrays["published"] = np.asarray([(p or "").encode() for p in self.published], dtype="S")
         arrays["dated"] = np.asarray([p is not None for p in self.published], dtype=bool)
-        arrays["stamp"] = np.asarray(stamp, dtype=np.int64)
-        part = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-        with open(part, "wb") as out:
-            np.savez(out, **arrays)
-        os.replace(part, path)
+        save_stamped(path, stamp, **arrays)
 
     @classmethod
     def load(cls, path: Path, stamp: list[int]) -> "PassageColumns | None":
