@@ -184,9 +184,8 @@ class TokenStore(BlobStore):
             if table is None or not table.startswith("token_spans_"):
                 return None
             rows = self.conn.execute(f"SELECT hash, start, size FROM {table}").fetchall()
-        keys, starts, sizes = (np.asarray(column, dtype=t) for column, t in
-                               zip(zip(*rows) if rows else ((), (), ()), (np.int64, np.int64, np.int64)))
-        return keys, starts, sizes, self._pack(table)
+        spans = np.asarray(rows, dtype=np.int64).reshape(-1, 3)  # one (key, start, size) row a span
+        return spans[:, 0], spans[:, 1], spans[:, 2], self._pack(table)
 
     def put_many(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
         with self._lock:
