@@ -3,7 +3,7 @@ and over HTTP (/api/search under waitress, several client threads); keyword sear
 embedding and the vector search timed on their own; recall@10 of the approximate (IVF) index
 against exact search; time to first query and memory.
 
-    .venv/bin/python benchmarks/query.py [--sizes 10k,100k,1M] [--queries 200] [--clients 4]
+    .venv/bin/python benchmarks/query.py [--sizes 10k,100k,1M] [--queries 200] [--clients 4,16]
         [--cache-dir /tmp/newsarchive-query-bench] [--no-http] [--rebuild] [--backend local|milvus]
 
 --backend milvus measures the same generations copied onto Milvus (benchmarks/query_milvus.py):
@@ -173,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k,1M", help="passage counts, e.g. 10k,100k,1M")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP client threads")
+    parser.add_argument("--clients", default="4,16", help="concurrent HTTP client threads, one run each, e.g. 4,16")
     parser.add_argument("--server-threads", type=int, default=4, help="waitress threads")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="where the built indexes are kept")
     parser.add_argument("--noise", type=float, default=0.6, help="norm of the noise added to copied vectors")
@@ -272,14 +272,16 @@ def main() -> None:
         if args.backend == "milvus" and "://" not in Settings.load(data_dir, search_backend="milvus").milvus_address:
             print("  HTTP: skipped: Milvus Lite lets one process open its file (a Milvus server serves both)")
         elif not args.no_http:
-            figures["http"] = measure_http(data_dir, queries, args.clients, args.server_threads)
+            figures["http"] = measure_http(data_dir, queries, [int(c) for c in args.clients.split(",")],
+                                            args.server_threads)
             hh = figures["http"]
             if "skipped" in hh:
                 print(f"  HTTP: skipped: {hh['skipped']}")
             else:
-                print(f"  HTTP ({hh['clients']} clients, {hh['server_threads']} server threads): p50 {hh['p50_ms']} ms,"
-                      f" p95 {hh['p95_ms']} ms, p99 {hh['p99_ms']} ms, {hh['qps']} queries/s, {hh['errors']} errors;"
-                      f" first answer {hh['first_query_s']} s after start; server RSS {hh['server_rss_mb']} MB"
+                for run in hh["runs"]:
+                    print(f"  HTTP ({run['clients']} clients, {hh['server_threads']} server threads): p50 {run['p50_ms']} ms,"
+                          f" p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, {run['qps']} queries/s, {run['errors']} errors")
+                print(f"  HTTP first answer {hh['first_query_s']} s after start; server RSS {hh['server_rss_mb']} MB"
                       f" (peak {hh['server_peak_rss_mb']} MB; of it mapped files {hh['server_file_mb']} MB, own"
                       f" memory {hh['server_anon_mb']} MB)")
         if build:

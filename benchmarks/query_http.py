@@ -36,9 +36,40 @@ def rss_mb(pid: int | str = "self") -> dict:
             "anon_mb": fields.get("RssAnon"), "file_mb": fields.get("RssFile")}
 
 
-def measure_http(data_dir: Path, queries: list[str], clients: int, threads: int) -> dict:
-    """`newsarchive serve` in a child process; time to first answer, then `clients` threads
-    sending every query once between them."""
+def run_clients(port: int, queries: list[str], clients: int, get) -> dict:
+    """`clients` threads, each on its own connection, sending every query once between them."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(offset: int):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for q in queries[offset::clients]:
+            t0 = time.perf_counter()
+            try:
+                get(c, q)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                with lock:
+                    errors.append(str(exc))
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - t0)
+        c.close()
+
+    t0 = time.perf_counter()
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - t0
+    return {"clients": clients, **percentiles(latencies), "qps": round(len(latencies) / wall, 1), "errors": len(errors)}
+
+
+def measure_http(data_dir: Path, queries: list[str], client_counts: list[int], threads: int) -> dict:
+    """`newsarchive serve` in a child process; time to first answer, then for each count in
+    `client_counts` that many threads sending every query once between them (one server, so the
+    later counts find it warm)."""
     try:
         import webui.server  # noqa: F401
     except ImportError as exc:
@@ -75,34 +106,9 @@ def measure_http(data_dir: Path, queries: list[str], clients: int, threads: int)
         for q in queries[:10]:
             get(conn, q)
         conn.close()
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-
-        def client(offset: int):
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            for q in queries[offset::clients]:
-                t0 = time.perf_counter()
-                try:
-                    get(c, q)
-                except Exception as exc:  # noqa: BLE001 - counted and reported
-                    with lock:
-                        errors.append(str(exc))
-                    continue
-                with lock:
-                    latencies.append(time.perf_counter() - t0)
-            c.close()
-
-        t0 = time.perf_counter()
-        workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        wall = time.perf_counter() - t0
+        runs = [run_clients(port, queries, clients, get) for clients in client_counts]
         memory = rss_mb(server.pid)
-        return {"first_query_s": round(first_query_s, 2), "clients": clients, "server_threads": threads,
-                **percentiles(latencies), "qps": round(len(latencies) / wall, 1), "errors": len(errors),
+        return {"first_query_s": round(first_query_s, 2), "server_threads": threads, "runs": runs,
                 "server_rss_mb": memory["rss_mb"], "server_peak_rss_mb": memory["peak_rss_mb"],
                 "server_anon_mb": memory["anon_mb"], "server_file_mb": memory["file_mb"]}
     finally:
