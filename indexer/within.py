@@ -83,6 +83,7 @@ Measured on the tuning half and dropped (benchmarks/within_replay.py; hit@1/hit@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from . import answers
 
@@ -109,6 +110,17 @@ def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
         for spot, candidate in zip(spots, head):
             ordered[spot] = candidate
     return ordered
+
+
+def in_answer_sentence(query: str, found: dict, kinds) -> "Callable[[dict], bool] | None":
+    """candidate -> whether one sentence of its passage holds both an answer of a wanted kind (not
+    named in the question) and a content word of the question (answers.sentence_matcher), for a
+    question all of whose kinds are in `kinds`; None for the others (search.SAME_SENTENCE_KINDS)."""
+    wanted = answers.question_kinds(query)
+    if not wanted or not wanted <= set(kinds):
+        return None
+    match = answers.sentence_matcher(query, set(wanted))
+    return lambda c: match(c["row"]["text"], found.get(c["row"]["embed_hash"], {})) > 0
 
 
 def lead_limits(ranked: list, article_of, per_article: int, factor: int = LEAD_ARTICLE_FACTOR) -> dict:
