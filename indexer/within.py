@@ -100,6 +100,11 @@ Measured and dropped (issue 11, replayed from main 5948082's captures: tuning .6
 - A wanted entity new to the article's title as well as to the question, for answers_first: tuning
   .594/.852, held .695/.855. The article's first paragraph losing 5-20 points for kinds other than
   number (the lead restates the topic): .581-.587/.852 (who lost 3-4).
+- Who questions: a passage gains where it first names (no earlier paragraph of the article holds
+  the text) a multi-word PERSON/ORG not in the question, the answer's introduction ("American Kevin
+  King and ...") over later mentions by surname: 10 points tuning .613/.858/.710 (two who first),
+  5-7.5 no change, 15-30 .606 (not monotonic); held at 10 .702/.855/.759 (who -2). PERSON only at
+  10: tuning .606/.865, held the same loss. Every kind's entities: tuning .600/.839.
 - Across a story's articles (the archive's article_stories): the order inside articles run per story
   instead of per article .581/.858/.692 (three first places lost); answers_first per story
   .600/.852/.701 (q156 out of the top 10); both .581; limited to a story's articles within 3 or 6
