@@ -105,6 +105,9 @@ Measured and dropped (issue 11, replayed from main 5948082's captures: tuning .6
   King and ...") over later mentions by surname: 10 points tuning .613/.858/.710 (two who first),
   5-7.5 no change, 15-30 .606 (not monotonic); held at 10 .702/.855/.759 (who -2). PERSON only at
   10: tuning .606/.865, held the same loss. Every kind's entities: tuning .600/.839.
+- Quantity questions: answers_first counting only the number's subtype the question asks for
+  (MONEY for cost/pay/worth, PERCENT for share/rate, CARDINAL/QUANTITY for how many/far): tuning
+  .600/.852/.700; as 5-20 points inside the article .587-.594/.839-.845.
 - Across a story's articles (the archive's article_stories): the order inside articles run per story
   instead of per article .581/.858/.692 (three first places lost); answers_first per story
   .600/.852/.701 (q156 out of the top 10); both .581; limited to a story's articles within 3 or 6
