@@ -77,7 +77,9 @@ def replay_one(record: dict, k: int) -> list[dict]:
         candidates, article, inside, search.NEIGHBOUR_WEIGHT, search.NEIGHBOUR_REACH))
     if search.ANSWERS_FIRST and "holds" in record:
         holds = set(record["holds"])
-        ranked = within.answers_first(ranked, article, lambda c: c["id"] in holds, search.ANSWERS_FIRST)
+        same = within.in_answer_sentence(query, record.get("found", {}), search.SAME_SENTENCE_KINDS)
+        ranked = within.answers_first(ranked, article, lambda c: c["id"] in holds and (same is None or same(c)),
+                                      search.ANSWERS_FIRST)
     per = record["per_article"]
     shown = collapse(ranked, article, per, within.lead_limits(ranked, article, per))[:k]
     return [{"rank": n, "text": c["row"]["text"], "article": {"id": article(c), "url": c["row"]["url"],

@@ -79,10 +79,49 @@ Measured on the tuning half and dropped (benchmarks/within_replay.py; hit@1/hit@
 - Neighbours by side (the paragraphs before at one share, after at another, summed): 0.3/0 .600/
   .826, 0/0.3 .568/.839, 0.15/0.3 .587/.858, 0.2/0.2 .594/.845: the best of either side (as kept) wins.
 - ANSWERS_FIRST 0/2/3/4/6/8/12: .619/.832, .613/.839, .613/.839, as 5, .613/.839 x3.
+
+Measured and dropped (issue 11, replayed from main 5948082's captures: tuning .600/.858/.702, held
+.718/.855/.768 reported by type only, seed 2; the article ranking is untouched by all of these):
+- In-article term specificity, literal: each question stem weighted by its IDF over ALL the
+  article's passages (read by article id), the passage's share of the weights added inside its
+  article: 5 .600/.858/.698, 10 .594, 20-40 .587/.858 (what +2, who/quantity/when lost); as
+  1 - coverage 10 .594, 40 .574/.845; only stems in at most n/8 of the passages 10 .600, 20 .594;
+  the share of the question's stems that are not in the title (focus, not topic): 10 .581/.858.
+- Proximity: the best sentence's share of the question's stems, any question: 5-10 .606/.858
+  (one what question) but held .695 and .679 (quantity -3, -5); for questions wanting no kind only:
+  tuning .606/.858, held .718/.847 at 5-10.
+- Same sentence for other sets of kinds (see the kept set below): every kind tuning .613/.858/.712,
+  held .710/.855/.764 (quantity -2); a share over .2/.34: tuning .594/.845, .587/.832; tiered
+  (those first, then the other holders) tuning .613/.858/.712, held .702/.847; counting the
+  sentence before too (anaphora) tuning .606/.858.
+- Who questions: a passage gains where it first names (no earlier paragraph of the article holds
+  the text) a multi-word PERSON/ORG not in the question, the answer's introduction ("American Kevin
+  King and ...") over later mentions by surname: 10 points tuning .613/.858/.710 (two who first),
+  5-7.5 no change, 15-30 .606 (not monotonic); held at 10 .702/.855/.759 (who -2). PERSON only at
+  10: tuning .606/.865, held the same loss. Every kind's entities: tuning .600/.839.
+- Quantity questions: answers_first counting only the number's subtype the question asks for
+  (MONEY for cost/pay/worth, PERCENT for share/rate, CARDINAL/QUANTITY for how many/far): tuning
+  .600/.852/.700; as 5-20 points inside the article .587-.594/.839-.845.
+- Across a story's articles (the archive's article_stories): the order inside articles run per story
+  instead of per article .581/.858/.692 (three first places lost); answers_first per story
+  .600/.852/.701 (q156 out of the top 10); both .581; limited to a story's articles within 3 or 6
+  ranking places of its first: the same. Topicality still decides between a story's reports.
+
+Same sentence (in_answer_sentence, search.SAME_SENTENCE_KINDS = date, reason): for when and why
+questions a passage counts as holding the answer (answers_first) only where the date or reason and
+a question word share a sentence: dates and reason cues ("after", "amid") stand in most news
+paragraphs, the lead's included, so their presence alone says little. Replayed and then run live
+(benchmarks/retrieval.py) on main 5948082: tuning .600/.858/.702 -> .613/.858/.712 (when hit@1
+.667 -> .778, why .462 -> .538), held .718/.855/.768 -> .718/.863/.770 (why hit@5 .667 -> .750,
+no type lost), article nDCG .927/.942 and seed rank 2 unchanged. The set: the kinds whose questions
+gained on the tuning half with every kind on (numbers one up one down, agent and place unchanged),
+the rule SENTENCE_WEIGHTS and LEAD_PRIOR follow; held's per-type figures for every kind (quantity -2)
+were known when it was chosen. Every kind but number, equal on tuning, would give held .725/.870/.778.
 """
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from . import answers
 
@@ -109,6 +148,17 @@ def answers_first(candidates: list, article_of, holds_answer, top: int) -> list:
         for spot, candidate in zip(spots, head):
             ordered[spot] = candidate
     return ordered
+
+
+def in_answer_sentence(query: str, found: dict, kinds) -> "Callable[[dict], bool] | None":
+    """candidate -> whether one sentence of its passage holds both an answer of a wanted kind (not
+    named in the question) and a content word of the question (answers.sentence_matcher), for a
+    question all of whose kinds are in `kinds`; None for the others (search.SAME_SENTENCE_KINDS)."""
+    wanted = answers.question_kinds(query)
+    if not wanted or not wanted <= set(kinds):
+        return None
+    match = answers.sentence_matcher(query, set(wanted))
+    return lambda c: match(c["row"]["text"], found.get(c["row"]["embed_hash"], {})) > 0
 
 
 def lead_limits(ranked: list, article_of, per_article: int, factor: int = LEAD_ARTICLE_FACTOR) -> dict:

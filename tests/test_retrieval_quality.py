@@ -7,11 +7,11 @@ from __future__ import annotations
 from common import load_questions
 from retrieval import QUESTIONS, evaluate
 
-# Measured with benchmarks/retrieval.py: held hit@1 0.695, hit@5 0.847, article nDCG@10 0.943 with
-# neighbours inside each article and a clear first article showing more passages (before: 0.695,
-# 0.832, 0.943; with quantity questions favouring the lead paragraph: 0.687, 0.802, 0.930). The
-# issue's bars are 0.70 and 0.85 on the results' own text: not reached yet.
-HELD_HIT_AT_1, HELD_HIT_AT_5, HELD_ARTICLE_NDCG = 0.67, 0.82, 0.91
+# Measured with benchmarks/retrieval.py: held hit@1 0.718, hit@5 0.863, article nDCG@10 0.942 with
+# when/why answers in a sentence with a question word (search.SAME_SENTENCE_KINDS; before: 0.718,
+# 0.855, 0.942; earlier, before neighbours inside each article: 0.695, 0.832, 0.943). The issue's
+# bars are 0.70 and 0.85; the floors sit 3-4 questions below the measured levels.
+HELD_HIT_AT_1, HELD_HIT_AT_5, HELD_ARTICLE_NDCG = 0.69, 0.83, 0.91
 
 
 def test_held_questions_meet_the_measured_levels(search_engine):

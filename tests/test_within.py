@@ -37,6 +37,16 @@ def test_sentence_score_lifts_the_sentence_naming_the_answer_for_weighted_kinds_
     assert plain(answer) == 9.0 and plain(lead) == 10.0
 
 
+def test_in_answer_sentence_wants_the_answer_beside_a_question_word_for_its_kinds_only():
+    found = {"h1": {"e": [["PERSON", "Rosaly Lopes"]], "r": 0}}
+    apart = {"row": {"embed_hash": "h1", "text": "Rosaly Lopes spoke. Scientists unveiled the research."}}
+    beside = {"row": {"embed_hash": "h1", "text": "The research was led by Rosaly Lopes."}}
+    same = within.in_answer_sentence("who led the research", found, ("agent", "place"))
+    assert same(beside) and not same(apart)
+    assert within.in_answer_sentence("who led the research", found, ("number",)) is None
+    assert within.in_answer_sentence("who led the research", found, ()) is None
+
+
 def test_sentence_score_lead_prior_weighs_the_paragraph_position_for_its_kinds_only():
     lead = {"fused": 9.0, "row": {"embed_hash": "h1", "text": "WeWork gets $9.5 billion.", "position": 0}}
     later = {"fused": 10.0, "row": {"embed_hash": "h2", "text": "The deal is worth $9.5 billion.", "position": 6}}
