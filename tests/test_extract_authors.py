@@ -293,3 +293,21 @@ def test_author_sources_reads_every_source():
     assert found == {"byline-line": ["Ana Lima"]} and (ours, evidence) == (["Ana Lima"], "byline-line")
     found, ours, evidence, _ = source_values(Inline("https://ex.com/a", ld.replace("Ben Ortiz", "Ana Lima"), {}))
     assert found == {"jsonld": ["Ana Lima"], "byline-line": ["Ana Lima"]} and evidence == "jsonld"
+
+
+def test_author_folds_keep_a_sites_pages_together():
+    from benchmarks.author_folds import counts, fold_of
+
+    assert fold_of("https://www.taz.de/a") == fold_of("https://taz.de/b/c?x=1")
+    # an archived page belongs to the archived site's fold, not to web.archive.org's
+    # (taz.de's hash falls in the other fold than web.archive.org's)
+    archived = "https://web.archive.org/web/20150721045344/http://www.taz.de/Artikel/x"
+    assert fold_of(archived) == fold_of("https://taz.de/y") != fold_of("https://web.archive.org/")
+    hosts = [f"https://site{i}.de/a" for i in range(40)]
+    assert {fold_of(u) for u in hosts} == {"A", "B"}  # both folds get sites
+    Page = metadata_dev.Page
+    rows = [(Page("u1", "f", {"author": "Ana Lima"}), "Ana Lima", "jsonld", None),
+            (Page("u2", "f", {"author": "Ben Ortiz"}), "", "none", "missed: a person"),
+            (Page("u3", "f", {"author": ""}), "Ana Lima", "meta", "invented: a name (meta)"),
+            (Page("u4", "f", {"author": ""}), "", "none", None)]
+    assert counts(rows) == {"right": 1, "named": 2, "invented": 1, "empty": 2}
