@@ -120,7 +120,7 @@ class SearchEngine:
         else:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
-        vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        vector_hits = [(i, s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]  # Python numbers at once
         keyword_hits, foreign = beside.result()
         if speaker:
             allowed_ids = set(allowed.tolist())
@@ -144,7 +144,7 @@ class SearchEngine:
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
-        if any(ANSWER_WEIGHTS.values()):
+        if any(ANSWER_WEIGHTS.values()) and answers.question_kinds(query):  # none wanted: no answers read
             found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
                                         rows.dateline_texts())
             match, weight = answers.match_scores(
