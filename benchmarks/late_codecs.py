@@ -42,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from archive.config import Settings
-    from indexer import generations, passages
+    from indexer import generations, passages, search
     from indexer.build import build_index
     from indexer.embed import Embedder
     from indexer.search import SearchEngine
@@ -51,6 +51,8 @@ def main() -> None:
     from indexer.token_store import TokenStore, store_path
     from retrieval import evaluate
     from webui.server import limit_threads
+
+    search.EARLY_TOKENS = False  # the late stage timed with all its reads (none beside the model pass)
 
     data_dir = args.data_dir
     if not (data_dir / "archive.sqlite").exists():

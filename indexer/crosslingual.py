@@ -211,7 +211,7 @@ class ForeignPassages:
             return {}
         scores = to_model_scale(self.vectors @ query_vector, self.mean, self.spread)
         keep = np.isin(self.ids, allowed) if allowed is not None else np.ones(len(self.ids), bool)
-        return {int(i): float(s) for i, s, k in zip(self.ids, scores, keep) if k}
+        return dict(zip(self.ids[keep].tolist(), scores[keep].tolist()))  # as Python numbers, in one call
 
 
 def merge_dense(hits: list[tuple[int, float]], foreign: dict[int, float], depth: int) -> list[tuple[int, float]]:
@@ -233,10 +233,11 @@ def stand_in(signal: dict[int, float], dense: dict[int, float], foreign: set[int
     x = np.asarray([dense[i] for i in own])
     y = np.asarray([signal[i] for i in own])
     spread_x = x.std() or 1.0
+    mean_x, mean_y, spread_y = x.mean(), y.mean(), y.std()  # once, not once a passage
     out = dict(signal)
     for i in foreign & set(signal):
         if i in dense:
-            out[i] = float(y.mean() + (dense[i] - x.mean()) / spread_x * y.std())
+            out[i] = float(mean_y + (dense[i] - mean_x) / spread_x * spread_y)
     return out
 
 def neutral_words(query: str) -> tuple[list[str], int]:

@@ -70,6 +70,7 @@ ANSWER_BOOST = 14.0
 CROSS_LINGUAL = True
 FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
 FOREIGN_OWN_NAMES = True  # for the query's names and numbers they keep their own matches (no stand-in)
+EARLY_TOKENS = True  # the keyword hits' token blobs read beside the model pass (token_spans.early_blobs)
 
 
 Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
@@ -126,8 +127,8 @@ class SearchEngine:
         else:
             query_vector = self.embedder.encode_query(topic_of(query))
         scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
-        vector_hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-        keyword_hits, foreign = beside.result()
+        vector_hits = [(i, s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]  # Python numbers at once
+        keyword_hits, foreign, early = beside.result()
         if speaker:
             allowed_ids = set(allowed.tolist())
             keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
@@ -144,13 +145,13 @@ class SearchEngine:
         if with_late:  # the cheap signals' best only (indexer/cascade.py)
             short = cascade.shortlist(dict(signals), WEIGHTS, {"keyword": 0.0}, DEPTH_PER_HIT * page * k)
             late_rows = rows if short is None else {i: r for i, r in rows.items() if i in short}
-            signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows)
+            signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows, early)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
             rows.fill(set(foreign) & set(rows))
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
                                                   query if FOREIGN_OWN_NAMES else None))
         weights, found = WEIGHTS, {}
-        if any(ANSWER_WEIGHTS.values()):
+        if any(ANSWER_WEIGHTS.values()) and answers.question_kinds(query):  # none wanted: no answers read
             found = datelines.strip_all(answers.fetch(conn, list({r["embed_hash"] for r in rows.values()})),
                                         rows.dateline_texts())
             match, weight = answers.match_scores(
@@ -218,15 +219,19 @@ class SearchEngine:
         }
 
     def _beside_model(self, gen: Generation, query: str, depth: int, filters: passages.Filters,
-                      allowed: np.ndarray | None) -> tuple[list, dict]:
+                      allowed: np.ndarray | None) -> tuple[list, dict, dict]:
         """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
-        keyword hits, and the cross-lingual model's scores of the other-language passages."""
+        keyword hits, the cross-lingual model's scores of the other-language passages, and the
+        keyword hits' token blobs (late interaction's, read early)."""
         conn, keywords = gen.reader()  # the running thread's own
         hits = keywords.search(query, depth, filters)
+        store, key = self._token_store(), gen.meta.get("token_key", gen.meta["model"])
+        early = token_spans.early_blobs(passage_columns.for_generation(gen.folder), store, key, [i for i, _ in hits]) \
+            if EARLY_TOKENS and store and key and self.settings.late_interaction and gen.meta.get("late_interaction") else {}
         if not (CROSS_LINGUAL and crosslingual.applies(self.settings.model)):  # filtered here on every backend
-            return hits, {}
+            return hits, {}, early
         foreign = crosslingual.for_generation(gen.folder, conn)  # within the filters, a speaker's passages too
-        return hits, foreign.scores(query, gen.filtered_ids(conn, filters, allowed))
+        return hits, foreign.scores(query, gen.filtered_ids(conn, filters, allowed)), early
 
     @staticmethod
     def _passages_of(conn, statements: list[dict]) -> set[int]:
@@ -257,13 +262,14 @@ class SearchEngine:
             r["speakers"] = quoted
 
     def _late_scores(self, gen: Generation, query: str, query_tokens: np.ndarray,
-                     rows: dict) -> tuple[dict[int, float], Matcher]:
+                     rows: dict, early: dict | None = None) -> tuple[dict[int, float], Matcher]:
         """Late-interaction scores of the candidates (passage id -> row), and a function giving
-        the words of a passage that matched the query's words (for the highlight)."""
+        the words of a passage that matched the query's words (for the highlight); `early`: blobs
+        already read."""
         store = self._token_store()
         key = gen.meta.get("token_key", gen.meta["model"])  # generations from before codecs: int8 by model
         codec = store.codec(key, gen.meta["dimension"]) if store and key else None
-        blobs = token_spans.blobs(passage_columns.for_generation(gen.folder), store, key, rows) if codec else {}
+        blobs = token_spans.blobs(passage_columns.for_generation(gen.folder), store, key, rows, early) if codec else {}
         words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
         scored = codec.similarities(query_tokens, blobs) if codec else None
 

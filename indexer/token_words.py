@@ -3,7 +3,10 @@ what the highlight needs of the passages shown. Through transformers, one text a
 passage cost 0.21 ms CPU (tokenizer 0.10, the rest its wrapping and a Python loop); here the
 Rust tokenizer's own batch call. The tokenizer is a private copy set up once (truncation at the
 model's length, no padding) and never reconfigured, so server threads use it at once without
-the model's lock (transformers sets truncation on the shared one on every call)."""
+the model's lock (transformers sets truncation on the shared one on every call).
+
+Measured and dropped: _kept over numpy (word spans by np.unique of the word ids, the per-word test
+alone in Python): 0.074 ms CPU a passage against the loop's 0.045 (3,300 passages, same spans)."""
 from __future__ import annotations
 
 import contextlib

@@ -124,6 +124,7 @@ import re
 from typing import Callable
 
 from . import answers
+from .fusion import neighbour_best
 
 LEAD_DEPTH = 10  # paragraphs past this one weigh the same
 # A "how did/do ..." question (no kind of entity wanted) asks for a means or a manner; the
@@ -213,17 +214,9 @@ def with_neighbours(candidates: list, article_of, score, weight: float, reach: i
     own = {id(c): score(c) for c in candidates}
     if not weight:
         return lambda c: own[id(c)]
-    by_article: dict = {}
-    for c in candidates:
-        by_article.setdefault(article_of(c), []).append(c)
-    total = {}
-    for group in by_article.values():
-        low = min(own[id(c)] for c in group)
-        spots = [(c["row"]["position"], own[id(c)]) for c in group]
-        for c in group:
-            at = c["row"]["position"]
-            near = [v for p, v in spots if p != at and abs(p - at) <= reach]
-            total[id(c)] = own[id(c)] + weight * max(near, default=low)
+    values = list(own.values())
+    near = neighbour_best(list(map(article_of, candidates)), [c["row"]["position"] for c in candidates], values, reach)
+    total = dict(zip(own, (values + weight * near).tolist()))
     return lambda c: total[id(c)]
 
 
