@@ -10,10 +10,20 @@ alone in Python): 0.074 ms CPU a passage against the loop's 0.045 (3,300 passage
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 from . import late
 from .keyword import STOPWORDS
+
+# A text the Bert normaliser maps char for char (lowercase only: no accent to strip, no control
+# character to drop, no special token's text to match) splits into runs of letters and digits and
+# single other characters; the quotes and dashes news uses are Unicode punctuation, words alone.
+# Cyrillic without й/ё (whose accents the normaliser strips). Others take the tokenizer's path.
+_LETTERS = "A-Za-z0-9\u0410-\u0418\u041a-\u0438\u043a-\u044f"
+_MARKS = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb"
+_WORD = re.compile(f"[{_LETTERS}]+|[^{_LETTERS} \\t\\n\\r\u00a0]")
+_NOT_PLAIN = re.compile(f"[^{_LETTERS}\\x20-\\x7e\\t\\n\\r\u00a0{_MARKS}]")
 
 
 class TokenWords:
@@ -30,13 +40,57 @@ class TokenWords:
             own.no_padding()
             own.enable_truncation(max(max_length, 2))
             self._own = own
+            self._pieces = _PieceCounts(own, max_length) if _plain_bert(own) else None
 
     def kept_words(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """For each text, the (start, end) of the word of each of its content tokens, in order."""
         if self._own is None:
             with self.lock:
                 return [late.kept_words(self.tokenizer, text, self.max_length) for text in texts]
-        return [_kept(text, encoding) for text, encoding in zip(texts, self._own.encode_batch(texts))]
+        found = [self._pieces.kept(text) if self._pieces else None for text in texts]
+        slow = [n for n, kept in enumerate(found) if kept is None]
+        for n, encoding in zip(slow, self._own.encode_batch([texts[n] for n in slow]) if slow else []):
+            found[n] = _kept(texts[n], encoding)
+        return found
+
+
+def _plain_bert(tokenizer: Any) -> bool:
+    """Whether words split as _WORD does: Bert's normaliser and pre-tokeniser, WordPiece."""
+    state = tokenizer.to_str()
+    return all(f'"type":"{t}"' in state for t in ("BertNormalizer", "BertPreTokenizer", "WordPiece"))
+
+
+class _PieceCounts:
+    """kept_words without the tokenizer for plain texts (_NOT_PLAIN): each word's WordPiece count, looked up
+    once a word (news repeats its words), gives which content token covers which word. The tokenizer
+    call it saves was ~0.09 ms CPU a passage, its Python loop over the tokens ~0.07."""
+
+    LIMIT = 500_000  # words remembered (then forgotten at once: a few tens of MB at most)
+
+    def __init__(self, tokenizer: Any, max_length: int):
+        self.model, self.room = tokenizer.model, max(max_length, 2) - 2  # less [CLS] and [SEP]
+        self.counts: dict[str, int] = {}
+        self.specials = [t.lower() for t in tokenizer.get_added_tokens_decoder().values() for t in [t.content]]
+
+    def kept(self, text: str) -> list[tuple[int, int]] | None:
+        """As _kept on the text's encoding; None where this cannot say (the tokenizer must)."""
+        if _NOT_PLAIN.search(text) or ("[" in text and any(s in text.lower() for s in self.specials)):
+            return None
+        counts, kept, used = self.counts, [], 0
+        for match in _WORD.finditer(text):
+            piece = match.group()
+            lower = piece.lower()
+            count = counts.get(lower)
+            if count is None:
+                if len(counts) >= self.LIMIT:
+                    counts.clear()
+                count = counts[lower] = len(self.model.tokenize(lower))
+            used += count
+            if used > self.room:
+                return None  # truncated within the model's length: the tokenizer's cut decides
+            if piece[0].isalnum() and lower not in STOPWORDS:
+                kept.extend([match.span()] * count)
+        return kept
 
 
 def _kept(text: str, encoding: Any) -> list[tuple[int, int]]:

@@ -26,7 +26,12 @@ def test_batched_word_spans_are_the_transformers_ones(embedder, shared):
     words = TokenWords(model.tokenizer, model.max_seq_length)
     texts = [p for p in next(shared.glob("seeds/*.txt")).read_text().split("\n\n") if p.strip()]
     texts += ["", "Gov. Shapiro's plan: 14% (of the cost)!", "word " * 400]  # empty, punctuation, truncated
+    texts += ["It\u2019s \u201cso\u201d \u2013 ok\u2026\u00a0\u00abno\u00bb", "\u041f\u0440\u0438\u0432\u0435\u0442, "
+              "\u043c\u0438\u0440", "caf\u00e9 \u0439\u043e\u0434 \u20ac5", "[CLS] a\x0bb", "a " * 253 + "unaffable",
+              "a " * 254 + "unaffable", "x" * 150, "U.S. 3.5% #1 @foo ~bar`_ \t\r\n"]  # without the tokenizer, or not
     assert words.kept_words(texts) == [late.kept_words(model.tokenizer, t, model.max_seq_length) for t in texts]
+    assert words._pieces is not None and words._pieces.kept(texts[0]) is not None  # the word-count path ran
+    assert words._pieces.kept("caf\u00e9") is None and words._pieces.kept("a " * 254 + "unaffable") is None
 
 
 def test_a_job_beside_the_model_pass_gives_its_result_in_any_thread():
