@@ -56,8 +56,9 @@ class TokenWords:
 
 def _plain_bert(tokenizer: Any) -> bool:
     """Whether words split as _WORD does: Bert's normaliser and pre-tokeniser, WordPiece."""
-    state = tokenizer.to_str()
-    return all(f'"type":"{t}"' in state for t in ("BertNormalizer", "BertPreTokenizer", "WordPiece"))
+    state = tokenizer.to_str().replace(" ", "")  # lowercase: words are counted lowercased
+    return all(f'"type":"{t}"' in state for t in ("BertNormalizer", "BertPreTokenizer", "WordPiece")) \
+        and '"lowercase":true' in state
 
 
 class _PieceCounts:
@@ -68,7 +69,8 @@ class _PieceCounts:
     LIMIT = 500_000  # words remembered (then forgotten at once: a few tens of MB at most)
 
     def __init__(self, tokenizer: Any, max_length: int):
-        self.model, self.room = tokenizer.model, max(max_length, 2) - 2  # less [CLS] and [SEP]
+        self.model = tokenizer.model
+        self.room = max(max_length, 2) - len(tokenizer.encode("").ids)  # less [CLS] and [SEP]
         self.counts: dict[str, int] = {}
         self.specials = [t.lower() for t in tokenizer.get_added_tokens_decoder().values() for t in [t.content]]
 
