@@ -72,7 +72,7 @@ class _PieceCounts:
         self.model = tokenizer.model
         self.room = max(max_length, 2) - len(tokenizer.encode("").ids)  # less [CLS] and [SEP]
         self.counts: dict[str, int] = {}
-        self.specials = [t.lower() for t in tokenizer.get_added_tokens_decoder().values() for t in [t.content]]
+        self.specials = [t.content.lower() for t in tokenizer.get_added_tokens_decoder().values()]
 
     def kept(self, text: str) -> list[tuple[int, int]] | None:
         """As _kept on the text's encoding; None where this cannot say (the tokenizer must)."""
