@@ -71,8 +71,8 @@ def site_headings(tree: etree._Element, declared: Iterable[str] = ()) -> list[st
         text = visible_text(el)
         if name_key(text) in headlines:
             continue
-        home = [a for a in el.iter("a") if split_url(a.get("href") or "#").path in ("", "/")
-                and not split_url(a.get("href") or "#").query and visible_text(a) == text]
+        home = [a for a in el.iter("a") if (href := split_url(a.get("href") or "#")).path in ("", "/")
+                and not href.query and visible_text(a) == text]
         if text and (home or _SITE_HEADING.search(f"{el.get('class', '')} {el.get('id', '')}")):
             found.append(text)
     return found
