@@ -50,6 +50,11 @@ def row_key(embed_hash: str) -> int:
     return int.from_bytes(hashlib.blake2b(embed_hash.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def _packed(table: str | None) -> bool:
+    """Whether a key's table holds spans into a pack file (`token_spans_<n>`), not rows of blobs."""
+    return table is not None and table.startswith("token_spans_")
+
+
 # The codec of a new archive's token rows (the `token_codec` setting "auto"): pq-48, 48 bytes a
 # token (~1.8 KB a passage packed), what keeps a passage under 3 KB in all (issue 14). Measured on
 # the merged ranking (benchmarks/retrieval.py, same index, one run each, hit@1/hit@5, article nDCG),
@@ -156,7 +161,7 @@ class TokenStore(BlobStore):
             table = self._table(model)
         if table is None:
             return super().get_many(model, hashes)
-        packed = table.startswith("token_spans_")
+        packed = _packed(table)
         column = "start, size" if packed else "tokens"
         by_key = {row_key(h): h for h in hashes}
         keys, rows = list(by_key), []
@@ -174,14 +179,14 @@ class TokenStore(BlobStore):
         """The pack file of a packed key; None where the key is not packed."""
         with self._lock:
             table = self._table(model)
-        return self._pack(table) if table is not None and table.startswith("token_spans_") else None
+        return self._pack(table) if _packed(table) else None
 
     def all_spans(self, model: str) -> tuple | None:
         """Every (row key, start, size) of a packed key, as three arrays, and its pack file (what
         indexer.token_spans keeps in memory); None where the key is not packed."""
         with self._lock:
             table = self._table(model)
-            if table is None or not table.startswith("token_spans_"):
+            if not _packed(table):
                 return None
             rows = self.conn.execute(f"SELECT hash, start, size FROM {table}").fetchall()
         spans = np.asarray(rows, dtype=np.int64).reshape(-1, 3)  # one (key, start, size) row a span
@@ -193,7 +198,7 @@ class TokenStore(BlobStore):
         if table is None:
             return super().put_many(model, items)
         items = list(items)
-        if not table.startswith("token_spans_"):
+        if not _packed(table):
             with self._lock, self.conn:
                 self.conn.executemany(f"INSERT OR REPLACE INTO {table}(hash, tokens) VALUES (?,?)",
                                       [(row_key(h), blob) for h, blob in items])
