@@ -119,9 +119,10 @@ class PassageColumns:
         """Where these passages (all in the generation) sit in the columns."""
         return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64).astype(self.ids.dtype, casting="unsafe"))
 
-    def hash_strings(self):
-        """Every passage's content hash, in column order."""
-        return (h.tobytes().hex() for h in self.hashes) if self.hex else (h.decode() for h in self.hashes.tolist())
+    def hash_strings(self, column: np.ndarray | None = None):
+        """The content hashes of `column` (some of self.hashes; default every passage's), in order, as strings."""
+        raw = self.hashes if column is None else column
+        return (h.tobytes().hex() for h in raw) if self.hex else (h.decode() for h in raw.tolist())
 
     def rows(self, conn, ids: list[int]) -> "Rows":
         """Rows of these passages (those not in the generation are left out), with the ranking's
@@ -136,8 +137,7 @@ class PassageColumns:
         else:
             wanted, at = wanted[:0], at[:0]
         article, position = self.article[at].tolist(), self.position[at].tolist()
-        raw, dateline = self.hashes[at], self.dateline[at].tolist()
-        hashes = [h.tobytes().hex() for h in raw] if self.hex else [h.decode() for h in raw.tolist()]
+        hashes, dateline = self.hash_strings(self.hashes[at]), self.dateline[at].tolist()
         out = Rows(conn)
         for i, a, p, h, d in zip(wanted.tolist(), article, position, hashes, dateline):
             row = Row(id=i, article_id=self.article_ids[a], position=p, embed_hash=h, published=self.published[a])
