@@ -41,6 +41,18 @@ def save_stamped(path: Path, stamp: list[int], **arrays: np.ndarray) -> None:
     os.replace(part, path)
 
 
+def load_stamped(path: Path, stamp: list[int]) -> dict[str, np.ndarray] | None:
+    """What save_stamped wrote to `path` with this stamp (its arrays, stamp left out); None where
+    the file is missing, unreadable or was saved from another file."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if saved["stamp"].tolist() != stamp:
+                return None
+            return {name: saved[name] for name in saved.files if name != "stamp"}
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _smallest(values: list[int], kinds=(np.int16, np.int32, np.int64)) -> np.ndarray:
     """values in the narrowest signed integer type that holds them."""
     top = max((abs(v) for v in values), default=0)
@@ -101,14 +113,14 @@ class PassageColumns:
     @classmethod
     def load(cls, path: Path, stamp: list[int]) -> "PassageColumns | None":
         """What `save` wrote, or None where it is missing, unreadable or of another database."""
+        saved = load_stamped(path, stamp)
+        if saved is None:
+            return None
         try:
-            with np.load(path, allow_pickle=False) as saved:
-                if saved["stamp"].tolist() != stamp:
-                    return None
-                published = [p.decode() if d else None for p, d in zip(saved["published"].tolist(), saved["dated"])]
-                return cls(saved["ids"], saved["article"], saved["position"], saved["dateline"], saved["hashes"],
-                           [a.decode() for a in saved["article_ids"].tolist()], published)
-        except (OSError, ValueError, KeyError):
+            published = [p.decode() if d else None for p, d in zip(saved["published"].tolist(), saved["dated"])]
+            return cls(saved["ids"], saved["article"], saved["position"], saved["dateline"], saved["hashes"],
+                       [a.decode() for a in saved["article_ids"].tolist()], published)
+        except (ValueError, KeyError):  # a column missing, or bytes that do not decode
             return None
 
     def nbytes(self) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .passage_columns import PassageColumns, save_stamped
+from .passage_columns import PassageColumns, load_stamped, save_stamped
 from .token_store import TokenStore, row_key
 
 
@@ -48,12 +48,11 @@ class GenerationSpans:
     def load(cls, path: Path, stamp: list[int], pack, count: int) -> "GenerationSpans | None":
         """What `save` wrote for this store and these passages; None where missing or not theirs (a
         store lost and written anew, spans past the pack's end)."""
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                found = cls(saved["start"], saved["size"], pack)
-                if saved["stamp"].tolist() != stamp or len(found.size) != count:
-                    return None
-        except (OSError, ValueError, KeyError):
+        saved = load_stamped(path, stamp)
+        if saved is None or "start" not in saved or "size" not in saved:
+            return None
+        found = cls(saved["start"], saved["size"], pack)
+        if len(found.size) != count:
             return None
         end = int((found.start + np.maximum(found.size, 0)).max(initial=0))
         return found if end <= pack.path.stat().st_size else None
