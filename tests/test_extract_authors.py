@@ -296,7 +296,7 @@ def test_author_sources_reads_every_source():
 
 
 def test_author_folds_keep_a_sites_pages_together():
-    from benchmarks.author_folds import counts, fold_of
+    from benchmarks.folds import counts, fold_of
 
     assert fold_of("https://www.taz.de/a") == fold_of("https://taz.de/b/c?x=1")
     # an archived page belongs to the archived site's fold, not to web.archive.org's

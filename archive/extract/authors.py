@@ -160,7 +160,7 @@ def page_authors(tree: etree._Element, tags: dict, ld: JsonLd, exclude: list[str
     title (counted: tune +0/-1.2, held -2.8/-1.5); a JSON-LD Organization author the page shows,
     as a last resort (counted: tune +0/+1.2, held +0.7/+1.5).
     Ninth session, each rule checked on the tune half cut in two by site first
-    (`benchmarks/author_folds.py`: fold A 52/72 exact, 3/43 invented; B 50/64, 2/40; held
+    (`benchmarks/folds.py`: fold A 52/72 exact, 3/43 invented; B 50/64, 2/40; held
     90/143, 11/68), changes in pages. Every source earns its place on both folds or on held: without
     archive links A 0, B -2, held -1 exact; inner bylines 0, 0, -1; card labels -1, 0, 0; desks -7,
     -4, -10 (held -1 invented); microdata 0, -1, -1. Dropped: a free-text byline (element, "By"
