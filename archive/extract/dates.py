@@ -47,18 +47,33 @@ Februar") not counted beside the headline (tune 0: one wrong date left undated, 
 htmldate's guess taken where it stands in running text (tune +1 invented, held 0).
 
 Checked by site folds (`benchmarks/folds.py --field date --compare`: the tune half cut in two by
-host hash): ours fold A 92/96 exact, 2/19 invented; B 82/86, 4/18; held 158/188, 3/23. The
-folds agree within half a point, so the tune/held gap is not these rules fitting the tune
-sites: of the tune half's 8 misses none has general evidence to fix it (3 dated nowhere the
-page shows, 2 an annotated day the page never shows, a header bar's "today", an event's date,
-one hidden-only), while 15 of held's 30 are hidden-only (above) and 2 are annotations that are
-no day ("2022-29-11"). htmldate is right less often and varies more by fold (markup-only A .760,
-B .860; extensive .854 / .895, inventing on every undated page; `original_date` off loses 4-10
-points on each part). Per step and fold (right/wrong/invented), nothing a rule could drop or
-demote on both folds: htmldate's guess A 7/0/0, B 2/0/2, held 3/3/1 (kept only when it is the
-page's first date: A -1, B -1 right, held 0 exact, -1 invented); a majority vote of the
-structured sources, URL and htmldate where JSON-LD, meta and <time> disagree: wrong on all 4
-such tune pages we get right (held 1 of 7).
+host hash): ours fold A 92/96 exact, 2/19 invented; B 82/86, 4/18; held 158/188, 3/23 (before
+the URL step below). The folds agree within half a point, so the tune/held gap is not these
+rules fitting the tune sites: of the tune half's 8 misses none has general evidence to fix it (3
+dated nowhere the page shows, 2 an annotated day the page never shows, a header bar's "today",
+an event's date, one hidden-only), while 15 of held's 30 are hidden-only (above) and 2 are
+annotations that are no day ("2022-29-11"). htmldate is right less often and varies more by fold
+(markup-only A .760, B .860; extensive .854 / .895, inventing on every undated page;
+`original_date` off loses 3-10 points on each part). Per step and fold (right/wrong/invented),
+nothing a rule could drop or demote on both folds: htmldate's guess A 7/0/0, B 2/0/2, held 3/3/1
+(kept only when it is the page's first date: A -1, B -1 right, held 0 exact, -1 invented); a
+majority vote of the structured sources, URL and htmldate where JSON-LD, meta and <time>
+disagree: wrong on all 4 such tune pages we get right (held 1 of 7).
+Each step and threshold by fold (exact A/96, B/86, held/188; invented unchanged unless said):
+none is fitted to the tune sites. Without a step: structured-near 90/82/155, partial 92/82/157,
+structured-far 91/81/157, introduced 90/82/158, near 87/80/151 (held -1 invented), declared
+92/81/157, guess 85/80/155 (B -2, held -1 invented), modified 89/81/158 (B -1 invented), change
+words read as datelines 92/81/157, prose dates 90/82/156 (B -1 invented); events as datelines +1
+invented on A and B. Thresholds sit on plateaus: DATELINE_CHARS 100-800, HEADLINE_BEFORE
+500-2000, PROSE_CHARS 100-400 and PROSE_LEAD 20-120 move one page at most; HEADLINE_AFTER 3000
+gives held +1 for A -1, B -1. Kept: the URL's date the page shows, moved before the introduced
+and nearest dates (two independent sources agreeing beat one shown date): A 0, B 0 (it fires on
+4 tune pages, all already right), held 158 -> 159. Dropped: the same before the shown structured
+date (A -1); a dateline within DATELINE_CHARS of the headline beating a structured date shown a
+little further (B -1, held -3); an unshown structured date kept where JSON-LD, meta and <time>
+agree (fires on no tune page; held +1 right, +1 wrong), where two of them agree (A +3 invented)
+or where the URL's day agrees (A +1 invented, held +1); htmldate's guess allowed in running
+text, in a list of dated items, or both (A or B +1 invented, held 0).
 """
 from __future__ import annotations
 
@@ -106,11 +121,12 @@ def publication_date(
        when no other date stands right beside the headline: returned as it is written
        (time and timezone kept); shown only far from the headline, it gives way to the
        URL's date when that differs (tune +1, held 0);
-    2. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), outside
+    2. the date in the URL path, when the page shows it: two independent sources agreeing
+       beat one shown date below (site folds A 0, B 0, held +1; see the docstring's end);
+    3. a shown date introduced as a publication date ("Veröffentlicht am", "Stand:"), outside
        running text (tune invented 0.189 -> 0.162, exact and held unchanged);
-    3. the shown date nearest the headline, within a few lines of it, unless it stands in
+    4. the shown date nearest the headline, within a few lines of it, unless it stands in
        running text or is one end of a span of time (an event's dates);
-    4. the date in the URL path, when the page shows it;
     5. `declared`: the datePublished of a JSON-LD news article or blog post (types that
        only dated writing carries), even when the page's own rendering of it is not found
        (the URL's day instead when a day apart: a UTC timestamp of a late-evening post);
@@ -146,14 +162,14 @@ def publication_date(
                 if url_date and url_date[:10] != value[:10]:  # shown only far from the headline:
                     return url_date[:10], 'url'  # the day the URL was filed under wins
                 return value, 'structured'
+    if url_date and any(d.iso == url_date[:10] for d in shown):  # the URL and the page agree
+        return url_date[:10], 'url'
     # changes are left out above; in running text "published on" dates a report, a book, a law
     introduced = [d for d in shown if _PUBLISHED_WORDS.search(d.before) and not d.event]
     if introduced:
         return min(introduced, key=lambda d: abs(d.offset)).iso, 'introduced'
     if near:
         return min(near, key=lambda d: abs(d.offset)).iso, 'near'
-    if url_date and any(d.iso == url_date[:10] for d in shown):
-        return url_date[:10], 'url'
     if declared:  # the URL's day a day apart is the same moment in the publisher's zone
         if url_date and abs(date.fromisoformat(url_date[:10]) - date.fromisoformat(declared[:10])).days <= 1:
             return url_date[:10], 'declared'
