@@ -73,7 +73,12 @@ date (A -1); a dateline within DATELINE_CHARS of the headline beating a structur
 little further (B -1, held -3); an unshown structured date kept where JSON-LD, meta and <time>
 agree (fires on no tune page; held +1 right, +1 wrong), where two of them agree (A +3 invented)
 or where the URL's day agrees (A +1 invented, held +1); htmldate's guess allowed in running
-text, in a list of dated items, or both (A or B +1 invented, held 0).
+text, in a list of dated items, or both (A or B +1 invented, held 0). Where htmldate (markup-
+only) is right and we are not: A 1 (a hidden date), B 1 (an event's date); held 11 left undated
+(the hidden-only kind above) and 2 wrong (extensive: 10 and 2): it says nothing about the
+evidence we weigh beyond what is above. Not pursued: a UTC structured value replaced by the same
+instant in the page's own offset (the publisher's day): such pairs on 1 tune and 1 held page,
+ours right on both.
 """
 from __future__ import annotations
 
