@@ -2,9 +2,9 @@
 structured data; machine data the page never shows is not trusted on its own.
 
 - Date (`dates.publication_date`): a structured date (JSON-LD `datePublished`, `<meta>`
-  published tags, `<time>`) that the page also shows; else the URL path's date, when the page
-  shows it; else a dateline the page shows ("Veröffentlicht am 31. Mai 2012", "Stand:
-  21.01.2022", the date next to the headline, in the page's language); else a news article's or blog post's JSON-LD date;
+  published tags, `<time>`) that the page also shows; else a dateline the page shows
+  ("Veröffentlicht am 31. Mai 2012", "Stand: 21.01.2022", the date next to the headline, in
+  the page's language); else the URL path's date, when the page shows it; else a news article's or blog post's JSON-LD date;
   else htmldate's guess when the page shows that date. Last-modified dates are kept apart
   (`modified`); copyright years, comments, footers and calendar widgets never date a page.
   A structured date keeps its timezone; a shown date is a day ("2019-11-18").
