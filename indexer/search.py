@@ -4,6 +4,7 @@ optionally reranked, collapsed per article. Returns data only: each hit's text, 
 paragraph position and matched spans; the web layer makes links and HTML of them."""
 from __future__ import annotations
 
+import operator
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -174,7 +175,7 @@ class SearchEngine:
                 if ranking is not fused and i in ranking:
                     ranking[i] += ANSWER_BOOST
         order = sorted(ranking, key=lambda i: (-ranking[i], i))
-        candidates = [{"id": i, "row": rows[i], "fused": fused[i]} for i in order]
+        candidates = [{"id": i, "row": rows[i], "fused": fused[i], "article": article_of(i)} for i in order]
         if ranking is not fused or NEIGHBOUR_WEIGHT:  # the answer type and neighbours pick the passages
             inside = within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR) if ranking is not fused \
                 else within.manner_score(query, MANNER_WEIGHT)
@@ -316,8 +317,8 @@ class SearchEngine:
         }
 
 
-def _article(candidate: dict) -> str:
-    return candidate["row"]["article_id"]
+# a candidate's article: asked ~6 times a candidate (~2,200 a query), a C getter, not a function
+_article = operator.itemgetter("article")
 
 
 def _answer(row: dict) -> dict:
