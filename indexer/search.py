@@ -222,10 +222,11 @@ class SearchEngine:
     def _beside_model(self, gen: Generation, query: str, depth: int, filters: passages.Filters,
                       allowed: np.ndarray | None) -> tuple[list, dict, dict]:
         """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
-        keyword hits, the cross-lingual model's scores of the other-language passages, and the
-        keyword hits' token blobs (late interaction's, read early)."""
+        keyword hits, the question's kinds (answers), the cross-lingual model's scores of the
+        other-language passages, and the keyword hits' token blobs (late interaction's, read early)."""
         conn, keywords = gen.reader()  # the running thread's own
         hits = keywords.search(query, depth, filters)
+        answers.question_kinds(query)  # a question's tagging (cached for the query's path) off its path too
         store, key = self._token_store(), gen.meta.get("token_key", gen.meta["model"])
         early = token_spans.early_blobs(passage_columns.for_generation(gen.folder), store, key, [i for i, _ in hits]) \
             if EARLY_TOKENS and store and key and self.settings.late_interaction and gen.meta.get("late_interaction") else {}
