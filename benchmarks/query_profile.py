@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the default (or the variant with --set)")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
-    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after the warm-up, as the server does")
+    parser.add_argument("--freeze", action="store_true", help="webui.server.freeze_loaded() after the warm-up, as the server does")
     parser.add_argument("--stages", action="store_true", help="CPU and wall ms a query by stage (timers, no cProfile)")
     args = parser.parse_args()
     limit_threads()
@@ -106,10 +106,9 @@ def main() -> None:
     engine = SearchEngine(Settings.load(args.data_dir), embedder=make_encoder(Settings.load(base["data_dir"])))
     for q in queries[:20]:  # warm the page cache, the allocator and the model
         engine.search(q, k=10)
-    if args.freeze:  # as the server does after its warm-up (webui.server.freeze_loaded)
-        import gc
-        gc.collect()
-        gc.freeze()
+    if args.freeze:  # as the server does after its warm-up
+        from webui.server import freeze_loaded
+        freeze_loaded()
     variants = {"default": []} if not args.set else {"default": [], "variant": args.set}
     if args.stages:
         totals: dict = {}

@@ -93,6 +93,9 @@ def nlp():
 
 # ---- questions ----------------------------------------------------------------------------
 
+ASKING = ("who", "when", "where", "why", "how", "which", "what")  # within every word _question_kinds reads
+
+
 @functools.lru_cache(maxsize=256)  # one parse a query: search asks twice
 def question_kinds(query: str) -> frozenset[str]:
     """The kinds of answer a question asks for (empty: it names none, e.g. a keyword query)."""
@@ -110,6 +113,9 @@ def _question_words(query: str) -> tuple[tuple[str, ...], tuple[str, ...] | None
 
 
 def _question_kinds(query: str) -> set[str]:
+    lowered = query.lower()  # no token is a question word where the text holds none: no parse (~0.06 ms)
+    if not any(word in lowered for word in ASKING):
+        return set()
     words, tags = _question_words(query)
     for i, word in enumerate(words):
         if word in ("who", "whom", "whose"):

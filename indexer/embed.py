@@ -259,12 +259,8 @@ class Embedder:
 
     def _onnx_query_and_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
         """The same pair through the query backend's ONNX export (its graph gives both)."""
-        model = self.query_model
-        dense, hidden = model.query_and_tokens(dense_text, token_text)  # locks only its tokenizer's call
-        with model.tokenizer_lock:
-            keep = late.content_token_mask(model.tokenizer, token_text, len(hidden))
+        dense, tokens = self.query_model.query_and_content_tokens(dense_text, token_text)
         vector = dense / max(float(np.linalg.norm(dense)), 1e-12)
-        tokens = hidden[keep]
         return vector.astype(np.float32), tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
 
     def _content_vectors(self, text: str, token_embeddings: Any) -> np.ndarray:

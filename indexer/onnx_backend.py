@@ -28,6 +28,8 @@ import numpy as np
 
 from archive.config import user_cache_dir
 
+from . import late, token_words
+
 FORMAT = 2                   # bump when the export recipe changes: old cache folders are ignored
 # 2: the graph also outputs the transformer's token vectors (late interaction's query side)
 VARIANTS = ("int8", "fp32")
@@ -199,6 +201,23 @@ def _quantize(source: Path, target: Path) -> None:
 
 # --------------------------------------------------------------------------- runtime
 
+_FIELDS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
+
+
+def _pair_tokenizer(tokenizer: Any, max_length: int) -> Any:
+    """A private copy of a fast tokenizer's Rust tokenizer set as transformers sets it for _run
+    (truncated at the model's length, padded to the longest text), or None for a slow one."""
+    backend = getattr(tokenizer, "backend_tokenizer", None) if getattr(tokenizer, "is_fast", False) else None
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+    own = Tokenizer.from_str(backend.to_str())
+    own.enable_truncation(max_length, strategy="longest_first")
+    own.enable_padding(pad_id=tokenizer.pad_token_id, pad_type_id=tokenizer.pad_token_type_id,
+                       pad_token=tokenizer.pad_token)
+    return own
+
+
 
 def _default_threads() -> int:
     """Follow torch's setting (the server caps it at one thread per process), else the cores."""
@@ -224,6 +243,7 @@ class OnnxEncoder:
         # The session's run does not (ONNX Runtime runs a session from several threads at once), so
         # server threads wait for each other's tokenizing (~0.1 ms), not for each other's model pass.
         self.tokenizer_lock = threading.RLock()
+        self._pairs = _pair_tokenizer(self.tokenizer, self.max_seq_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or _default_threads()
         options.inter_op_num_threads = 1
@@ -266,3 +286,21 @@ class OnnxEncoder:
         texts = list(dict.fromkeys([dense_text.strip(), token_text.strip()]))
         (dense, hidden), mask = self._run(texts, ("sentence_embedding", "token_embeddings"))
         return dense[0], hidden[-1][: int(mask[-1].sum())]
+
+    def query_and_content_tokens(self, dense_text: str, token_text: str) -> tuple[np.ndarray, np.ndarray]:
+        """query_and_tokens less the tokens late interaction leaves out (late.content_token_mask),
+        from one Rust tokenizer call whose encodings feed the model and give the mask (through
+        transformers, two calls: ~0.8 ms CPU a query). The same ids, masks and kept rows."""
+        if self._pairs is None:  # a slow tokenizer: no encodings to share
+            dense, hidden = self.query_and_tokens(dense_text, token_text)
+            with self.tokenizer_lock:
+                return dense, hidden[late.content_token_mask(self.tokenizer, token_text, len(hidden))]
+        texts = list(dict.fromkeys([dense_text.strip(), token_text.strip()]))
+        if self.manifest.get("lowercase"):
+            texts = [t.lower() for t in texts]
+        encodings = self._pairs.encode_batch(texts)  # set up once, never reconfigured: no lock
+        feeds = {name: np.array([getattr(e, _FIELDS[name]) for e in encodings], dtype=np.int64)
+                 for name in self.manifest["inputs"]}
+        dense, hidden = self.session.run(["sentence_embedding", "token_embeddings"], feeds)
+        keep = token_words.content_mask(texts[-1], encodings[-1])  # padding and specials: not content
+        return dense[0], hidden[-1][np.asarray(keep, dtype=bool)]

@@ -47,7 +47,7 @@ def from_similarities(similarities: np.ndarray, ids: list[int], counts: np.ndarr
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     best = np.maximum.reduceat(similarities, starts, axis=0)
     found = dict(zip(ids, best.mean(axis=1).tolist()))
-    rows = {i: (int(s), int(s + c)) for i, s, c in zip(ids, starts, counts)}
+    rows = dict(zip(ids, zip(starts.tolist(), (starts + counts).tolist())))  # Python ints at once, not numpy scalars
     return TokenScores({i: found.get(i, 0.0) for i in blobs}, similarities, rows)
 
 

@@ -98,17 +98,29 @@ class _PieceCounts:
 def _kept(text: str, encoding: Any) -> list[tuple[int, int]]:
     """late._content_tokens' rule on one encoding: tokens of words holding a letter or digit
     that are not stopwords, each as its whole word's span."""
+    spans, keep = _words(text, encoding)
+    return [tuple(spans[w]) for w, special in zip(encoding.word_ids, encoding.special_tokens_mask)
+            if w is not None and not special and keep[w]]
+
+
+def content_mask(text: str, encoding: Any) -> list[bool]:
+    """late.content_token_mask from one encoding of `text`: which of its tokens _kept keeps."""
+    _, keep = _words(text, encoding)
+    return [w is not None and not special and keep[w]
+            for w, special in zip(encoding.word_ids, encoding.special_tokens_mask)]
+
+
+def _words(text: str, encoding: Any) -> tuple[dict[int, list[int]], dict[int, bool]]:
+    """Each word's span in `text` and whether it is content (a letter or digit, no stopword)."""
     spans: dict[int, list[int]] = {}
-    words = encoding.word_ids
-    for (start, end), word in zip(encoding.offsets, words):
+    for (start, end), word in zip(encoding.offsets, encoding.word_ids):
         if word is not None:
             spans.setdefault(word, [start, end])[1] = end
     keep: dict[int, bool] = {}
     for word, (start, end) in spans.items():
         piece = text[start:end]
         keep[word] = any(c.isalnum() for c in piece) and piece.lower() not in STOPWORDS
-    return [tuple(spans[w]) for w, special in zip(words, encoding.special_tokens_mask)
-            if w is not None and not special and keep[w]]
+    return spans, keep
 
 
 class WordMatcher:

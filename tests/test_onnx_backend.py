@@ -140,6 +140,26 @@ def test_a_query_without_a_question_word_runs_once_with_the_same_vectors(cache_d
     assert np.allclose(hidden, both_hidden[1][: int(mask[1].sum())], atol=1e-5)
 
 
+def test_content_tokens_from_one_tokenizer_call_are_the_two_calls_rows(cache_dir):
+    """query_and_content_tokens (one Rust tokenizer call feeding the model and the mask) keeps the
+    very rows query_and_tokens and late.content_token_mask keep: accents, quotes, Cyrillic, special
+    tokens' text, other scripts, a text past the model's length."""
+    from indexer import late
+    from indexer.embed import Embedder
+    from indexer.question import topic_of
+    model = Embedder(query_backend="onnx-fp32", onnx_cache=cache_dir).query_model
+    texts = [q for _, q in QUESTIONS] + [
+        "Qu'est-ce que l'économie? Café, naïve résumé — “quoted” «guillemets»", "Ёлка й Москва: что случилось?",
+        "  who said it, with spaces around  ", "C++ / C# & .NET -- 3.14% of $1,000,000?!", "北京 東京 مرحبا",
+        "[CLS] who said [SEP] the [MASK] thing", "why " + "retaliation threatened " * 200]
+    for text in texts:
+        dense, hidden = model.query_and_tokens(topic_of(text), text)
+        want = hidden[late.content_token_mask(model.tokenizer, text, len(hidden))]
+        found_dense, found = model.query_and_content_tokens(topic_of(text), text)
+        assert np.array_equal(found_dense, dense) and np.array_equal(found, want), text
+        assert 0 < len(found) < len(hidden)  # specials and stopwords left out
+
+
 def test_query_backend_setting(cache_dir, monkeypatch, tmp_path):
     from archive.config import Settings
     from indexer.embed import Embedder, ModelError, make_encoder, query_backend

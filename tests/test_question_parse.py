@@ -14,7 +14,8 @@ DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
 
 def queries() -> list[str]:
     found = ["who threatened retaliation", "How many people died", "what is the name of the Scottish man",
-             "which Cleveland lineman", "how did officers get in", "Who's the minister", "ukraine sanctions oil"]
+             "which Cleveland lineman", "how did officers get in", "Who's the minister", "ukraine sanctions oil",
+             "whats the price", "whos in charge", "hows the market", "WHEREVER prices rose", "somewhat cheaper"]
     for path in sorted(DATA.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             row = json.loads(line) if line.strip() else {}
@@ -35,3 +36,16 @@ def test_the_lighter_parse_gives_the_same_question_kinds(monkeypatch):
     answers.question_kinds.cache_clear()
     assert light == full
     assert len(asked) > 100 and any(full)
+
+
+def test_a_text_without_a_question_word_is_not_parsed_and_keeps_its_kinds(monkeypatch):
+    """answers.ASKING's shortcut (no parse where the text holds no question word) changes no kinds."""
+    asked, asking = queries(), answers.ASKING
+    answers.question_kinds.cache_clear()
+    quick = [answers.question_kinds(q) for q in asked]
+    monkeypatch.setattr(answers, "ASKING", ("",))  # every text parsed
+    answers.question_kinds.cache_clear()
+    parsed = [answers.question_kinds(q) for q in asked]
+    answers.question_kinds.cache_clear()
+    assert quick == parsed
+    assert sum(not any(w in q.lower() for w in asking) for q in asked) > 10  # the shortcut taken
