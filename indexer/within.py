@@ -117,6 +117,29 @@ no type lost), article nDCG .927/.942 and seed rank 2 unchanged. The set: the ki
 gained on the tuning half with every kind on (numbers one up one down, agent and place unchanged),
 the rule SENTENCE_WEIGHTS and LEAD_PRIOR follow; held's per-type figures for every kind (quantity -2)
 were known when it was chosen. Every kind but number, equal on tuning, would give held .725/.870/.778.
+
+Measured and dropped (issue 11, replayed from main bfdd3a5's tuning captures, .613/.858/.712, seed 2;
+articles keep their places):
+- The question's verbs (spaCy VERB tags, said/told/be/have/do/get/make left out; stems as
+  sentence_matcher's), the passage's share of them x weight inside its article: 3 .626/.858/.717 (d012
+  and q135, two "what", first; q171 2 -> 3, q188 3 -> 4), 5 .619, 10 .613, 20 .606/.852; verbs and
+  adjectives 3-10 .619/.858; only questions wanting no kind 3-5 .619/.858/.715. Live at 3 (a module
+  predicate.py and a search.py hook): tuning .626/.858/.717 (what .500 -> .643), held .718/.863/.770
+  -> .710/.863/.767 (quantity hit@1 .791 -> .767), nDCG and seed unchanged: held hit@1 lost.
+- multilingual-e5-small (crosslingual.py's model) as a second dense opinion inside articles, every
+  candidate passage embedded (~0.2 s each on this CPU, 10 min for the archive's 3,235): alone it puts
+  the answer first in its article for 89 of 153 questions against the fused score's 92 (better for
+  32, worse for 30); z over the candidates x 2/5/10/15 .606/.858, .619/.858/.716, .600/.865, .600/
+  .871; z within the article x 3/5/7/10 .619/.852, .626/.845, .619/.865, .606/.877. Noise, at a
+  large index-time cost.
+- The question's bigrams (adjacent stems, not both stop words, no question word: "being held", "by
+  2030") in the passage: per bigram 2-10 .606-.561/.858-.845, any bigram 2 .613/.858, 4-10 .606-.600.
+  The topic's own bigrams ("Inner Mongolia") stand in every paragraph.
+- Where questions: answers_first counting a new place only after a locative preposition (in, at,
+  near, outside, inside, to, from: "released in Doha"): .613/.858/.711 (q148 lost first, q174 won).
+- The passage's echo of the title (share of the title's content stems it holds) subtracted, the
+  topic's restatement against the new detail: 3/6/10/20 .606/.852, .600, .581, .561/.819; added
+  (3, 6) .606/.852.
 """
 from __future__ import annotations
 
