@@ -126,7 +126,10 @@ its article. 17 of the 155 tuning questions cite a source. Replayed (main bfdd3a
 6-20 .613/.858/.712 -> .619/.858/.715 (q171 first; flat). Live at 10: tuning .619/.858/.715 (why
 .538 -> .615), held .718/.863/.770 -> .718/.870/.771 (where hit@5 .800 -> .900, no type lost),
 article nDCG .927/.942 and seed rank 2 unchanged. Thin evidence (one tuning question); it costs
-nothing elsewhere.
+nothing elsewhere. Dropped: every why question citing a source or not, at 10 .613/.858/.713 (q137
+lost first, q193 from out of the top 10 to 6th), at 20 .619/.858/.716 (q144 first, q137 lost); why
+and how questions at 5/10/20 .594/.581/.555 (how many/much questions lost: the figure's paragraph
+rarely quotes).
 
 Measured and dropped (issue 11, replayed from main bfdd3a5's tuning captures, .613/.858/.712, seed 2;
 articles keep their places):
