@@ -153,6 +153,10 @@ articles keep their places):
 - The passage's echo of the title (share of the title's content stems it holds) subtracted, the
   topic's restatement against the new detail: 3/6/10/20 .606/.852, .600, .581, .561/.819; added
   (3, 6) .606/.852.
+- Questions asking for several things (which/what + a plural noun, "who were": 10 tuning questions)
+  favour a passage holding an enumeration: two or more short comma-separated items, at 5 .619/.858
+  (q188 3rd -> 4th), 10-20 .626/.858/.718 (q185 first, q188 4th); "A, B and C" at 5 no change, 10-20
+  .613/.852 (q185 out of the top 10). Which list pattern decides the sign: noise.
 """
 from __future__ import annotations
 
