@@ -33,6 +33,19 @@ main: tuning .613/.845/.705 .926, held .695/.847/.755 .943, seed 2):
   every question, weight 0.5: tuning .574/.839/.683 .921; 1.5: .535/.832/.658 .903. Only for a
   question naming an agent by a lower-case kind noun after a determiner ("the carmaker", 50 of 155
   tuning questions): 0.25 .613/.845/.705 .928 (no passage moved), 0.5 .600/.845/.699 .926.
+
+Measured offline and dropped (issue 11, main bfdd3a5, tuning .613/.858/.712 nDCG .927, seed 2; the
+captured candidates with their ranking score, re-sorted, then the within.py steps replayed):
+- The article's coverage of the question: the share of its content stems (answers._content_stems)
+  in the article's candidate passages, added to each of its passages: 3-10 .613-.606/.852, 20
+  .619/.845 seed 7, 25-30 .626/.845 seed 8-10, 40 .626/.839 seed 22; each stem weighted by its
+  rarity among the first 10 articles (log idf): 3-10 .606/.852-.845, 20 .632/.845/.730 (article
+  hit@1 .845 -> .871, nDCG .935) but seed 4, 25-40 .626-.632/.839 seed 6-8. Story siblings hold the
+  same words; what it wins at the top it loses at hit@5 and on the seed.
+- multilingual-e5-small's cosine to each English passage as a further fused signal (z over the
+  candidates, the article context at 0.5 as for the others; approximate: re-sorted by fused score,
+  7 questions off at weight 0): 0.2-0.4 .619/.858, 0.7 .626/.858 seed 3, 1.5 .613/.858 seed 3, 3
+  .619/.852 seed 4, 5 .619/.865 seed 5. No gain worth 10 minutes of e5 at index time.
 """
 from __future__ import annotations
 

@@ -73,6 +73,7 @@ def replay_one(record: dict, k: int) -> list[dict]:
         inside = within.sentence_score(query, record["found"], search.SENTENCE_WEIGHTS, search.LEAD_PRIOR)
     else:
         inside = within.manner_score(query, search.MANNER_WEIGHT)
+    inside = within.speech_score(query, inside, search.SPEECH_WEIGHT)
     ranked = within.reorder_within(candidates, article, within.with_neighbours(
         candidates, article, inside, search.NEIGHBOUR_WEIGHT, search.NEIGHBOUR_REACH))
     if search.ANSWERS_FIRST and "holds" in record:

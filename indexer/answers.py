@@ -289,6 +289,11 @@ def _is_reason(sentence: str) -> bool:
     return bool(_REASON_CUES.search(sentence) or (_QUOTE.search(sentence) and _SPEECH.search(sentence)))
 
 
+def speaks(text: str) -> bool:
+    """Whether the text reports speech: a quotation mark or a speech verb (within.speech_score)."""
+    return bool(_QUOTE.search(text) or _SPEECH.search(text))
+
+
 # ---- storage: a table of the generation's database, by passage content hash ------------------
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS passage_answers (hash TEXT PRIMARY KEY, found TEXT NOT NULL) WITHOUT ROWID"

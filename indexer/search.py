@@ -61,6 +61,7 @@ LEAD_PRIOR = {"number": 0.5}  # by kind: fused score lost a paragraph down the a
 # Within an article, a passage gains this share of its neighbours' best score (see within.py).
 NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH = 0.3, 2
 MANNER_WEIGHT = 10.0  # a how question: a passage naming a means or manner gains this (see within.py)
+SPEECH_WEIGHT = 10.0  # a question citing a source: a passage reporting speech gains this (within.speech_score)
 MORE_PER_ARTICLE = 3  # "more from this article": its next passages the collapse left out
 ARTICLE_WEIGHT = 0.5  # the article's own relevance added to each passage (see fusion.with_article_context)
 # A who question: the passages holding the answering statements (the card's evidence) gain this
@@ -179,6 +180,7 @@ class SearchEngine:
         if ranking is not fused or NEIGHBOUR_WEIGHT:  # the answer type and neighbours pick the passages
             inside = within.sentence_score(query, found, SENTENCE_WEIGHTS, LEAD_PRIOR) if ranking is not fused \
                 else within.manner_score(query, MANNER_WEIGHT)
+            inside = within.speech_score(query, inside, SPEECH_WEIGHT)
             candidates = within.reorder_within(candidates, _article, within.with_neighbours(
                 candidates, _article, inside, NEIGHBOUR_WEIGHT, NEIGHBOUR_REACH))
         if self.reranker is not None:

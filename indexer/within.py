@@ -117,6 +117,46 @@ no type lost), article nDCG .927/.942 and seed rank 2 unchanged. The set: the ki
 gained on the tuning half with every kind on (numbers one up one down, agent and place unchanged),
 the rule SENTENCE_WEIGHTS and LEAD_PRIOR follow; held's per-type figures for every kind (quantity -2)
 were known when it was chosen. Every kind but number, equal on tuning, would give held .725/.870/.778.
+
+Reported speech (speech_score, search.SPEECH_WEIGHT): a question that attributes its answer to a
+source ("according to the math teacher", "which official said", "what do economists say") is
+answered by the paragraph quoting or reporting it, not by the restatements around the quote;
+there a passage with a quotation mark or a speech verb (answers.speaks) gains 10 points inside
+its article. 17 of the 155 tuning questions cite a source. Replayed (main bfdd3a5): 3 no change,
+6-20 .613/.858/.712 -> .619/.858/.715 (q171 first; flat). Live at 10: tuning .619/.858/.715 (why
+.538 -> .615), held .718/.863/.770 -> .718/.870/.771 (where hit@5 .800 -> .900, no type lost),
+article nDCG .927/.942 and seed rank 2 unchanged. Thin evidence (one tuning question); it costs
+nothing elsewhere. Dropped: every why question citing a source or not, at 10 .613/.858/.713 (q137
+lost first, q193 from out of the top 10 to 6th), at 20 .619/.858/.716 (q144 first, q137 lost); why
+and how questions at 5/10/20 .594/.581/.555 (how many/much questions lost: the figure's paragraph
+rarely quotes).
+
+Measured and dropped (issue 11, replayed from main bfdd3a5's tuning captures, .613/.858/.712, seed 2;
+articles keep their places):
+- The question's verbs (spaCy VERB tags, said/told/be/have/do/get/make left out; stems as
+  sentence_matcher's), the passage's share of them x weight inside its article: 3 .626/.858/.717 (d012
+  and q135, two "what", first; q171 2 -> 3, q188 3 -> 4), 5 .619, 10 .613, 20 .606/.852; verbs and
+  adjectives 3-10 .619/.858; only questions wanting no kind 3-5 .619/.858/.715. Live at 3 (a module
+  predicate.py and a search.py hook): tuning .626/.858/.717 (what .500 -> .643), held .718/.863/.770
+  -> .710/.863/.767 (quantity hit@1 .791 -> .767), nDCG and seed unchanged: held hit@1 lost.
+- multilingual-e5-small (crosslingual.py's model) as a second dense opinion inside articles, every
+  candidate passage embedded (~0.2 s each on this CPU, 10 min for the archive's 3,235): alone it puts
+  the answer first in its article for 89 of 153 questions against the fused score's 92 (better for
+  32, worse for 30); z over the candidates x 2/5/10/15 .606/.858, .619/.858/.716, .600/.865, .600/
+  .871; z within the article x 3/5/7/10 .619/.852, .626/.845, .619/.865, .606/.877. Noise, at a
+  large index-time cost.
+- The question's bigrams (adjacent stems, not both stop words, no question word: "being held", "by
+  2030") in the passage: per bigram 2-10 .606-.561/.858-.845, any bigram 2 .613/.858, 4-10 .606-.600.
+  The topic's own bigrams ("Inner Mongolia") stand in every paragraph.
+- Where questions: answers_first counting a new place only after a locative preposition (in, at,
+  near, outside, inside, to, from: "released in Doha"): .613/.858/.711 (q148 lost first, q174 won).
+- The passage's echo of the title (share of the title's content stems it holds) subtracted, the
+  topic's restatement against the new detail: 3/6/10/20 .606/.852, .600, .581, .561/.819; added
+  (3, 6) .606/.852.
+- Questions asking for several things (which/what + a plural noun, "who were": 10 tuning questions)
+  favour a passage holding an enumeration: two or more short comma-separated items, at 5 .619/.858
+  (q188 3rd -> 4th), 10-20 .626/.858/.718 (q185 first, q188 4th); "A, B and C" at 5 no change, 10-20
+  .613/.852 (q185 out of the top 10). Which list pattern decides the sign: noise.
 """
 from __future__ import annotations
 
@@ -134,6 +174,9 @@ LEAD_DEPTH = 10  # paragraphs past this one weigh the same
 # the ones that restate the topic do not. See manner_score.
 MANNER_CUES = re.compile(r"\b(use|used|uses|using|by \w+ing|through|via|with the help of|by means of)\b", re.IGNORECASE)
 _HOW = re.compile(r"\bhow\b", re.IGNORECASE)
+# A question that attributes its answer to a source ("according to the math teacher", "which
+# official said", "what do economists say") is answered by reported speech. See speech_score.
+ATTRIBUTED = re.compile(r"\b(according to|says?|said|claims?|argues?)\b", re.IGNORECASE)
 LEAD_ARTICLE_FACTOR = 2  # a clear first article shows this many times the passages of the others; 1: off
 
 
@@ -251,3 +294,13 @@ def manner_score(query: str, weight: float):
     if not weight or not _HOW.search(query) or answers.question_kinds(query):
         return lambda c: c["fused"]
     return lambda c: c["fused"] + (weight if MANNER_CUES.search(c["row"]["text"]) else 0.0)
+
+
+def speech_score(query: str, score, weight: float):
+    """candidate -> `score`, plus `weight` for a passage reporting speech (a quotation mark or
+    a speech verb: answers' own cues) when the question attributes its answer to a source
+    (ATTRIBUTED); the topic's restatements around the quote say what happened, not what the
+    source said."""
+    if not weight or not ATTRIBUTED.search(query):
+        return score
+    return lambda c: score(c) + (weight if answers.speaks(c["row"]["text"]) else 0.0)

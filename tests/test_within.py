@@ -94,3 +94,12 @@ def test_manner_score_lifts_the_means_for_how_did_questions_only():
         plain = within.manner_score(query, 10.0)
         assert plain(means) == 5.0 and plain(restated) == 10.0
     assert within.manner_score("how did officers get in", 0.0)(means) == 5.0  # off
+
+
+def test_speech_score_lifts_reported_speech_only_for_a_question_citing_a_source():
+    quote = {"fused": 9.0, "row": {"text": "“They leave because they aren’t paid enough,” Cooper said."}}
+    topic = {"fused": 10.0, "row": {"text": "More than 40 teachers left for the rally at 4:30 a.m."}}
+    score = within.speech_score("why do new teachers quit, according to the math teacher", lambda c: c["fused"], 10.0)
+    assert score(quote) > score(topic) == 10.0
+    plain = within.speech_score("why do new teachers quit", lambda c: c["fused"], 10.0)
+    assert plain(quote) == 9.0 and plain(topic) == 10.0
