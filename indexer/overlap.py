@@ -39,6 +39,11 @@ class Job:
         self.fn, self.args = fn, args
         self.future: Future | None = _executor().submit(fn, *args) if ENABLED and spare_core() else None
 
+    @property
+    def helped(self) -> bool:
+        """Whether a helper thread was given it (else it runs in the searching thread)."""
+        return self.future is not None
+
     def result(self) -> Any:
         if self.future is None or self.future.cancel():  # not started: run it here, now
             return self.fn(*self.args)

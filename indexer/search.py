@@ -7,18 +7,19 @@ from __future__ import annotations
 import operator
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from archive import statement_store
 from archive.config import Settings
 
-from . import (answers, cascade, crosslingual, datelines, generations, keyword, late, overlap, passage_columns,
-               passages, token_spans, within)
+from . import (answers, cascade, crosslingual, datelines, generations, keyword, late_parts, overlap,
+               passage_columns, passages, token_spans, within)
 from .backends import Generation, open_generation
 from .embed import Encoder, make_encoder
 from .fusion import collapse, match_spans, passage_context, score_fusion, with_article_context
+from .late_parts import Matcher
 from .question import topic_of
 from .request import SearchError, validate
 from .statements import StatementSearch, is_who_question, question_cue
@@ -73,9 +74,7 @@ CROSS_LINGUAL = True
 FOREIGN_STAND_INS = ("late", "keyword")  # signals stood in for them (see crosslingual.stand_ins)
 FOREIGN_OWN_NAMES = True  # for the query's names and numbers they keep their own matches (no stand-in)
 EARLY_TOKENS = True  # the keyword hits' token blobs read beside the model pass (token_spans.early_blobs)
-
-
-Matcher = Callable[[list, list], list]  # (passage ids, texts) -> each one's [(start, end, query word)]
+AHEAD_OF_VECTORS = True  # the keyword hits' late scores while the vector search runs (late_parts.py)
 
 
 class SearchEngine:
@@ -128,12 +127,19 @@ class SearchEngine:
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
         else:
             query_vector = self.embedder.encode_query(topic_of(query))
-        scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
-        vector_hits = [(i, s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]  # Python numbers at once
+        late_pass = late_parts.LatePass(self.embedder, self._token_store(), gen.meta, passage_columns.for_generation(
+            gen.folder), query, query_tokens) if with_late else None
+        # the keyword hits' late scores while the vector search runs in a helper (FAISS releases the GIL)
+        ahead = bool(AHEAD_OF_VECTORS and late_pass and late_pass.splits and not cascade.LATE_TOP)
+        dense = overlap.Job(gen.dense_search, query_vector, depth, allowed, filters) if ahead else None
         keyword_hits, foreign, early = beside.result()
         if speaker:
             allowed_ids = set(allowed.tolist())
             keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
+        if dense and dense.helped:  # not where the search runs here anyway: one part costs less
+            late_pass.first({i: early[i] for i, _ in keyword_hits if i in early})
+        scores, ids = dense.result() if dense else gen.dense_search(query_vector, depth, allowed, filters)
+        vector_hits = [(i, s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]  # Python numbers at once
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)
         vector_score = dict(vector_hits)
@@ -147,7 +153,7 @@ class SearchEngine:
         if with_late:  # the cheap signals' best only (indexer/cascade.py)
             short = cascade.shortlist(dict(signals), WEIGHTS, {"keyword": 0.0}, DEPTH_PER_HIT * page * k)
             late_rows = rows if short is None else {i: r for i, r in rows.items() if i in short}
-            signals["late"], matcher = self._late_scores(gen, query, query_tokens, late_rows, early)
+            signals["late"], matcher = late_pass.finish(late_rows, early)
         if foreign:  # what the main model's other signals would say, for the passages it cannot read
             rows.fill(set(foreign) & set(rows))
             signals.update(crosslingual.stand_ins(signals, rows, set(foreign), FOREIGN_STAND_INS,
@@ -267,21 +273,10 @@ class SearchEngine:
 
     def _late_scores(self, gen: Generation, query: str, query_tokens: np.ndarray,
                      rows: dict, early: dict | None = None) -> tuple[dict[int, float], Matcher]:
-        """Late-interaction scores of the candidates (passage id -> row), and a function giving
-        the words of a passage that matched the query's words (for the highlight); `early`: blobs
-        already read."""
-        store = self._token_store()
-        key = gen.meta.get("token_key", gen.meta["model"])  # generations from before codecs: int8 by model
-        codec = store.codec(key, gen.meta["dimension"]) if store and key else None
-        blobs = token_spans.blobs(passage_columns.for_generation(gen.folder), store, key, rows, early) if codec else {}
-        words = self.embedder.matched_words(query, query_tokens, late.match_threshold(codec.name if codec else "int8"))
-        scored = codec.similarities(query_tokens, blobs) if codec else None
-
-        def matched(passage_ids: list[int], texts: list[str]) -> list[list[tuple[int, int, str]]]:
-            # scoring's own similarities: nothing decoded again; the texts tokenised in one call
-            return words.many(texts, [scored.of(i) if scored else None for i in passage_ids])
-
-        return (scored.scores if scored else dict.fromkeys(rows, 0.0)), matched
+        """Late-interaction scores of the candidates in one part, and the highlight's matcher
+        (late_parts.LatePass.finish; benchmarks/query.py times it alone)."""
+        return late_parts.LatePass(self.embedder, self._token_store(), gen.meta, passage_columns.for_generation(
+            gen.folder), query, query_tokens).finish(rows, early)
 
     def _token_store(self) -> TokenStore | None:
         with self._lock:

@@ -270,6 +270,7 @@ class PqCodec(_CodebookCodec):
     # FAISS's own floor for k-means: 39 points a centroid, 256 centroids a sub-vector. Below it
     # (an archive of a few hundred passages) the build keeps int8 until there is enough to learn from.
     min_training = 39 * 256
+    rowwise = True  # a token's score is its own bag's sum, whatever else is scored (late_parts.py)
 
     def __init__(self, dimension: int, parts: int = 64):
         super().__init__(dimension)

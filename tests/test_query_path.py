@@ -54,3 +54,34 @@ def test_the_seed_passage_stays_on_top_with_the_cascade(search_engine, monkeypat
     shown = results[rank - 1]
     assert shown["scores"]["late_score"] is not None
     assert any(near for _, _, near in shown["matches"])  # a word late interaction matched, marked
+
+
+def test_late_scores_in_two_parts_are_the_ones_of_one_pass(search_engine):
+    """late_parts: the keyword hits' late scores taken first (while the vector search runs), the
+    other candidates' after: the same scores bit for bit, in the candidates' order, and the same
+    highlight as one pass over all of them."""
+    from indexer import late_parts, passage_columns, token_spans
+    from indexer.question import topic_of
+    gen, query = search_engine.generation(), "who threatened retaliation against the sanctions"
+    conn, keywords = gen.reader()
+    columns, store = passage_columns.for_generation(gen.folder), search_engine._token_store()
+    hits = [i for i, _ in keywords.search(query, 200)]
+    rows = columns.rows(conn, hits + columns.ids[::7].tolist())  # keyword hits and others, by id
+    early = token_spans.early_blobs(columns, store, gen.meta["token_key"], hits)
+    _, tokens = search_engine.embedder.encode_query_and_tokens(topic_of(query), query)
+
+    def late_pass():
+        return late_parts.LatePass(search_engine.embedder, store, gen.meta, columns, query, tokens)
+
+    whole, whole_matched = late_pass().finish(rows)
+    two = late_pass()
+    assert two.splits  # the archive's codec (pq) scores token by token
+    two.first({i: early[i] for i in hits if i in early})
+    parts, parts_matched = two.finish(rows, early)
+    assert 0 < len(two.scored.scores) < len(parts)
+    assert list(parts.items()) == list(whole.items())  # ids, order and floats
+    shown = sorted(whole, key=lambda i: -whole[i])[:10] + [i for i in hits if i in rows][:5]
+    rows.fill(shown)
+    texts = [rows[i]["text"] for i in shown]
+    assert parts_matched(shown, texts) == whole_matched(shown, texts)
+    assert any(whole_matched(shown, texts))
