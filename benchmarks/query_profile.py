@@ -54,7 +54,8 @@ STAGES = [("search", "SearchEngine._late_scores"), ("passages", "fetch_passages"
           ("fusion", "with_article_context"), ("within", "reorder_within"), ("within", "fold_more"),
           ("search", "SearchEngine._add_speakers"), ("crosslingual", "ForeignPassages.scores"),
           ("keyword_tantivy", "TantivyIndex.search"), ("statements", "StatementSearch.answers"),
-          ("embed", "Embedder.matched_words"), ("token_words", "WordMatcher.many")]
+          ("embed", "Embedder.matched_words"), ("token_words", "WordMatcher.many"),
+          ("late_parts", "LatePass.first"), ("late_parts", "LatePass.finish")]
 
 
 def _wrap_stages(totals: dict) -> None:
@@ -95,8 +96,12 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     parser.add_argument("--freeze", action="store_true", help="webui.server.freeze_loaded() after the warm-up, as the server does")
     parser.add_argument("--stages", action="store_true", help="CPU and wall ms a query by stage (timers, no cProfile)")
+    parser.add_argument("--force-overlap", action="store_true", help="helper threads whatever the load (overlap.py)")
     args = parser.parse_args()
     limit_threads()
+    if args.force_overlap:
+        from indexer import overlap
+        overlap.CORES = 64
     from archive.config import Settings
     from indexer.embed import make_encoder
     from indexer.search import SearchEngine
