@@ -32,8 +32,7 @@ class LatePass:
         self.key = meta.get("token_key", meta["model"])  # generations from before codecs: int8 by model
         self.codec = store.codec(self.key, meta["dimension"]) if store and self.key else None
         self.store, self.columns, self.query_tokens = store, columns, query_tokens
-        self.words = embedder.matched_words(query, query_tokens,
-                                            late.match_threshold(self.codec.name if self.codec else "int8"))
+        self.embedder, self.query, self.words = embedder, query, None  # the highlight's, made once needed
         self.scored: TokenScores | None = None  # the first part's
 
     @property
@@ -45,6 +44,7 @@ class LatePass:
         """Score these candidates now (their blobs in hand: the keyword hits', read early)."""
         if self.splits and blobs:
             self.scored = self.codec.similarities(self.query_tokens, blobs)
+        self._matched_words()  # the query's own words tokenised here too, while the vector search runs
 
     def finish(self, rows: dict, early: dict | None = None) -> tuple[dict[int, float], Matcher]:
         """Scores of the candidate rows (passage id -> row; those `first` scored are not scored
@@ -62,10 +62,18 @@ class LatePass:
         scores = {i: done[i] if i in done else later[i] for i in rows if i in done or i in later}
         return scores, self._matcher((self.scored, scored))
 
+    def _matched_words(self):
+        if self.words is None:
+            self.words = self.embedder.matched_words(self.query, self.query_tokens,
+                                                     late.match_threshold(self.codec.name if self.codec else "int8"))
+        return self.words
+
     def _matcher(self, parts: tuple) -> Matcher:
+        words = self._matched_words()
+
         def matched(passage_ids: list[int], texts: list[str]) -> list[list[tuple[int, int, str]]]:
             # scoring's own similarities: nothing decoded again; the texts tokenised in one call
-            return self.words.many(texts, [_of(parts, i) for i in passage_ids])
+            return words.many(texts, [_of(parts, i) for i in passage_ids])
         return matched
 
 
