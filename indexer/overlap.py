@@ -23,6 +23,7 @@ CORES = os.cpu_count() or 1
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_helper = threading.local()  # set in the helper threads
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -46,6 +47,7 @@ class Job:
         # core) took 93 ms a vector search on a busy 2-core box, against 1.1 with the caller's 1
         if threads is not None:
             sys.modules["faiss"].omp_set_num_threads(threads)
+        _helper.inside = True
         return self.fn(*self.args)
 
     @property
@@ -57,6 +59,11 @@ class Job:
         if self.future is None or self.future.cancel():  # not started: run it here, now
             return self.fn(*self.args)
         return self.future.result()
+
+
+def in_helper() -> bool:
+    """Whether the calling thread is a helper (work worth doing early only where it costs the query nothing)."""
+    return getattr(_helper, "inside", False)
 
 
 def _faiss_threads() -> int | None:

@@ -136,9 +136,18 @@ class PassageColumns:
         raw = self.hashes if column is None else column
         return (h.tobytes().hex() for h in raw) if self.hex else (h.decode() for h in raw.tolist())
 
-    def rows(self, conn, ids: list[int]) -> "Rows":
+    def rows(self, conn, ids: list[int], known: dict | None = None) -> "Rows":
         """Rows of these passages (those not in the generation are left out), with the ranking's
-        fields; the others are read on first use (Rows.fill)."""
+        fields; the others are read on first use (Rows.fill). `known`: rows built before for some of
+        them (beside the model pass, in another thread), taken into this set: the same rows, by id."""
+        if known:
+            built = self.rows(conn, [i for i in ids if i not in known])
+            out = Rows(conn)
+            for i in sorted(built.keys() | {i for i in ids if i in known}):
+                row = built[i] if i in built else known[i]
+                row.owner = out
+                out[i] = row
+            return out
         wanted = np.unique(np.asarray(ids, dtype=np.int64))  # by id, as SQLite gave them
         # the needles in the column's own type: else numpy converts the whole column a call
         at = np.searchsorted(self.ids, wanted.astype(self.ids.dtype, casting="unsafe"))
