@@ -40,8 +40,9 @@ class LatePass:
         """Whether scoring in two parts gives the scores of one (the codec scores token by token)."""
         return bool(getattr(self.codec, "rowwise", False))
 
-    def first(self, blobs: dict[int, bytes]) -> None:
-        """Score these candidates now (their blobs in hand: the keyword hits', read early)."""
+    def first(self, hits: list[tuple[int, float]], early: dict[int, bytes]) -> None:
+        """Score those of these candidates (the keyword hits) whose blobs are in hand (read early)."""
+        blobs = {i: early[i] for i, _ in hits if i in early}
         if self.splits and blobs:
             self.scored = self.codec.similarities(self.query_tokens, blobs)
         self._matched_words()  # the query's own words tokenised here too, while the vector search runs

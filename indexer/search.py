@@ -129,16 +129,17 @@ class SearchEngine:
             query_vector = self.embedder.encode_query(topic_of(query))
         late_pass = late_parts.LatePass(self.embedder, self._token_store(), gen.meta, passage_columns.for_generation(
             gen.folder), query, query_tokens) if with_late else None
-        # the keyword hits' late scores while the vector search runs in a helper (FAISS releases the GIL)
-        ahead = bool(AHEAD_OF_VECTORS and late_pass and late_pass.splits and not cascade.LATE_TOP)
-        dense = overlap.Job(gen.dense_search, query_vector, depth, allowed, filters) if ahead else None
         keyword_hits, foreign, early, keyword_rows = beside.result()
         if speaker:
             allowed_ids = set(allowed.tolist())
             keyword_hits = [(i, s) for i, s in keyword_hits if i in allowed_ids]
-        if dense and dense.helped:  # not where the search runs here anyway: one part costs less
-            late_pass.first({i: early[i] for i, _ in keyword_hits if i in early})
-        scores, ids = dense.result() if dense else gen.dense_search(query_vector, depth, allowed, filters)
+        # the keyword hits' late scores in a helper while the vector search runs here (FAISS releases the GIL);
+        # not where no helper takes it: one part costs less
+        first = overlap.Job(late_pass.first, keyword_hits, early) \
+            if AHEAD_OF_VECTORS and late_pass and late_pass.splits and not cascade.LATE_TOP else None
+        scores, ids = gen.dense_search(query_vector, depth, allowed, filters)
+        if first and first.helped:
+            first.result()
         vector_hits = [(i, s) for i, s in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]  # Python numbers at once
         if foreign:  # passages the model cannot read: the multilingual model's dense score
             vector_hits = crosslingual.merge_dense(vector_hits, foreign, crosslingual.FOREIGN_CANDIDATES)

@@ -42,6 +42,19 @@ def test_a_job_beside_the_model_pass_gives_its_result_in_any_thread():
         overlap.Job(lambda: 1 / 0).result()
 
 
+def test_a_helper_knows_it_is_one_and_searches_faiss_with_the_callers_threads(monkeypatch):
+    import faiss
+    monkeypatch.setattr(overlap, "CORES", 64)  # a core to spare whatever the load
+    before = faiss.omp_get_max_threads()
+    try:
+        faiss.omp_set_num_threads(1)
+        job = overlap.Job(lambda: (overlap.in_helper(), faiss.omp_get_max_threads()))
+        assert job.helped and job.result() == (True, 1)
+    finally:
+        faiss.omp_set_num_threads(before)
+    assert not overlap.in_helper()
+
+
 def test_the_seed_passage_stays_on_top_with_the_cascade(search_engine, monkeypatch):
     """With the cascade on (off by default: see cascade.LATE_TOP), late interaction scores the
     cheap signals' best 100 only; the seed question still finds the Shoigu passage near the top,
@@ -76,7 +89,7 @@ def test_late_scores_in_two_parts_are_the_ones_of_one_pass(search_engine):
     whole, whole_matched = late_pass().finish(rows)
     two = late_pass()
     assert two.splits  # the archive's codec (pq) scores token by token
-    two.first({i: early[i] for i in hits if i in early})
+    two.first([(i, 0.0) for i in hits], early)
     parts, parts_matched = two.finish(rows, early)
     assert 0 < len(two.scored.scores) < len(parts)
     assert list(parts.items()) == list(whole.items())  # ids, order and floats
@@ -85,3 +98,8 @@ def test_late_scores_in_two_parts_are_the_ones_of_one_pass(search_engine):
     texts = [rows[i]["text"] for i in shown]
     assert parts_matched(shown, texts) == whole_matched(shown, texts)
     assert any(whole_matched(shown, texts))
+    # the keyword hits' rows built beforehand (beside the model pass) and taken in: the same rows, in order
+    union, plain = list(rows), columns.rows(conn, list(rows))
+    merged = columns.rows(conn, union, columns.rows(conn, hits))
+    assert list(merged) == list(plain) == union
+    assert all(merged[i] == plain[i] and merged[i].owner is merged for i in union)
