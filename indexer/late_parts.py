@@ -1,7 +1,10 @@
 """One query's late interaction in two parts, so that the first runs while the vector search does
-(indexer/search.py runs the vector search in a helper thread where a core is spare, overlap.Job;
-FAISS releases the GIL): the keyword hits' scores from their blobs read beside the model pass
-(token_spans.early_blobs), then the other candidates' once the vector search has named them.
+(indexer/search.py: the first part in a helper where a core is spare, overlap.Job, the vector search
+in the searching thread; FAISS releases the GIL): the keyword hits' scores from their blobs read
+beside the model pass (token_spans.early_blobs), then the other candidates' once the vector search
+has named them. Measured at 1M passages, quiet 2-vCPU box: hybrid p50 -0.4 to -0.6 ms wall
+interleaved (query_profile.py --set search.AHEAD_OF_VECTORS=false), +0.8 ms CPU (the threads share
+a core); benchmarks/README.md.
 
 The same scores, bit for bit, as one pass over every candidate, where the codec scores each token
 on its own (`rowwise`): product quantisation sums a token's table rows in one embedding_bag bag
