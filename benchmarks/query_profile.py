@@ -85,6 +85,21 @@ def _wrap_stages(totals: dict) -> None:
                     setattr(other, attr, timed)
 
 
+def engine_on(data_dir: Path, cache_dir: Path, force_overlap: bool = False) -> tuple:
+    """(a SearchEngine over data_dir with one math thread and the base corpus's encoder, as
+    query.py runs it; the base corpus). force_overlap: helper threads whatever the load."""
+    limit_threads()
+    if force_overlap:
+        from indexer import overlap
+        overlap.CORES = 64
+    from archive.config import Settings
+    from indexer.embed import make_encoder
+    from indexer.search import SearchEngine
+
+    base = base_corpus(cache_dir)
+    return SearchEngine(Settings.load(data_dir), embedder=make_encoder(Settings.load(base["data_dir"]))), base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -98,17 +113,8 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="CPU and wall ms a query by stage (timers, no cProfile)")
     parser.add_argument("--force-overlap", action="store_true", help="helper threads whatever the load (overlap.py)")
     args = parser.parse_args()
-    limit_threads()
-    if args.force_overlap:
-        from indexer import overlap
-        overlap.CORES = 64
-    from archive.config import Settings
-    from indexer.embed import make_encoder
-    from indexer.search import SearchEngine
-
-    base = base_corpus(args.cache_dir)
+    engine, base = engine_on(args.data_dir, args.cache_dir, args.force_overlap)
     queries = make_queries(base, args.queries)
-    engine = SearchEngine(Settings.load(args.data_dir), embedder=make_encoder(Settings.load(base["data_dir"])))
     for q in queries[:20]:  # warm the page cache, the allocator and the model
         engine.search(q, k=10)
     if args.freeze:  # as the server does after its warm-up

@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 
 from common import DEV, ROOT  # common also puts the repository on the path
-from query import limit_threads
-from query_scaled import DEFAULT_CACHE, base_corpus, make_queries
+from query_profile import engine_on
+from query_scaled import DEFAULT_CACHE, make_queries
 
 QUESTION_FILES = (ROOT / "benchmarks" / "data" / "retrieval-questions.jsonl", DEV)
 
@@ -43,18 +43,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2)
     parser.add_argument("--force-overlap", action="store_true")
     args = parser.parse_args()
-    limit_threads()
-    if args.force_overlap:
-        from indexer import overlap
-        overlap.CORES = 64
-    from archive.config import Settings
-    from indexer.embed import make_encoder
-    from indexer.search import SearchEngine
-
-    base = base_corpus(args.cache_dir)
+    engine, base = engine_on(args.data_dir, args.cache_dir, args.force_overlap)
     queries = queries_of(base, args.generated)
     queries = queries[: args.limit] if args.limit else queries
-    engine = SearchEngine(Settings.load(args.data_dir), embedder=make_encoder(Settings.load(base["data_dir"])))
     with open(args.out, "w") as out:
         for query in queries:
             for page in range(1, args.pages + 1):
