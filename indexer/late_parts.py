@@ -62,9 +62,7 @@ class LatePass:
                                                                               rest, early))
         if not done:
             return scored.scores, self._matcher((scored,))
-        later = scored.scores
-        scores = {i: done[i] if i in done else later[i] for i in rows if i in done or i in later}
-        return scores, self._matcher((self.scored, scored))
+        return token_spans.in_order(rows, done, scored.scores), self._matcher((self.scored, scored))
 
     def _matched_words(self):
         if self.words is None:

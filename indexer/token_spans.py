@@ -85,11 +85,16 @@ def blobs(columns: PassageColumns, store: TokenStore, key: str, rows: dict,
     if spans is not None:
         if not early:
             return spans.blobs(columns, rows)
-        late = spans.blobs(columns, {i: None for i in rows if i not in early})
-        return {i: early[i] if i in early else late[i] for i in rows if i in early or i in late}  # the rows' order
+        return in_order(rows, early, spans.blobs(columns, {i: None for i in rows if i not in early}))
     by_hash = store.get_many(key, list({r["embed_hash"] for r in rows.values()}))
     return {i: by_hash[r["embed_hash"]] for i, r in rows.items() if r["embed_hash"] in by_hash}
 
+
+
+def in_order(keys, first: dict, second: dict) -> dict:
+    """first's value, else second's, for each of `keys` either holds, in the keys' order (a query's
+    candidates, whose order the fusion's sums follow)."""
+    return {i: first[i] if i in first else second[i] for i in keys if i in first or i in second}
 
 def early_blobs(columns: PassageColumns, store: TokenStore, key: str, ids: list[int]) -> dict[int, bytes]:
     """The blobs of passages known before the query's model pass (its keyword hits), read beside it
