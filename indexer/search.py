@@ -121,14 +121,15 @@ class SearchEngine:
         if speaker:  # only passages where this speaker is quoted
             quoted = self._passages_of(conn, self.statements.search("", None, speaker=speaker, limit=10_000))
             allowed = np.asarray(sorted(quoted if allowed is None else set(quoted) & set(allowed.tolist())), np.int64)
-        beside = overlap.Job(self._beside_model, gen, query, depth, filters, allowed)  # in a helper thread
+        columns = passage_columns.for_generation(gen.folder)  # one generation's, for the whole query
+        beside = overlap.Job(self._beside_model, gen, columns, query, depth, filters, allowed)  # in a helper thread
         with_late = bool(self.settings.late_interaction and gen.meta.get("late_interaction"))
         if with_late:  # the question word is left out of the dense query, kept as context for the tokens
             query_vector, query_tokens = self.embedder.encode_query_and_tokens(topic_of(query), query)
         else:
             query_vector = self.embedder.encode_query(topic_of(query))
-        late_pass = late_parts.LatePass(self.embedder, self._token_store(), gen.meta, passage_columns.for_generation(
-            gen.folder), query, query_tokens) if with_late else None
+        late_pass = late_parts.LatePass(self.embedder, self._token_store(), gen.meta, columns, query, query_tokens) \
+            if with_late else None
         keyword_hits, foreign, early, keyword_rows = beside.result()
         if speaker:
             allowed_ids = set(allowed.tolist())
@@ -148,8 +149,7 @@ class SearchEngine:
         ranks = {name: {i: r for r, (i, _) in enumerate(hits, start=1)}
                  for name, hits in (("vector", vector_hits), ("keyword", keyword_hits))}
         # the ranking's fields from memory; text and article fields read for the few that need them
-        rows = passage_columns.for_generation(gen.folder).rows(conn, list(set(vector_score) | set(keyword_score)),
-                                                               keyword_rows)
+        rows = columns.rows(conn, list(set(vector_score) | set(keyword_score)), keyword_rows)
         signals = {"vector": vector_score, "keyword": keyword_score}
         matcher = None
         if with_late:  # the cheap signals' best only (indexer/cascade.py)
@@ -229,8 +229,8 @@ class SearchEngine:
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
-    def _beside_model(self, gen: Generation, query: str, depth: int, filters: passages.Filters,
-                      allowed: np.ndarray | None) -> tuple[list, dict, dict, dict | None]:
+    def _beside_model(self, gen: Generation, columns: passage_columns.PassageColumns, query: str, depth: int,
+                      filters: passages.Filters, allowed: np.ndarray | None) -> tuple[list, dict, dict, dict | None]:
         """What needs nothing of the query's model pass (run beside it: indexer/overlap.py): the
         keyword hits, the question's kinds (answers), the cross-lingual model's scores of the
         other-language passages, the keyword hits' token blobs (late interaction's, read early) and,
@@ -238,7 +238,6 @@ class SearchEngine:
         conn, keywords = gen.reader()  # the running thread's own
         hits = keywords.search(query, depth, filters)
         answers.question_kinds(query)  # a question's tagging (cached for the query's path) off its path too
-        columns = passage_columns.for_generation(gen.folder)
         kept = columns.rows(conn, [i for i, _ in hits]) if overlap.in_helper() else None
         store, key = self._token_store(), gen.meta.get("token_key", gen.meta["model"])
         early = token_spans.early_blobs(columns, store, key, [i for i, _ in hits]) \
